@@ -1,0 +1,265 @@
+package numerics
+
+import (
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// FamilyRatio is the pair ratio of one block family (THEORY §4):
+//
+//	R = sqrt( mean_{a≠b} ‖H_ab‖_F² / mean_a ‖H_aa‖_F² )
+//
+// over pairs of blocks of the same kind. For the hidden–output family the
+// denominator is sqrt(mean_i ‖H_ii‖_F² · mean_k ‖H_kk‖_F²), the geometric
+// mean of the two kinds' diagonal blocks.
+type FamilyRatio struct {
+	Family     Family  `json:"family"`
+	R          float64 `json:"R"`
+	MeanOffSq  float64 `json:"mean_off_sq"`  // mean ‖H_ab‖_F² over the family's off-diagonal pairs
+	MeanDiagSq float64 `json:"mean_diag_sq"` // the denominator before the square root
+	Pairs      int     `json:"pairs"`        // number of ordered off-diagonal pairs
+}
+
+// Summary holds the scalar block statistics.
+type Summary struct {
+	Ratios      []FamilyRatio `json:"ratios"`
+	Rho         float64       `json:"rho"`          // ‖H − blockdiag(H)‖_F² / ‖H‖_F²
+	FrobeniusSq float64       `json:"frobenius_sq"` // ‖H‖_F²
+	OffBlockSq  float64       `json:"off_block_sq"` // ‖H − blockdiag(H)‖_F²
+}
+
+// Ratio returns the pair ratio of family f, or NaN if f is absent.
+func (s Summary) Ratio(f Family) float64 {
+	for _, r := range s.Ratios {
+		if r.Family == f {
+			return r.R
+		}
+	}
+	return math.NaN()
+}
+
+// BlockStats holds the block statistics of a dense Hessian.
+type BlockStats struct {
+	Summary
+	Layout Layout
+	// FrobeniusSq[a][b] = ‖H_ab‖_F² (nb × nb).
+	FrobeniusSq *mat.Dense
+	// MeanAbs[a][b] = mean |H_ij| over the entries of block (a, b): the
+	// block-averaged |H| map.
+	MeanAbs *mat.Dense
+}
+
+// ComputeBlockStats computes block norms, the |H| map, R per family and ρ
+// of h, whose rows and columns follow layout l.
+func ComputeBlockStats(h mat.Symmetric, l Layout) (*BlockStats, error) {
+	if err := checkLayout(h, l); err != nil {
+		return nil, err
+	}
+	nb := len(l.Blocks)
+	fro := mat.NewDense(nb, nb, nil)
+	mabs := mat.NewDense(nb, nb, nil)
+	for a, ba := range l.Blocks {
+		for b := a; b < nb; b++ {
+			bb := l.Blocks[b]
+			var sq, ab float64
+			for i := ba.Start; i < ba.End(); i++ {
+				for j := bb.Start; j < bb.End(); j++ {
+					v := h.At(i, j)
+					if math.IsNaN(v) || math.IsInf(v, 0) {
+						return nil, fmt.Errorf("numerics: Hessian entry (%d, %d) is %v", i, j, v)
+					}
+					sq += v * v
+					ab += math.Abs(v)
+				}
+			}
+			ab /= float64(ba.Size * bb.Size)
+			fro.Set(a, b, sq)
+			fro.Set(b, a, sq)
+			mabs.Set(a, b, ab)
+			mabs.Set(b, a, ab)
+		}
+	}
+	return &BlockStats{
+		Summary:     Summarize(l, fro.At),
+		Layout:      l,
+		FrobeniusSq: fro,
+		MeanAbs:     mabs,
+	}, nil
+}
+
+func checkLayout(h mat.Symmetric, l Layout) error {
+	if h == nil {
+		return fmt.Errorf("numerics: nil Hessian")
+	}
+	if n := h.SymmetricDim(); n != l.P {
+		return fmt.Errorf("numerics: Hessian is %d×%d but the layout has %d parameters", n, n, l.P)
+	}
+	return nil
+}
+
+// Summarize computes R per family and ρ from the squared Frobenius norms
+// of the blocks, frobSq(a, b) = ‖H_ab‖_F². It is shared by the dense and the
+// structured paths.
+func Summarize(l Layout, frobSq func(a, b int) float64) Summary {
+	var s Summary
+	for _, f := range l.Families() {
+		var offSum float64
+		var pairs int
+		var diagA, diagB float64
+		var nA, nB int
+		ka, kb := familyKinds(f)
+		for a, ba := range l.Blocks {
+			if ba.Kind == ka {
+				diagA += frobSq(a, a)
+				nA++
+			}
+			if ba.Kind == kb {
+				diagB += frobSq(a, a)
+				nB++
+			}
+			for b, bb := range l.Blocks {
+				if a != b && ba.Kind == ka && bb.Kind == kb {
+					offSum += frobSq(a, b)
+					pairs++
+				}
+			}
+		}
+		fr := FamilyRatio{Family: f, Pairs: pairs}
+		if pairs > 0 && nA > 0 && nB > 0 {
+			fr.MeanOffSq = offSum / float64(pairs)
+			fr.MeanDiagSq = math.Sqrt(diagA / float64(nA) * diagB / float64(nB))
+			fr.R = ratio(fr.MeanOffSq, fr.MeanDiagSq)
+		}
+		s.Ratios = append(s.Ratios, fr)
+	}
+	for a := range l.Blocks {
+		for b := range l.Blocks {
+			v := frobSq(a, b)
+			s.FrobeniusSq += v
+			if a != b {
+				s.OffBlockSq += v
+			}
+		}
+	}
+	if s.FrobeniusSq > 0 {
+		s.Rho = s.OffBlockSq / s.FrobeniusSq
+	}
+	return s
+}
+
+// ratio is sqrt(off/diag), defined as 0 when both vanish and +Inf when only
+// the diagonal does.
+func ratio(off, diag float64) float64 {
+	switch {
+	case off == 0:
+		return 0
+	case diag == 0:
+		return math.Inf(1)
+	}
+	return math.Sqrt(off / diag)
+}
+
+func familyKinds(f Family) (BlockKind, BlockKind) {
+	switch f {
+	case HiddenHidden:
+		return Hidden, Hidden
+	case OutputOutput:
+		return Output, Output
+	}
+	return Hidden, Output
+}
+
+// BlockOfMatrix returns a copy of block (a, b) of h.
+func BlockOfMatrix(h mat.Symmetric, l Layout, a, b int) (*mat.Dense, error) {
+	if err := checkLayout(h, l); err != nil {
+		return nil, err
+	}
+	if a < 0 || b < 0 || a >= len(l.Blocks) || b >= len(l.Blocks) {
+		return nil, fmt.Errorf("numerics: block (%d, %d) out of range [0, %d)", a, b, len(l.Blocks))
+	}
+	ba, bb := l.Blocks[a], l.Blocks[b]
+	out := mat.NewDense(ba.Size, bb.Size, nil)
+	for i := 0; i < ba.Size; i++ {
+		for j := 0; j < bb.Size; j++ {
+			out.Set(i, j, h.At(ba.Start+i, bb.Start+j))
+		}
+	}
+	return out, nil
+}
+
+// SymmetricEigenvalues returns the eigenvalues, ascending, of a square
+// block. Blocks of the linear model and hidden–hidden and output–output
+// blocks of the MLP are symmetric; for any other square block this is the
+// spectrum of its symmetric part (B + Bᵀ)/2.
+func SymmetricEigenvalues(blk mat.Matrix) ([]float64, error) {
+	r, c := blk.Dims()
+	if r != c {
+		return nil, fmt.Errorf("numerics: eigenvalues of a %d×%d block: not square (use SingularValues)", r, c)
+	}
+	s := mat.NewSymDense(r, nil)
+	for i := 0; i < r; i++ {
+		for j := i; j < r; j++ {
+			s.SetSym(i, j, (blk.At(i, j)+blk.At(j, i))/2)
+		}
+	}
+	var eig mat.EigenSym
+	if !eig.Factorize(s, false) {
+		return nil, fmt.Errorf("numerics: symmetric eigendecomposition did not converge")
+	}
+	return eig.Values(nil), nil
+}
+
+// SingularValues returns the singular values of blk, descending.
+func SingularValues(blk mat.Matrix) ([]float64, error) {
+	var svd mat.SVD
+	if !svd.Factorize(blk, mat.SVDNone) {
+		return nil, fmt.Errorf("numerics: SVD did not converge")
+	}
+	return svd.Values(nil), nil
+}
+
+// SpectralNorm returns the largest singular value of blk.
+func SpectralNorm(blk mat.Matrix) (float64, error) {
+	sv, err := SingularValues(blk)
+	if err != nil {
+		return 0, err
+	}
+	if len(sv) == 0 {
+		return 0, nil
+	}
+	return sv[0], nil
+}
+
+// BlockSpectralNorms returns ‖H_ab‖_2 for every pair of blocks (nb × nb).
+// It costs one SVD per pair; prefer SpectralNorm on chosen blocks when the
+// layout has many blocks.
+func BlockSpectralNorms(h mat.Symmetric, l Layout) (*mat.Dense, error) {
+	if err := checkLayout(h, l); err != nil {
+		return nil, err
+	}
+	nb := len(l.Blocks)
+	out := mat.NewDense(nb, nb, nil)
+	for a := 0; a < nb; a++ {
+		for b := a; b < nb; b++ {
+			blk, _ := BlockOfMatrix(h, l, a, b)
+			s, err := SpectralNorm(blk)
+			if err != nil {
+				return nil, err
+			}
+			out.Set(a, b, s)
+			out.Set(b, a, s)
+		}
+	}
+	return out, nil
+}
+
+// Eigenvalues returns the eigenvalues of h, ascending.
+func Eigenvalues(h mat.Symmetric) ([]float64, error) {
+	var eig mat.EigenSym
+	if !eig.Factorize(h, false) {
+		return nil, fmt.Errorf("numerics: symmetric eigendecomposition did not converge")
+	}
+	return eig.Values(nil), nil
+}

@@ -1,0 +1,173 @@
+package numerics
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+)
+
+// Model names the architecture whose Hessian is studied.
+type Model string
+
+const (
+	// Linear is f(x) = W x with W ∈ R^{C×d}.
+	Linear Model = "linear"
+	// MLP is the one-hidden-layer network f(x) = V φ(W x), W ∈ R^{m×d}, V ∈ R^{C×m}.
+	MLP Model = "mlp"
+)
+
+// Activation names the hidden non-linearity φ of the MLP.
+type Activation string
+
+const (
+	Identity Activation = "identity"
+	ReLU     Activation = "relu"
+	Tanh     Activation = "tanh"
+)
+
+// Loss names the per-sample loss ℓ(z, y).
+type Loss string
+
+const (
+	// MSE is ½‖z − e_y‖².
+	MSE Loss = "mse"
+	// CE is the softmax cross-entropy −z_y + log Σ_k e^{z_k}.
+	CE Loss = "ce"
+)
+
+// ParseModel, ParseActivation and ParseLoss accept the names used on the
+// command line and in JSON.
+func ParseModel(s string) (Model, error) {
+	switch Model(strings.ToLower(s)) {
+	case Linear:
+		return Linear, nil
+	case MLP, "network", "one-hidden-layer":
+		return MLP, nil
+	}
+	return "", fmt.Errorf("numerics: unknown model %q (want %q or %q)", s, Linear, MLP)
+}
+
+func ParseActivation(s string) (Activation, error) {
+	switch a := Activation(strings.ToLower(s)); a {
+	case Identity, ReLU, Tanh:
+		return a, nil
+	}
+	return "", fmt.Errorf("numerics: unknown activation %q (want %q, %q or %q)", s, Identity, ReLU, Tanh)
+}
+
+func ParseLoss(s string) (Loss, error) {
+	switch l := Loss(strings.ToLower(s)); l {
+	case MSE, CE:
+		return l, nil
+	}
+	return "", fmt.Errorf("numerics: unknown loss %q (want %q or %q)", s, MSE, CE)
+}
+
+// Config fixes one finite-size problem: the model, the loss, the sizes and
+// the initialization scales (THEORY §1). The zero value is not valid; start
+// from DefaultConfig.
+type Config struct {
+	Model      Model      `json:"model"`
+	Activation Activation `json:"activation,omitempty"` // MLP only
+	Loss       Loss       `json:"loss"`
+
+	C int `json:"C"` // number of classes, ≥ 2
+	D int `json:"d"` // input dimension
+	N int `json:"N"` // number of samples
+	M int `json:"m,omitempty"` // hidden width (MLP only)
+
+	Sigma  float64 `json:"sigma"`             // linear: W_kj ~ N(0, σ²/d)
+	SigmaW float64 `json:"sigma_w,omitempty"` // MLP: W_ij ~ N(0, σ_w²/d)
+	SigmaV float64 `json:"sigma_v,omitempty"` // MLP: V_ki ~ N(0, σ_v²/m)
+
+	Seed uint64 `json:"seed"`
+}
+
+// DefaultConfig returns a small valid configuration of the given model.
+func DefaultConfig(model Model) Config {
+	c := Config{Model: model, Loss: CE, C: 10, D: 20, N: 100, Sigma: 1, Seed: 1}
+	if model == MLP {
+		c.Activation = ReLU
+		c.M = 8
+		c.Sigma = 0
+		c.SigmaW, c.SigmaV = 1, 1
+	}
+	return c
+}
+
+// ErrInvalidConfig is wrapped by every error Validate returns.
+var ErrInvalidConfig = errors.New("invalid configuration")
+
+// Validate reports every problem with c at once.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrInvalidConfig}, args...)...))
+	}
+	switch c.Model {
+	case Linear:
+		if c.Activation != "" && c.Activation != Identity {
+			bad("activation %q given for the linear model", c.Activation)
+		}
+		if c.M != 0 {
+			bad("hidden width m = %d given for the linear model", c.M)
+		}
+	case MLP:
+		if _, err := ParseActivation(string(c.Activation)); err != nil {
+			bad("%v", err)
+		}
+		if c.M <= 0 {
+			bad("hidden width m = %d, want m ≥ 1", c.M)
+		}
+	default:
+		bad("unknown model %q (want %q or %q)", c.Model, Linear, MLP)
+	}
+	if c.Loss != MSE && c.Loss != CE {
+		bad("unknown loss %q (want %q or %q)", c.Loss, MSE, CE)
+	}
+	if c.C < 2 {
+		bad("C = %d classes, want C ≥ 2", c.C)
+	}
+	if c.D <= 0 {
+		bad("input dimension d = %d, want d ≥ 1", c.D)
+	}
+	if c.N <= 0 {
+		bad("sample count N = %d, want N ≥ 1", c.N)
+	}
+	for _, s := range []struct {
+		name string
+		v    float64
+	}{{"sigma", c.Sigma}, {"sigma_w", c.SigmaW}, {"sigma_v", c.SigmaV}} {
+		if math.IsNaN(s.v) || math.IsInf(s.v, 0) || s.v < 0 {
+			bad("%s = %v, want a finite value ≥ 0", s.name, s.v)
+		}
+	}
+	if c.Model == Linear && (c.SigmaW != 0 || c.SigmaV != 0) {
+		bad("sigma_w/sigma_v given for the linear model (use sigma)")
+	}
+	if c.Model == MLP && c.Sigma != 0 {
+		bad("sigma given for the MLP (use sigma_w and sigma_v)")
+	}
+	return errors.Join(errs...)
+}
+
+// NumParams is the length of the parameter vector: C·d for the linear model,
+// m·d + C·m for the MLP.
+func (c Config) NumParams() int {
+	if c.Model == MLP {
+		return c.M*c.D + c.C*c.M
+	}
+	return c.C * c.D
+}
+
+// Gamma is the aspect ratio γ = d/N.
+func (c Config) Gamma() float64 { return float64(c.D) / float64(c.N) }
+
+func (c Config) String() string {
+	if c.Model == MLP {
+		return fmt.Sprintf("mlp/%s/%s C=%d d=%d N=%d m=%d σw=%g σv=%g seed=%d",
+			c.Activation, c.Loss, c.C, c.D, c.N, c.M, c.SigmaW, c.SigmaV, c.Seed)
+	}
+	return fmt.Sprintf("linear/%s C=%d d=%d N=%d σ=%g seed=%d", c.Loss, c.C, c.D, c.N, c.Sigma, c.Seed)
+}

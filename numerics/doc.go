@@ -1,0 +1,60 @@
+// Package numerics computes finite-size Hessians of the models of the
+// hessblock study and their block statistics.
+//
+// # Models and conventions
+//
+// A Problem holds data X (N×d, one sample x_n per row), labels y_n ∈ [0, C)
+// and parameters. The linear model is f(x) = W x with W ∈ R^{C×d} and
+// W_kj ~ N(0, σ²/d); the one-hidden-layer network (MLP) is f(x) = V φ(W x)
+// with W ∈ R^{m×d}, V ∈ R^{C×m}, W_ij ~ N(0, σ_w²/d), V_ki ~ N(0, σ_v²/m),
+// φ ∈ {identity, ReLU, tanh}, no biases. The loss is the sample mean of
+// MSE ½‖z − e_y‖² or cross-entropy −z_y + log Σ_k e^{z_k}, the latter via a
+// max-shifted log-sum-exp so that logits of any finite size stay finite.
+//
+// The parameter vector θ is W row by row, then V row by row. Each row is
+// one block ("one block per neuron"): W[k] (linear, output kind), or W[i]
+// (hidden) and V[k] (output) for the MLP. Layout names the blocks and their
+// ranges; pairs of blocks fall in the families hidden–hidden,
+// output–output and hidden–output.
+//
+// # Hessians
+//
+// With residual r_n = ∇_z ℓ and loss curvature A_n = ∇²_z ℓ (I for MSE,
+// diag(p) − p pᵀ for CE), the Hessian is Gauss–Newton plus residual,
+//
+//	H = (1/N) Σ_n [ J_nᵀ A_n J_n + Σ_k r_nk ∇²f_k(x_n) ].
+//
+// Every block family has the form (1/N) Σ_n c_n[a,b] · g_n h_nᵀ for per-sample
+// features g, h ∈ {x, φ(u)} and scalar coefficients c_n[a,b]:
+//
+//	linear, H_kl:        c = A_n[k,l],                                  g = h = x
+//	MLP, H_{w_i w_j}:    c = (VᵀA_nV)_ij φ'_i φ'_j + δ_ij φ''_i (Vᵀr_n)_i,  g = h = x
+//	MLP, H_{v_k v_l}:    c = A_n[k,l],                                  g = h = φ(u)
+//	MLP, H_{w_i v_l}:    c = φ'_i (A_n V)_{li},  g = x, h = φ(u),  plus (1/N) Σ_n r_nl φ'_ni x_n e_iᵀ
+//
+// Hessian assembles one block row at a time as a single matrix product
+// F_aᵀ Z_a with Z_a[n, (b, j)] = c_n[a,b] h_nj, in chunks of samples, in
+// parallel over block rows and for the upper triangle only: O(P²N) flops in
+// GEMM shape. HessVec applies H without forming it by differentiating the
+// gradient along a direction (Pearlmutter's R-operator), O(N·P).
+//
+// For CE, A_n has zero row sums, so Σ_l H_kl = 0 for the linear model and H
+// is PSD with a null space of dimension ≥ d. At W = 0, p = 1/C and
+// H = (I/C − 11ᵀ/C²) ⊗ S, so every diagonal block is (C−1)/C²·S and every
+// off-diagonal one −S/C²: R = 1/(C−1) and ρ = C(C−1)/C⁴ / (C(C−1)/C⁴ +
+// C(C−1)²/C⁴) = 1/C exactly.
+//
+// # Block statistics
+//
+// For a family F, R_F = sqrt(mean_{a≠b} ‖H_ab‖_F² / mean_a ‖H_aa‖_F²) (for
+// hidden–output the denominator is the geometric mean of the two kinds'
+// diagonal means), and ρ = ‖H − blockdiag(H)‖_F² / ‖H‖_F².
+//
+// # Checks
+//
+// GradientFD and HessianFD are Richardson-extrapolated central differences
+// (truncation O(h⁴)); HessianFD differentiates the analytic gradient and is
+// not symmetrized, so an asymmetric Hessian is caught. A dense Hessian that
+// would exceed Problem.MaxDenseBytes (2 GiB by default) is refused with a
+// *DenseTooLargeError.
+package numerics

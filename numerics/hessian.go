@@ -1,0 +1,324 @@
+package numerics
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/mat"
+)
+
+// DenseTooLargeError is returned when a dense Hessian would need more memory
+// than allowed.
+type DenseTooLargeError struct {
+	Params int   // P
+	Bytes  int64 // P²·8
+	Limit  int64
+}
+
+func (e *DenseTooLargeError) Error() string {
+	return fmt.Sprintf("numerics: a dense Hessian of P = %d parameters needs %s, over the limit of %s; "+
+		"use the structured statistics that never form H (StructuredStats for ρ, R per family and block norms; "+
+		"Problem.Block for single blocks; HessVec, Lanczos and SLQ for spectra), or raise Problem.MaxDenseBytes",
+		e.Params, formatBytes(e.Bytes), formatBytes(e.Limit))
+}
+
+func formatBytes(b int64) string {
+	switch {
+	case b >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(b)/(1<<30))
+	case b >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20))
+	}
+	return fmt.Sprintf("%d B", b)
+}
+
+// DenseBytes is the memory a dense Hessian of the configuration takes.
+func (c Config) DenseBytes() int64 {
+	p := int64(c.NumParams())
+	return p * p * 8
+}
+
+func (p *Problem) maxDenseBytes() int64 {
+	if p.MaxDenseBytes > 0 {
+		return p.MaxDenseBytes
+	}
+	return DefaultMaxDenseBytes
+}
+
+// CheckDense returns a *DenseTooLargeError if the dense Hessian would exceed
+// the memory limit.
+func (p *Problem) CheckDense() error {
+	if b := p.cfg.DenseBytes(); b > p.maxDenseBytes() || b < 0 {
+		return &DenseTooLargeError{Params: p.NumParams(), Bytes: b, Limit: p.maxDenseBytes()}
+	}
+	return nil
+}
+
+// Hessian returns the exact Hessian ∇²L(θ) (THEORY §2: Gauss–Newton plus
+// residual terms). It is assembled one block row at a time with matrix
+// products, in parallel over block rows, computing only the upper triangle.
+func (p *Problem) Hessian() (*mat.SymDense, error) {
+	if err := p.CheckDense(); err != nil {
+		return nil, err
+	}
+	f := p.forward()
+	np := p.NumParams()
+	h := mat.NewSymDense(np, nil)
+	raw := h.RawSymmetric()
+	for _, s := range p.families(f) {
+		s.assemble(raw.Data, raw.Stride)
+	}
+	return h, nil
+}
+
+// Block returns the Hessian block H_ab (size of block a × size of block b)
+// without forming H, at O(N·(nb + size_a·size_b)) cost. Blocks are indexed
+// as in Layout.
+func (p *Problem) Block(a, b int) (*mat.Dense, error) {
+	l := p.Layout()
+	if a < 0 || b < 0 || a >= len(l.Blocks) || b >= len(l.Blocks) {
+		return nil, fmt.Errorf("numerics: block (%d, %d) out of range [0, %d)", a, b, len(l.Blocks))
+	}
+	transpose := l.Blocks[a].Start > l.Blocks[b].Start
+	if transpose {
+		a, b = b, a
+	}
+	f := p.forward()
+	for _, s := range p.families(f) {
+		ia, ib := a-s.firstA, b-s.firstB
+		if ia < 0 || ia >= s.na || ib < 0 || ib >= s.nb {
+			continue
+		}
+		out := make([]float64, s.da*s.db)
+		if !s.diagOnly || ia == ib {
+			s.blockRow(ia, ib, ib+1, out, s.db)
+		}
+		blk := mat.NewDense(s.da, s.db, out)
+		if s.sym && ia == ib {
+			// blockRow fills the full diagonal block; keep it exactly symmetric.
+			for i := 0; i < s.da; i++ {
+				for j := i + 1; j < s.db; j++ {
+					blk.Set(j, i, blk.At(i, j))
+				}
+			}
+		}
+		if transpose {
+			return mat.DenseCopyOf(blk.T()), nil
+		}
+		return blk, nil
+	}
+	// Pairs not covered by any family (MSE output–output off the diagonal)
+	// are exactly zero.
+	la, lb := l.Blocks[a].Size, l.Blocks[b].Size
+	if transpose {
+		la, lb = lb, la
+	}
+	return mat.NewDense(la, lb, nil), nil
+}
+
+// family describes the blocks (a, b), a ∈ [0, na), b ∈ [0, nb), of one
+// block family as (1/N) Σ_n c_n[a,b] fa_nᵀ fb_n (+ extra), where fa (N×da)
+// and fb (N×db) are per-sample features.
+type family struct {
+	n              int
+	fa, fb         []float64
+	da, db         int
+	na, nb         int
+	firstA, firstB int // index of the first block of each side in Layout
+	offA, offB     int // offsets in θ
+	sym            bool // same kind on both sides: compute b ≥ a only
+	diagOnly       bool // only the blocks a == b are non-zero
+	// coef fills dst[j] = c_n[a, b0+j].
+	coef func(n, a, b0 int, dst []float64)
+	// extra, if set, adds a term to the block row of a for b ∈ [b0, b1);
+	// out holds block b at columns (b−b0)·db … with the given stride.
+	extra func(a, b0, b1 int, out []float64, stride int)
+}
+
+const sampleChunk = 256
+
+// blockRow writes the blocks (a, b), b ∈ [b0, b1), side by side into out
+// (da rows, the given stride), overwriting it.
+func (s *family) blockRow(a, b0, b1 int, out []float64, stride int) {
+	width := (b1 - b0) * s.db
+	for i := 0; i < s.da; i++ {
+		clear(out[i*stride : i*stride+width])
+	}
+	chunk := min(sampleChunk, s.n)
+	z := make([]float64, chunk*width)
+	cbuf := make([]float64, b1-b0)
+	inv := 1 / float64(s.n)
+	for n0 := 0; n0 < s.n; n0 += chunk {
+		n1 := min(n0+chunk, s.n)
+		for n := n0; n < n1; n++ {
+			s.coef(n, a, b0, cbuf)
+			fbn := s.fb[n*s.db : (n+1)*s.db]
+			zr := z[(n-n0)*width : (n-n0+1)*width]
+			for j, c := range cbuf {
+				seg := zr[j*s.db : (j+1)*s.db]
+				for k, v := range fbn {
+					seg[k] = c * v
+				}
+			}
+		}
+		rows := n1 - n0
+		fa := blas64.General{Rows: rows, Cols: s.da, Stride: s.da, Data: s.fa[n0*s.da : n1*s.da]}
+		zz := blas64.General{Rows: rows, Cols: width, Stride: width, Data: z[:rows*width]}
+		blas64.Gemm(blas.Trans, blas.NoTrans, inv, fa, zz, 1, blas64.General{Rows: s.da, Cols: width, Stride: stride, Data: out})
+	}
+	if s.extra != nil {
+		s.extra(a, b0, b1, out, stride)
+	}
+}
+
+// assemble writes the family's upper-triangle part of H into data.
+func (s *family) assemble(data []float64, stride int) {
+	workers := runtime.GOMAXPROCS(0)
+	rows := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var buf []float64
+			for a := range rows {
+				b0, b1 := 0, s.nb
+				if s.sym {
+					b0 = a
+				}
+				if s.diagOnly {
+					b0, b1 = a, a+1
+				}
+				width := (b1 - b0) * s.db
+				if cap(buf) < s.da*width {
+					buf = make([]float64, s.da*width)
+				}
+				out := buf[:s.da*width]
+				s.blockRow(a, b0, b1, out, width)
+				for i := 0; i < s.da; i++ {
+					row := s.offA + a*s.da + i
+					col := s.offB + b0*s.db
+					src := out[i*width : (i+1)*width]
+					if s.sym {
+						// The diagonal block contributes only its upper triangle.
+						src, col = src[i:], col+i
+					}
+					copy(data[row*stride+col:], src)
+				}
+			}
+		}()
+	}
+	for a := 0; a < s.na; a++ {
+		rows <- a
+	}
+	close(rows)
+	wg.Wait()
+}
+
+// families lists the block families of p's Hessian with their coefficients
+// (THEORY §2).
+func (p *Problem) families(f *forward) []*family {
+	cfg := p.cfg
+	n, d, c, m := f.n, f.d, f.c, f.m
+	ce := cfg.Loss == CE
+	// Output–output: (1/N) Σ A_n[k,l] g_n g_nᵀ, g = x (linear) or h (MLP).
+	out := &family{n: n, fa: f.x, fb: f.x, da: d, db: d, na: c, nb: c, sym: true, diagOnly: !ce}
+	if cfg.Model == Linear {
+		out.coef = f.lossCurvatureRow
+		return []*family{out}
+	}
+	out.fa, out.fb, out.da, out.db = f.h, f.h, m, m
+	out.firstA, out.firstB = m, m
+	out.offA, out.offB = m*d, m*d
+	out.coef = f.lossCurvatureRow
+
+	v := p.v.RawMatrix().Data // C×m
+	var vtv []float64         // VᵀV, the MSE Gauss–Newton coefficient
+	if !ce {
+		vtv = make([]float64, m*m)
+		gemm(blas.Trans, blas.NoTrans, 1, general(c, m, v), general(c, m, v), 0, general(m, m, vtv))
+	}
+	// Hidden–hidden: c_n[i,j] = (VᵀA_nV)_ij φ'_i φ'_j + δ_ij φ''_i (Vᵀr_n)_i.
+	hid := &family{n: n, fa: f.x, fb: f.x, da: d, db: d, na: m, nb: m, sym: true}
+	hid.coef = func(s, i, j0 int, dst []float64) {
+		dphi := f.dphi[s*m : (s+1)*m]
+		if ce {
+			ps, g := f.p[s*c:(s+1)*c], f.vtp[s*m:(s+1)*m]
+			for j := range dst {
+				dst[j] = -g[i] * g[j0+j]
+			}
+			for k, pk := range ps {
+				t := pk * v[k*m+i]
+				vk := v[k*m+j0 : k*m+j0+len(dst)]
+				for j, vkj := range vk {
+					dst[j] += t * vkj
+				}
+			}
+		} else {
+			copy(dst, vtv[i*m+j0:i*m+j0+len(dst)])
+		}
+		for j := range dst {
+			dst[j] *= dphi[i] * dphi[j0+j]
+		}
+		if j0 <= i && i < j0+len(dst) {
+			dst[i-j0] += f.ddphi[s*m+i] * f.vtr[s*m+i]
+		}
+	}
+	// Hidden–output: c_n[i,l] = φ'_i (A_n V)_{l i}, plus the residual term
+	// r_nl φ'_ni x_n e_iᵀ in column i of block (w_i, v_l).
+	cross := &family{n: n, fa: f.x, fb: f.h, da: d, db: m, na: m, nb: c, firstB: m, offB: m * d}
+	cross.coef = func(s, i, l0 int, dst []float64) {
+		phi := f.dphi[s*m+i]
+		if ce {
+			ps, g := f.p[s*c:(s+1)*c], f.vtp[s*m+i]
+			for j := range dst {
+				l := l0 + j
+				dst[j] = phi * ps[l] * (v[l*m+i] - g)
+			}
+			return
+		}
+		for j := range dst {
+			dst[j] = phi * v[(l0+j)*m+i]
+		}
+	}
+	cross.extra = func(i, l0, l1 int, out []float64, stride int) {
+		// t = (1/N) Xᵀ (R[:, l0:l1] ⊙ φ'_{·i}), d × (l1−l0).
+		w := l1 - l0
+		g := make([]float64, n*w)
+		for s := 0; s < n; s++ {
+			phi := f.dphi[s*m+i]
+			for j := 0; j < w; j++ {
+				g[s*w+j] = f.r[s*c+l0+j] * phi
+			}
+		}
+		t := make([]float64, d*w)
+		gemm(blas.Trans, blas.NoTrans, 1/float64(n), general(n, d, f.x), general(n, w, g), 0, general(d, w, t))
+		for j := 0; j < d; j++ {
+			for l := 0; l < w; l++ {
+				out[j*stride+l*m+i] += t[j*w+l]
+			}
+		}
+	}
+	return []*family{hid, out, cross}
+}
+
+// lossCurvatureRow fills dst[j] = A_n[a, b0+j]: δ (MSE) or p_a δ − p_a p_b (CE).
+func (f *forward) lossCurvatureRow(n, a, b0 int, dst []float64) {
+	clear(dst)
+	if f.p != nil {
+		ps := f.p[n*f.c : (n+1)*f.c]
+		for j := range dst {
+			dst[j] = -ps[a] * ps[b0+j]
+		}
+		if j := a - b0; j >= 0 && j < len(dst) {
+			dst[j] += ps[a]
+		}
+		return
+	}
+	if j := a - b0; j >= 0 && j < len(dst) {
+		dst[j] = 1
+	}
+}

@@ -1,0 +1,122 @@
+package numerics
+
+import (
+	"fmt"
+)
+
+// BlockKind says which layer a block (one neuron's incoming weights) is in.
+type BlockKind string
+
+const (
+	// Hidden blocks are the rows w_i of the MLP's first layer.
+	Hidden BlockKind = "hidden"
+	// Output blocks are the rows of the last layer: w_k of the linear model,
+	// v_k of the MLP.
+	Output BlockKind = "output"
+)
+
+// Family groups the pairs of blocks by the kinds of the two blocks.
+type Family string
+
+const (
+	HiddenHidden Family = "hidden-hidden"
+	OutputOutput Family = "output-output"
+	HiddenOutput Family = "hidden-output"
+)
+
+// Block is one neuron's parameter block: θ[Start : Start+Size].
+type Block struct {
+	Name  string    `json:"name"` // "W[3]", "V[17]"
+	Kind  BlockKind `json:"kind"`
+	Index int       `json:"index"` // the row of W or V
+	Start int       `json:"start"`
+	Size  int       `json:"size"`
+}
+
+// End is one past the block's last index in θ.
+func (b Block) End() int { return b.Start + b.Size }
+
+// Layout names every block of the parameter vector, in θ order.
+type Layout struct {
+	Blocks []Block `json:"blocks"`
+	P      int     `json:"params"`
+}
+
+// Layout returns the block layout of the configuration: for the linear
+// model C output blocks W[k] of size d; for the MLP m hidden blocks W[i] of
+// size d followed by C output blocks V[k] of size m.
+func (c Config) Layout() Layout {
+	var l Layout
+	add := func(name string, kind BlockKind, count, size int) {
+		for i := 0; i < count; i++ {
+			l.Blocks = append(l.Blocks, Block{Name: fmt.Sprintf("%s[%d]", name, i), Kind: kind, Index: i, Start: l.P, Size: size})
+			l.P += size
+		}
+	}
+	if c.Model == MLP {
+		add("W", Hidden, c.M, c.D)
+		add("V", Output, c.C, c.M)
+	} else {
+		add("W", Output, c.C, c.D)
+	}
+	return l
+}
+
+// Layout returns the problem's block layout.
+func (p *Problem) Layout() Layout { return p.cfg.Layout() }
+
+// Find returns the index of the block with the given name.
+func (l Layout) Find(name string) (int, error) {
+	for i, b := range l.Blocks {
+		if b.Name == name {
+			return i, nil
+		}
+	}
+	return -1, fmt.Errorf("numerics: no block named %q", name)
+}
+
+// Of returns the indices of the blocks of one kind, in θ order.
+func (l Layout) Of(kind BlockKind) []int {
+	var idx []int
+	for i, b := range l.Blocks {
+		if b.Kind == kind {
+			idx = append(idx, i)
+		}
+	}
+	return idx
+}
+
+// FamilyOf returns the family of the pair of blocks (a, b).
+func (l Layout) FamilyOf(a, b int) Family {
+	ka, kb := l.Blocks[a].Kind, l.Blocks[b].Kind
+	switch {
+	case ka == Hidden && kb == Hidden:
+		return HiddenHidden
+	case ka == Output && kb == Output:
+		return OutputOutput
+	}
+	return HiddenOutput
+}
+
+// Families lists the families present: output-output only for the linear
+// model; hidden-hidden, output-output and hidden-output for the MLP.
+func (l Layout) Families() []Family {
+	if len(l.Of(Hidden)) == 0 {
+		return []Family{OutputOutput}
+	}
+	return []Family{HiddenHidden, OutputOutput, HiddenOutput}
+}
+
+// BlockOf returns the index of the block holding parameter i.
+func (l Layout) BlockOf(i int) int {
+	lo, hi := 0, len(l.Blocks)
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if l.Blocks[mid].End() <= i {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return lo
+}

@@ -1,0 +1,262 @@
+package numerics
+
+import (
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+)
+
+// forward holds the per-sample quantities every derivative needs.
+type forward struct {
+	n, d, c, m int
+	x          []float64 // N×d
+	z          []float64 // N×C logits
+	r          []float64 // N×C residual ∇_z ℓ: p − e_y (CE) or z − e_y (MSE)
+	p          []float64 // N×C softmax (CE only)
+	loss       float64
+
+	// MLP only.
+	u, h, dphi, ddphi []float64 // N×m: pre-activation, activation, φ', φ''
+	vtr               []float64 // N×m: Vᵀ r_n
+	vtp               []float64 // N×m: Vᵀ p_n (CE only)
+}
+
+func general(rows, cols int, data []float64) blas64.General {
+	return blas64.General{Rows: rows, Cols: cols, Stride: cols, Data: data}
+}
+
+// gemm computes c = alpha·op(a)·op(b) + beta·c on row-major slices.
+func gemm(ta, tb blas.Transpose, alpha float64, a, b blas64.General, beta float64, c blas64.General) {
+	blas64.Gemm(ta, tb, alpha, a, b, beta, c)
+}
+
+func (p *Problem) forward() *forward {
+	cfg := p.cfg
+	f := &forward{n: cfg.N, d: cfg.D, c: cfg.C, m: cfg.M, x: p.x.RawMatrix().Data}
+	n, d, c, m := f.n, f.d, f.c, f.m
+	f.z = make([]float64, n*c)
+	if cfg.Model == Linear {
+		gemm(blas.NoTrans, blas.Trans, 1, general(n, d, f.x), general(c, d, p.w.RawMatrix().Data), 0, general(n, c, f.z))
+	} else {
+		f.u = make([]float64, n*m)
+		gemm(blas.NoTrans, blas.Trans, 1, general(n, d, f.x), general(m, d, p.w.RawMatrix().Data), 0, general(n, m, f.u))
+		f.h = make([]float64, n*m)
+		f.dphi = make([]float64, n*m)
+		f.ddphi = make([]float64, n*m)
+		activate(cfg.Activation, f.u, f.h, f.dphi, f.ddphi)
+		gemm(blas.NoTrans, blas.Trans, 1, general(n, m, f.h), general(c, m, p.v.RawMatrix().Data), 0, general(n, c, f.z))
+	}
+	f.r = make([]float64, n*c)
+	var total float64
+	if cfg.Loss == CE {
+		f.p = make([]float64, n*c)
+		for i := 0; i < n; i++ {
+			zi, pi, ri := f.z[i*c:(i+1)*c], f.p[i*c:(i+1)*c], f.r[i*c:(i+1)*c]
+			lse := softmax(pi, zi)
+			y := p.labels[i]
+			total += lse - zi[y]
+			copy(ri, pi)
+			ri[y]--
+		}
+	} else {
+		for i := 0; i < n; i++ {
+			zi, ri := f.z[i*c:(i+1)*c], f.r[i*c:(i+1)*c]
+			copy(ri, zi)
+			ri[p.labels[i]]--
+			var s float64
+			for _, v := range ri {
+				s += v * v
+			}
+			total += s / 2
+		}
+	}
+	f.loss = total / float64(n)
+	if cfg.Model == MLP {
+		vd := general(c, m, p.v.RawMatrix().Data)
+		f.vtr = make([]float64, n*m)
+		gemm(blas.NoTrans, blas.NoTrans, 1, general(n, c, f.r), vd, 0, general(n, m, f.vtr))
+		if cfg.Loss == CE {
+			f.vtp = make([]float64, n*m)
+			gemm(blas.NoTrans, blas.NoTrans, 1, general(n, c, f.p), vd, 0, general(n, m, f.vtp))
+		}
+	}
+	return f
+}
+
+// softmax writes softmax(z) into p and returns log Σ e^{z_k}, shifting by
+// the maximum so that logits of any finite size give finite results.
+func softmax(p, z []float64) float64 {
+	zmax := math.Inf(-1)
+	for _, v := range z {
+		zmax = math.Max(zmax, v)
+	}
+	var s float64
+	for k, v := range z {
+		e := math.Exp(v - zmax)
+		p[k] = e
+		s += e
+	}
+	for k := range p {
+		p[k] /= s
+	}
+	return zmax + math.Log(s)
+}
+
+func activate(a Activation, u, h, d1, d2 []float64) {
+	switch a {
+	case Identity:
+		copy(h, u)
+		for i := range d1 {
+			d1[i], d2[i] = 1, 0
+		}
+	case ReLU:
+		for i, v := range u {
+			if v > 0 {
+				h[i], d1[i] = v, 1
+			} else {
+				h[i], d1[i] = 0, 0
+			}
+			d2[i] = 0
+		}
+	case Tanh:
+		for i, v := range u {
+			t := math.Tanh(v)
+			h[i], d1[i], d2[i] = t, 1-t*t, -2*t*(1-t*t)
+		}
+	}
+}
+
+// applyA sets dst = A_n s for the loss curvature A_n of sample n:
+// A = I (MSE) or diag(p) − p pᵀ (CE).
+func (f *forward) applyA(n int, dst, s []float64) {
+	if f.p == nil {
+		copy(dst, s)
+		return
+	}
+	pn := f.p[n*f.c : (n+1)*f.c]
+	var ps float64
+	for k, v := range s {
+		ps += pn[k] * v
+	}
+	for k, v := range s {
+		dst[k] = pn[k] * (v - ps)
+	}
+}
+
+// Loss returns the mean loss (1/N) Σ ℓ(f(x_n), y_n).
+func (p *Problem) Loss() float64 { return p.forward().loss }
+
+// Gradient returns ∇L(θ) in parameter order. If dst has length NumParams it
+// is used for the result.
+func (p *Problem) Gradient(dst []float64) []float64 {
+	return p.gradient(p.forward(), dst)
+}
+
+func (p *Problem) gradient(f *forward, dst []float64) []float64 {
+	if len(dst) != p.NumParams() {
+		dst = make([]float64, p.NumParams())
+	}
+	n, d, c, m := f.n, f.d, f.c, f.m
+	inv := 1 / float64(n)
+	if p.cfg.Model == Linear {
+		// ∂L/∂W = (1/N) Rᵀ X.
+		gemm(blas.Trans, blas.NoTrans, inv, general(n, c, f.r), general(n, d, f.x), 0, general(c, d, dst))
+		return dst
+	}
+	// ∂L/∂V = (1/N) Rᵀ H; ∂L/∂W = (1/N) (φ' ⊙ R V)ᵀ X.
+	gemm(blas.Trans, blas.NoTrans, inv, general(n, c, f.r), general(n, m, f.h), 0, general(c, m, dst[m*d:]))
+	g := make([]float64, n*m)
+	for i := range g {
+		g[i] = f.dphi[i] * f.vtr[i]
+	}
+	gemm(blas.Trans, blas.NoTrans, inv, general(n, m, g), general(n, d, f.x), 0, general(m, d, dst[:m*d]))
+	return dst
+}
+
+// LossGradient returns the loss and gradient from one forward pass.
+func (p *Problem) LossGradient(dst []float64) (float64, []float64) {
+	f := p.forward()
+	return f.loss, p.gradient(f, dst)
+}
+
+// HessVec returns H·vec without forming H (Pearlmutter's R-operator: the
+// directional derivative of the gradient along vec), at O(N·P) cost. vec
+// must have length NumParams; if dst has that length it holds the result.
+func (p *Problem) HessVec(dst, vec []float64) ([]float64, error) {
+	if err := p.checkVec(vec); err != nil {
+		return nil, err
+	}
+	return p.hessVec(p.forward(), dst, vec), nil
+}
+
+func (p *Problem) checkVec(vec []float64) error {
+	if len(vec) != p.NumParams() {
+		return fmt.Errorf("numerics: vector has length %d, want NumParams = %d", len(vec), p.NumParams())
+	}
+	return nil
+}
+
+// HessVecOperator returns a function computing H·vec that reuses one
+// forward pass; use it for many products at the same parameters.
+// The operator returns an error for a vector of the wrong length.
+func (p *Problem) HessVecOperator() func(dst, vec []float64) ([]float64, error) {
+	f := p.forward()
+	return func(dst, vec []float64) ([]float64, error) {
+		if err := p.checkVec(vec); err != nil {
+			return nil, err
+		}
+		return p.hessVec(f, dst, vec), nil
+	}
+}
+
+func (p *Problem) hessVec(f *forward, dst, vec []float64) []float64 {
+	np := p.NumParams()
+	if len(dst) != np {
+		dst = make([]float64, np)
+	}
+	n, d, c, m := f.n, f.d, f.c, f.m
+	inv := 1 / float64(n)
+	dz := make([]float64, n*c)
+	if p.cfg.Model == Linear {
+		// dz_n = dW x_n; s_n = A_n dz_n; H·dW = (1/N) Sᵀ X.
+		gemm(blas.NoTrans, blas.Trans, 1, general(n, d, f.x), general(c, d, vec), 0, general(n, c, dz))
+		for i := 0; i < n; i++ {
+			row := dz[i*c : (i+1)*c]
+			f.applyA(i, row, row)
+		}
+		gemm(blas.Trans, blas.NoTrans, inv, general(n, c, dz), general(n, d, f.x), 0, general(c, d, dst))
+		return dst
+	}
+	dW, dV := vec[:m*d], vec[m*d:]
+	vd := general(c, m, p.v.RawMatrix().Data)
+	// Forward directional derivatives: du = dW x, dh = φ' ⊙ du, dz = dV h + V dh.
+	du := make([]float64, n*m)
+	gemm(blas.NoTrans, blas.Trans, 1, general(n, d, f.x), general(m, d, dW), 0, general(n, m, du))
+	dh := make([]float64, n*m)
+	for i := range dh {
+		dh[i] = f.dphi[i] * du[i]
+	}
+	gemm(blas.NoTrans, blas.Trans, 1, general(n, m, f.h), general(c, m, dV), 0, general(n, c, dz))
+	gemm(blas.NoTrans, blas.Trans, 1, general(n, m, dh), vd, 1, general(n, c, dz))
+	// dr = A dz.
+	for i := 0; i < n; i++ {
+		row := dz[i*c : (i+1)*c]
+		f.applyA(i, row, row)
+	}
+	dr := dz
+	// d(∂L/∂V) = (1/N) (drᵀ h + rᵀ dh).
+	outV := general(c, m, dst[m*d:])
+	gemm(blas.Trans, blas.NoTrans, inv, general(n, c, dr), general(n, m, f.h), 0, outV)
+	gemm(blas.Trans, blas.NoTrans, inv, general(n, c, f.r), general(n, m, dh), 1, outV)
+	// d(∂L/∂W) = (1/N) [φ''⊙du⊙Vᵀr + φ'⊙(dVᵀ r + Vᵀ dr)]ᵀ X.
+	g := make([]float64, n*m)
+	gemm(blas.NoTrans, blas.NoTrans, 1, general(n, c, f.r), general(c, m, dV), 0, general(n, m, g))
+	gemm(blas.NoTrans, blas.NoTrans, 1, general(n, c, dr), vd, 1, general(n, m, g))
+	for i := range g {
+		g[i] = f.dphi[i]*g[i] + f.ddphi[i]*du[i]*f.vtr[i]
+	}
+	gemm(blas.Trans, blas.NoTrans, inv, general(n, m, g), general(n, d, f.x), 0, general(m, d, dst[:m*d]))
+	return dst
+}
