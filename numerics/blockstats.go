@@ -93,6 +93,9 @@ func checkLayout(h mat.Symmetric, l Layout) error {
 	if h == nil {
 		return fmt.Errorf("numerics: nil Hessian")
 	}
+	if err := l.Validate(); err != nil {
+		return err
+	}
 	if n := h.SymmetricDim(); n != l.P {
 		return fmt.Errorf("numerics: Hessian is %d×%d but the layout has %d parameters", n, n, l.P)
 	}

@@ -72,9 +72,9 @@ type Config struct {
 	Activation Activation `json:"activation,omitempty"` // MLP only
 	Loss       Loss       `json:"loss"`
 
-	C int `json:"C"` // number of classes, ≥ 2
-	D int `json:"d"` // input dimension
-	N int `json:"N"` // number of samples
+	C int `json:"C"`           // number of classes, ≥ 2
+	D int `json:"d"`           // input dimension
+	N int `json:"N"`           // number of samples
 	M int `json:"m,omitempty"` // hidden width (MLP only)
 
 	Sigma  float64 `json:"sigma"`             // linear: W_kj ~ N(0, σ²/d)
@@ -114,8 +114,12 @@ func (c Config) Validate() error {
 			bad("hidden width m = %d given for the linear model", c.M)
 		}
 	case MLP:
-		if _, err := ParseActivation(string(c.Activation)); err != nil {
+		// The forward pass matches names exactly: "ReLU" must not pass here
+		// and then fall through every case of the activation switch.
+		if a, err := ParseActivation(string(c.Activation)); err != nil {
 			bad("%v", err)
+		} else if a != c.Activation {
+			bad("activation %q is not canonical (use %q)", c.Activation, a)
 		}
 		if c.M <= 0 {
 			bad("hidden width m = %d, want m ≥ 1", c.M)
@@ -143,6 +147,11 @@ func (c Config) Validate() error {
 			bad("%s = %v, want a finite value ≥ 0", s.name, s.v)
 		}
 	}
+	if len(errs) == 0 {
+		if err := c.checkSizes(); err != nil {
+			bad("%v", err)
+		}
+	}
 	if c.Model == Linear && (c.SigmaW != 0 || c.SigmaV != 0) {
 		bad("sigma_w/sigma_v given for the linear model (use sigma)")
 	}
@@ -150,6 +159,34 @@ func (c Config) Validate() error {
 		bad("sigma given for the MLP (use sigma_w and sigma_v)")
 	}
 	return errors.Join(errs...)
+}
+
+// maxParams bounds P so that the byte count P²·8 of a dense Hessian, which
+// the memory guard compares with its limit, cannot overflow int64.
+const maxParams = 1 << 30
+
+// checkSizes rejects sizes whose array lengths (X is N×d, logits N×C,
+// hidden activations N×m, W and V) overflow int: allocation would panic.
+// It assumes the sizes are positive.
+func (c Config) checkSizes() error {
+	type dims struct {
+		what string
+		a, b int
+	}
+	arrays := []dims{{"N·d", c.N, c.D}, {"N·C", c.N, c.C}, {"C·d", c.C, c.D}}
+	if c.Model == MLP {
+		arrays = append(arrays, dims{"N·m", c.N, c.M}, dims{"m·d", c.M, c.D}, dims{"C·m", c.C, c.M})
+	}
+	for _, a := range arrays {
+		if a.b != 0 && a.a > math.MaxInt/a.b {
+			return fmt.Errorf("%s = %d·%d overflows int", a.what, a.a, a.b)
+		}
+	}
+	// Each term is below MaxInt, so the sum cannot wrap around twice.
+	if p := c.NumParams(); p <= 0 || p > maxParams {
+		return fmt.Errorf("more than %d parameters (P²·8 bytes would overflow int64)", maxParams)
+	}
+	return nil
 }
 
 // NumParams is the length of the parameter vector: C·d for the linear model,

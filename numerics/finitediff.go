@@ -143,4 +143,3 @@ func (p *Problem) MinAbsPreactivation() float64 {
 	}
 	return best
 }
-

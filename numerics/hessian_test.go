@@ -1,8 +1,8 @@
 package numerics
 
 import (
-	"fmt"
 	"math"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/floats"
@@ -249,5 +249,7 @@ func TestDenseMemoryGuard(t *testing.T) {
 	if tooLarge.Bytes != 8*1e8 {
 		t.Errorf("reported %d bytes, want %d", tooLarge.Bytes, int64(8e8))
 	}
-	fmt.Sprint(err.Error())
+	if msg := err.Error(); !strings.Contains(msg, "StructuredStats") || !strings.Contains(msg, "HessVec") {
+		t.Errorf("error does not name the structured alternatives: %s", msg)
+	}
 }

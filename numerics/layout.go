@@ -120,3 +120,18 @@ func (l Layout) BlockOf(i int) int {
 	}
 	return lo
 }
+
+// Validate checks that the blocks tile [0, P) in order with positive sizes.
+func (l Layout) Validate() error {
+	next := 0
+	for i, b := range l.Blocks {
+		if b.Size <= 0 || b.Start != next {
+			return fmt.Errorf("numerics: layout block %d (%s) covers [%d, %d), want a non-empty range starting at %d", i, b.Name, b.Start, b.End(), next)
+		}
+		next = b.End()
+	}
+	if next != l.P {
+		return fmt.Errorf("numerics: layout blocks cover %d parameters, want P = %d", next, l.P)
+	}
+	return nil
+}

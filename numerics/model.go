@@ -195,6 +195,11 @@ func (p *Problem) checkVec(vec []float64) error {
 	if len(vec) != p.NumParams() {
 		return fmt.Errorf("numerics: vector has length %d, want NumParams = %d", len(vec), p.NumParams())
 	}
+	for i, v := range vec {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("numerics: vector entry %d is %v", i, v)
+		}
+	}
 	return nil
 }
 

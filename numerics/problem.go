@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
 
 	"gonum.org/v1/gonum/mat"
 )
@@ -59,7 +60,7 @@ func NewProblem(cfg Config) (*Problem, error) {
 // must match it otherwise. The parameters are drawn from cfg.Seed. x and
 // labels are copied.
 func NewProblemWithData(cfg Config, x mat.Matrix, labels []int) (*Problem, error) {
-	if x == nil {
+	if isNilMatrix(x) {
 		return nil, fmt.Errorf("%w: nil data matrix", ErrInvalidConfig)
 	}
 	n, d := x.Dims()
@@ -187,7 +188,7 @@ func (p *Problem) SetParams(theta []float64) error {
 // SetWeights replaces W (and V for the MLP; pass nil for the linear model)
 // after checking shapes and finiteness. The matrices are copied.
 func (p *Problem) SetWeights(w, v mat.Matrix) error {
-	if w == nil {
+	if isNilMatrix(w) {
 		return errors.New("numerics: nil W")
 	}
 	wr, wc := p.w.Dims()
@@ -196,7 +197,7 @@ func (p *Problem) SetWeights(w, v mat.Matrix) error {
 	}
 	theta := mat.DenseCopyOf(w).RawMatrix().Data
 	if p.v != nil {
-		if v == nil {
+		if isNilMatrix(v) {
 			return errors.New("numerics: nil V for the MLP")
 		}
 		vr, vc := p.v.Dims()
@@ -204,10 +205,20 @@ func (p *Problem) SetWeights(w, v mat.Matrix) error {
 			return fmt.Errorf("numerics: V is %d×%d, want %d×%d", r, c, vr, vc)
 		}
 		theta = append(append([]float64(nil), theta...), mat.DenseCopyOf(v).RawMatrix().Data...)
-	} else if v != nil {
+	} else if !isNilMatrix(v) {
 		return errors.New("numerics: V given for the linear model")
 	}
 	return p.SetParams(theta)
+}
+
+// isNilMatrix reports whether m is nil or a nil pointer such as a nil
+// *mat.Dense, whose Dims would panic.
+func isNilMatrix(m mat.Matrix) bool {
+	if m == nil {
+		return true
+	}
+	v := reflect.ValueOf(m)
+	return v.Kind() == reflect.Pointer && v.IsNil()
 }
 
 // Clone returns a deep copy of p.

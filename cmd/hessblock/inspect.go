@@ -1,0 +1,302 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/hessblock/hessblock/numerics"
+	"gonum.org/v1/gonum/mat"
+)
+
+func init() {
+	register(&command{
+		name:    "inspect",
+		summary: "print the block statistics of one configuration (R per family, ρ, spectra)",
+		run:     runInspect,
+	})
+}
+
+// inspectResult is what inspect prints. Field order is the JSON order.
+type inspectResult struct {
+	Config numerics.Config `json:"config"`
+	Params int             `json:"params"` // P
+	Gamma  float64         `json:"gamma"`  // d/N
+
+	// R per family; R is 0 for a family without off-diagonal pairs
+	// (pairs = 0, an MLP with m = 1).
+	Ratios    []numerics.FamilyRatio `json:"ratios"`
+	Rho       float64                `json:"rho"`
+	Frobenius float64                `json:"frobenius"`  // ‖H‖_F
+	LambdaMax float64                `json:"lambda_max"` // largest eigenvalue of H
+
+	DiagBlock blockSpectrum `json:"diag_block"` // H_00, the first block (W[0])
+	OffBlock  blockSpectrum `json:"off_block"`  // H_ab of the first pair of blocks of one kind
+
+	// hessian is the dense H when the dense path computed it, for -npy;
+	// nil otherwise.
+	hessian mat.Symmetric
+}
+
+// blockSpectrum summarizes one Hessian block H_ab.
+type blockSpectrum struct {
+	A    string `json:"a"`
+	B    string `json:"b"`
+	Rows int    `json:"rows"`
+	Cols int    `json:"cols"`
+	// LambdaMax and LambdaMin are the extreme eigenvalues of a square block
+	// (of its symmetric part, which is the block itself for every square
+	// block inspect picks). Off-diagonal blocks of CE are negative
+	// semidefinite at scale 1/C², so λmin is the informative end there.
+	LambdaMax *float64 `json:"lambda_max,omitempty"`
+	LambdaMin *float64 `json:"lambda_min,omitempty"`
+	// SigmaMax is the largest singular value, ‖H_ab‖₂; the only spectral
+	// summary of a non-square (hidden–output) block.
+	SigmaMax float64 `json:"sigma_max"`
+}
+
+// inspectFlags holds the parsed command line.
+type inspectFlags struct {
+	cfg           numerics.Config
+	maxDenseBytes int64
+	json          bool
+	npyDir        string
+}
+
+func parseInspectFlags(args []string, stderr io.Writer) (inspectFlags, error) {
+	fs := newFlagSet("inspect", "inspect [flags]", stderr)
+	lin, mlp := numerics.DefaultConfig(numerics.Linear), numerics.DefaultConfig(numerics.MLP)
+	var (
+		model      = fs.String("model", string(numerics.Linear), "model: linear or mlp")
+		activation = fs.String("activation", string(mlp.Activation), "MLP activation: identity, relu or tanh")
+		loss       = fs.String("loss", string(lin.Loss), "loss: ce or mse")
+		c          = fs.Int("C", lin.C, "number of classes C (≥ 2)")
+		d          = fs.Int("d", lin.D, "input dimension d")
+		n          = fs.Int("N", lin.N, "number of samples N")
+		m          = fs.Int("m", mlp.M, "MLP hidden width m")
+		sigma      = fs.Float64("sigma", lin.Sigma, "linear model: W_kj ~ N(0, σ²/d)")
+		sigmaW     = fs.Float64("sigma-w", mlp.SigmaW, "MLP: W_ij ~ N(0, σ_w²/d)")
+		sigmaV     = fs.Float64("sigma-v", mlp.SigmaV, "MLP: V_ki ~ N(0, σ_v²/m)")
+		seed       = fs.Uint64("seed", lin.Seed, "seed of the data and the initialization")
+		maxBytes   = fs.Int64("max-dense-bytes", numerics.DefaultMaxDenseBytes, "largest dense Hessian, in bytes")
+		asJSON     = fs.Bool("json", false, "print JSON instead of a table")
+		npyDir     = fs.String("npy", "", "also write H, the layout, W, V, X, labels and the config into `DIR` (NumPy .npy + JSON)")
+	)
+	if err := parseFlags(fs, args); err != nil {
+		return inspectFlags{}, err
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+
+	mod, err := numerics.ParseModel(*model)
+	if err != nil {
+		return inspectFlags{}, inspectUsage("-model: %v", err)
+	}
+	cfg := numerics.DefaultConfig(mod)
+	if cfg.Loss, err = numerics.ParseLoss(*loss); err != nil {
+		return inspectFlags{}, inspectUsage("-loss: %v", err)
+	}
+	// Model-specific flags keep the model's default unless given, so that
+	// giving one to the wrong model is reported rather than ignored.
+	if mod == numerics.MLP || set["activation"] {
+		if cfg.Activation, err = numerics.ParseActivation(*activation); err != nil {
+			return inspectFlags{}, inspectUsage("-activation: %v", err)
+		}
+	}
+	cfg.C, cfg.D, cfg.N, cfg.Seed = *c, *d, *n, *seed
+	if set["m"] {
+		cfg.M = *m
+	}
+	if set["sigma"] {
+		cfg.Sigma = *sigma
+	}
+	if set["sigma-w"] {
+		cfg.SigmaW = *sigmaW
+	}
+	if set["sigma-v"] {
+		cfg.SigmaV = *sigmaV
+	}
+	if err := cfg.Validate(); err != nil {
+		return inspectFlags{}, inspectUsage("%v", err)
+	}
+	if *maxBytes <= 0 {
+		return inspectFlags{}, inspectUsage("-max-dense-bytes = %d, want > 0", *maxBytes)
+	}
+	return inspectFlags{cfg: cfg, maxDenseBytes: *maxBytes, json: *asJSON, npyDir: *npyDir}, nil
+}
+
+// inspectUsage is a usage error that points to the flag list.
+func inspectUsage(format string, args ...any) error {
+	return usagef(format+"\n(run 'hessblock inspect -h' for the flags and their defaults)", args...)
+}
+
+func runInspect(args []string, stdout, stderr io.Writer) error {
+	fl, err := parseInspectFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	p, err := numerics.NewProblem(fl.cfg)
+	if err != nil {
+		return usageError{err}
+	}
+	p.MaxDenseBytes = fl.maxDenseBytes
+	res, err := inspectStats(p)
+	if err != nil {
+		var tooLarge *numerics.DenseTooLargeError
+		if errors.As(err, &tooLarge) {
+			return fmt.Errorf("%w\n(on the command line: raise -max-dense-bytes, or choose a smaller C, d or m)", err)
+		}
+		return err
+	}
+	if fl.npyDir != "" {
+		if err := numerics.ExportNPY(fl.npyDir, p, res.hessian); err != nil {
+			return err
+		}
+	}
+	if fl.json {
+		return writeInspectJSON(stdout, res)
+	}
+	return writeInspectTable(stdout, res)
+}
+
+// inspectStats computes the statistics of p. The dense Hessian is formed in
+// one place, denseStats; a configuration over the memory guard fails with
+// the *numerics.DenseTooLargeError, where a structured path can take over.
+func inspectStats(p *numerics.Problem) (inspectResult, error) {
+	cfg := p.Config()
+	res := inspectResult{Config: cfg, Params: p.NumParams(), Gamma: cfg.Gamma()}
+	if err := denseStats(p, &res); err != nil {
+		return res, err
+	}
+	// The two blocks come from Problem.Block, which never forms H, so they
+	// need no change when the statistics above stop forming it.
+	l := p.Layout()
+	a, b := representativePair(l)
+	var err error
+	if res.DiagBlock, err = blockSpectrumOf(p, l, 0, 0); err != nil {
+		return res, err
+	}
+	if res.OffBlock, err = blockSpectrumOf(p, l, a, b); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// denseStats fills the statistics that need the dense Hessian: R per
+// family, ρ, ‖H‖_F and λmax(H).
+func denseStats(p *numerics.Problem, res *inspectResult) error {
+	h, err := p.Hessian()
+	if err != nil {
+		return err
+	}
+	bs, err := numerics.ComputeBlockStats(h, p.Layout())
+	if err != nil {
+		return err
+	}
+	ev, err := numerics.Eigenvalues(h)
+	if err != nil {
+		return err
+	}
+	res.Ratios = bs.Ratios
+	res.Rho = bs.Rho
+	res.Frobenius = math.Sqrt(bs.Summary.FrobeniusSq)
+	res.LambdaMax = ev[len(ev)-1]
+	res.hessian = h
+	return nil
+}
+
+// representativePair returns block 0 and the next block of its kind, so
+// that (a, b) is an off-diagonal pair of one family; for an MLP with a
+// single hidden neuron, the first two output blocks (C ≥ 2 guarantees them).
+func representativePair(l numerics.Layout) (a, b int) {
+	for _, kind := range []numerics.BlockKind{l.Blocks[0].Kind, numerics.Output} {
+		idx := l.Of(kind)
+		if len(idx) >= 2 {
+			return idx[0], idx[1]
+		}
+	}
+	return 0, 1
+}
+
+func blockSpectrumOf(p *numerics.Problem, l numerics.Layout, a, b int) (blockSpectrum, error) {
+	blk, err := p.Block(a, b)
+	if err != nil {
+		return blockSpectrum{}, err
+	}
+	r, c := blk.Dims()
+	s := blockSpectrum{A: l.Blocks[a].Name, B: l.Blocks[b].Name, Rows: r, Cols: c}
+	if s.SigmaMax, err = numerics.SpectralNorm(blk); err != nil {
+		return s, err
+	}
+	if r == c {
+		ev, err := numerics.SymmetricEigenvalues(blk)
+		if err != nil {
+			return s, err
+		}
+		lo, hi := ev[0], ev[len(ev)-1]
+		s.LambdaMin, s.LambdaMax = &lo, &hi
+	}
+	return s, nil
+}
+
+func writeInspectJSON(w io.Writer, res inspectResult) error {
+	b, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		// encoding/json refuses NaN and ±Inf; say which statistic it was.
+		var ue *json.UnsupportedValueError
+		if errors.As(err, &ue) {
+			return fmt.Errorf("a statistic is %s, which JSON cannot hold: %w", ue.Str, err)
+		}
+		return err
+	}
+	_, err = fmt.Fprintf(w, "%s\n", b)
+	return err
+}
+
+func writeInspectTable(w io.Writer, res inspectResult) error {
+	var buf bytes.Buffer
+	fmt.Fprintf(&buf, "configuration: %v\n\n", res.Config)
+	tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
+	row := func(name, value, note string) { fmt.Fprintf(tw, "%s\t%s\t%s\n", name, value, note) }
+	g := func(v float64) string { return fmt.Sprintf("%.6g", v) }
+	row("statistic", "value", "")
+	row("P", fmt.Sprint(res.Params), "parameters")
+	row("γ", g(res.Gamma), "d/N")
+	for _, r := range res.Ratios {
+		if r.Pairs == 0 {
+			row("R "+string(r.Family), "n/a", "no off-diagonal pair in this family")
+			continue
+		}
+		row("R "+string(r.Family), g(r.R), fmt.Sprintf("pair ratio over %d ordered pairs", r.Pairs))
+	}
+	row("ρ", g(res.Rho), "off-block mass ‖H − blockdiag H‖²_F / ‖H‖²_F")
+	row("‖H‖_F", g(res.Frobenius), "")
+	row("λmax(H)", g(res.LambdaMax), "")
+	for _, s := range []blockSpectrum{res.DiagBlock, res.OffBlock} {
+		name := fmt.Sprintf("H[%s,%s]", s.A, s.B)
+		shape := fmt.Sprintf("%d×%d block", s.Rows, s.Cols)
+		if s.LambdaMax != nil {
+			row("λmax "+name, g(*s.LambdaMax), shape)
+			row("λmin "+name, g(*s.LambdaMin), "")
+		} else {
+			row("σmax "+name, g(s.SigmaMax), shape+", largest singular value")
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	// Rows without a note end in the padding of the value column.
+	var out strings.Builder
+	for _, line := range strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n") {
+		out.WriteString(strings.TrimRight(line, " "))
+		out.WriteByte('\n')
+	}
+	_, err := io.WriteString(w, out.String())
+	return err
+}

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+// runCmd runs the command line and returns its exit status and output.
+func runCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = run(args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string // in stderr
+	}{
+		{[]string{"nosuchcommand"}, `unknown command "nosuchcommand"`},
+		{[]string{"inspect", "-nosuchflag"}, "flag provided but not defined: -nosuchflag"},
+		{[]string{"inspect", "-C", "1"}, "C = 1 classes, want C ≥ 2"},
+		{[]string{"inspect", "-C", "0"}, "want C ≥ 2"},
+		{[]string{"inspect", "-C", "many"}, `invalid value "many" for flag -C`},
+		{[]string{"inspect", "-model", "foo"}, `unknown model "foo"`},
+		{[]string{"inspect", "-loss", "hinge"}, `unknown loss "hinge"`},
+		{[]string{"inspect", "-model", "mlp", "-activation", "gelu"}, `unknown activation "gelu"`},
+		{[]string{"inspect", "-activation", "relu"}, `activation "relu" given for the linear model`},
+		{[]string{"inspect", "-m", "4"}, "hidden width m = 4 given for the linear model"},
+		{[]string{"inspect", "-model", "mlp", "-m", "0"}, "want m ≥ 1"},
+		{[]string{"inspect", "-model", "mlp", "-sigma", "1"}, "sigma given for the MLP"},
+		{[]string{"inspect", "-sigma-w", "1"}, "sigma_w/sigma_v given for the linear model"},
+		{[]string{"inspect", "-sigma", "-1"}, "want a finite value ≥ 0"},
+		{[]string{"inspect", "-sigma", "NaN"}, "sigma = NaN"},
+		{[]string{"inspect", "-d", "-3"}, "input dimension d = -3"},
+		{[]string{"inspect", "-N", "0"}, "sample count N = 0"},
+		{[]string{"inspect", "-max-dense-bytes", "0"}, "-max-dense-bytes = 0"},
+		{[]string{"inspect", "stray"}, `unexpected arguments: ["stray"]`},
+		{[]string{"inspect", "-C", "3", "stray", "-d", "4"}, "unexpected arguments"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			code, stdout, stderr := runCmd(t, tc.args...)
+			if code != 2 {
+				t.Errorf("exit status %d, want 2", code)
+			}
+			if !strings.Contains(stderr, tc.want) {
+				t.Errorf("stderr does not contain %q:\n%s", tc.want, stderr)
+			}
+			if !strings.Contains(stderr, "usage:") && !strings.Contains(stderr, "-h") {
+				t.Errorf("stderr points to no usage:\n%s", stderr)
+			}
+			if stdout != "" {
+				t.Errorf("stdout is not empty:\n%s", stdout)
+			}
+		})
+	}
+}
+
+func TestHelp(t *testing.T) {
+	code, _, stderr := runCmd(t, "inspect", "-h")
+	if code != 0 {
+		t.Errorf("inspect -h: exit status %d, want 0", code)
+	}
+	for _, want := range []string{
+		"usage: hessblock inspect",
+		"-model", "-activation", "-loss", "-C", "-d", "-N", "-m",
+		"-sigma", "-sigma-w", "-sigma-v", "-seed", "-max-dense-bytes", "-json", "-npy",
+		`(default "linear")`, `(default "relu")`, `(default "ce")`, "(default 10)", "(default 2147483648)",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("inspect -h does not list %q:\n%s", want, stderr)
+		}
+	}
+
+	code, stdout, _ := runCmd(t, "help")
+	if code != 0 || !strings.Contains(stdout, "inspect") {
+		t.Errorf("help: exit status %d, output:\n%s", code, stdout)
+	}
+}

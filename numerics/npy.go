@@ -1,0 +1,157 @@
+package numerics
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"codeberg.org/sbinet/npyio"
+	"gonum.org/v1/gonum/mat"
+)
+
+// ExportNPY writes problem p, and its Hessian h if h is not nil, into dir
+// (created if missing) as NumPy files:
+//
+//	hessian.npy  P×P float64, rows and columns in θ order (skipped when h is nil)
+//	layout.json  {"params": P, "blocks": [{name, kind, index, start, size}…], "families": […]}
+//	W.npy        first-layer weights, C×d (linear) or m×d (MLP), float64
+//	V.npy        output weights C×m, float64 (MLP only)
+//	X.npy        data N×d, one sample per row, float64
+//	labels.npy   N int64 labels in [0, C)
+//	config.json  the Config with "params" (P) and "gamma" (d/N)
+//
+// Load them in NumPy with
+//
+//	import json, numpy as np
+//	H = np.load("dir/hessian.npy")            # (P, P)
+//	X, y = np.load("dir/X.npy"), np.load("dir/labels.npy")
+//	layout = json.load(open("dir/layout.json"))
+//	b = layout["blocks"][0]
+//	H00 = H[b["start"]:b["start"]+b["size"], b["start"]:b["start"]+b["size"]]
+//
+// Each file is written to a temporary file in dir and renamed into place,
+// so a reader never sees a partial file. Writing hessian.npy needs a second
+// P×P buffer in memory, because npyio writes only dense matrices.
+func ExportNPY(dir string, p *Problem, h mat.Symmetric) error {
+	if p == nil {
+		return errors.New("numerics: ExportNPY of a nil problem")
+	}
+	np := p.NumParams()
+	if h != nil {
+		if n := h.SymmetricDim(); n != np {
+			return fmt.Errorf("numerics: ExportNPY: Hessian is %d×%d, want P×P = %d×%d", n, n, np, np)
+		}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("numerics: ExportNPY: %w", err)
+	}
+	cfg := p.Config()
+	l := p.Layout()
+	layout := struct {
+		P        int      `json:"params"`
+		Blocks   []Block  `json:"blocks"`
+		Families []Family `json:"families"`
+	}{l.P, l.Blocks, l.Families()}
+	config := struct {
+		Config
+		P     int     `json:"params"`
+		Gamma float64 `json:"gamma"`
+	}{cfg, np, cfg.Gamma()}
+	labels := make([]int64, len(p.Labels()))
+	for i, y := range p.Labels() {
+		labels[i] = int64(y)
+	}
+
+	files := []struct {
+		name  string
+		write func(io.Writer) error
+	}{
+		{"layout.json", jsonWriter(layout)},
+		{"config.json", jsonWriter(config)},
+		{"X.npy", npyWriter(p.X())},
+		{"labels.npy", npyWriter(labels)},
+		{"W.npy", npyWriter(p.W())},
+	}
+	if p.V() != nil {
+		files = append(files, struct {
+			name  string
+			write func(io.Writer) error
+		}{"V.npy", npyWriter(p.V())})
+	}
+	for _, f := range files {
+		if err := writeAtomic(filepath.Join(dir, f.name), f.write); err != nil {
+			return err
+		}
+	}
+	if h != nil {
+		// Convert after the small files so that a failure there costs no
+		// P×P copy; release the copy as soon as it is written.
+		hd := mat.NewDense(np, np, nil)
+		for i := 0; i < np; i++ {
+			for j := i; j < np; j++ {
+				v := h.At(i, j)
+				hd.Set(i, j, v)
+				hd.Set(j, i, v)
+			}
+		}
+		if err := writeAtomic(filepath.Join(dir, "hessian.npy"), npyWriter(hd)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func npyWriter(v any) func(io.Writer) error {
+	return func(w io.Writer) error { return npyio.Write(w, v) }
+}
+
+func jsonWriter(v any) func(io.Writer) error {
+	return func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	}
+}
+
+// writeAtomic writes path through a temporary file in the same directory,
+// synced and renamed into place, so that path holds either its old content
+// or the complete new one.
+func writeAtomic(path string, write func(io.Writer) error) (err error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("numerics: writing %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+			err = fmt.Errorf("numerics: writing %s: %w", path, err)
+		}
+	}()
+	// npyio writes a dense matrix 8 bytes at a time: buffer it.
+	bw := bufio.NewWriterSize(f, 1<<20)
+	if err = write(bw); err != nil {
+		return err
+	}
+	if err = bw.Flush(); err != nil {
+		return err
+	}
+	if err = f.Chmod(0o644); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
