@@ -127,8 +127,8 @@ type family struct {
 	fa, fb         []float64
 	da, db         int
 	na, nb         int
-	firstA, firstB int // index of the first block of each side in Layout
-	offA, offB     int // offsets in θ
+	firstA, firstB int  // index of the first block of each side in Layout
+	offA, offB     int  // offsets in θ
 	sym            bool // same kind on both sides: compute b ≥ a only
 	diagOnly       bool // only the blocks a == b are non-zero
 	// coef fills dst[j] = c_n[a, b0+j].
