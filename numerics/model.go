@@ -12,7 +12,6 @@ import (
 type forward struct {
 	n, d, c, m int
 	x          []float64 // N×d
-	z          []float64 // N×C logits
 	r          []float64 // N×C residual ∇_z ℓ: p − e_y (CE) or z − e_y (MSE)
 	p          []float64 // N×C softmax (CE only)
 	loss       float64
@@ -36,9 +35,12 @@ func (p *Problem) forward() *forward {
 	cfg := p.cfg
 	f := &forward{n: cfg.N, d: cfg.D, c: cfg.C, m: cfg.M, x: p.x.RawMatrix().Data}
 	n, d, c, m := f.n, f.d, f.c, f.m
-	f.z = make([]float64, n*c)
+	// The logits are computed into the buffer that then holds the softmax
+	// (CE) or the residual (MSE), so that at large C the forward pass keeps
+	// two N×C arrays, not three.
+	z := make([]float64, n*c)
 	if cfg.Model == Linear {
-		gemm(blas.NoTrans, blas.Trans, 1, general(n, d, f.x), general(c, d, p.w.RawMatrix().Data), 0, general(n, c, f.z))
+		gemm(blas.NoTrans, blas.Trans, 1, general(n, d, f.x), general(c, d, p.w.RawMatrix().Data), 0, general(n, c, z))
 	} else {
 		f.u = make([]float64, n*m)
 		gemm(blas.NoTrans, blas.Trans, 1, general(n, d, f.x), general(m, d, p.w.RawMatrix().Data), 0, general(n, m, f.u))
@@ -46,24 +48,25 @@ func (p *Problem) forward() *forward {
 		f.dphi = make([]float64, n*m)
 		f.ddphi = make([]float64, n*m)
 		activate(cfg.Activation, f.u, f.h, f.dphi, f.ddphi)
-		gemm(blas.NoTrans, blas.Trans, 1, general(n, m, f.h), general(c, m, p.v.RawMatrix().Data), 0, general(n, c, f.z))
+		gemm(blas.NoTrans, blas.Trans, 1, general(n, m, f.h), general(c, m, p.v.RawMatrix().Data), 0, general(n, c, z))
 	}
-	f.r = make([]float64, n*c)
 	var total float64
 	if cfg.Loss == CE {
-		f.p = make([]float64, n*c)
+		f.p = z
+		f.r = make([]float64, n*c)
 		for i := 0; i < n; i++ {
-			zi, pi, ri := f.z[i*c:(i+1)*c], f.p[i*c:(i+1)*c], f.r[i*c:(i+1)*c]
-			lse := softmax(pi, zi)
+			pi, ri := f.p[i*c:(i+1)*c], f.r[i*c:(i+1)*c]
 			y := p.labels[i]
-			total += lse - zi[y]
+			zy := pi[y]
+			lse := softmax(pi, pi) // in place: p overwrites z
+			total += lse - zy
 			copy(ri, pi)
 			ri[y]--
 		}
 	} else {
+		f.r = z
 		for i := 0; i < n; i++ {
-			zi, ri := f.z[i*c:(i+1)*c], f.r[i*c:(i+1)*c]
-			copy(ri, zi)
+			ri := f.r[i*c : (i+1)*c]
 			ri[p.labels[i]]--
 			var s float64
 			for _, v := range ri {
@@ -85,8 +88,9 @@ func (p *Problem) forward() *forward {
 	return f
 }
 
-// softmax writes softmax(z) into p and returns log Σ e^{z_k}, shifting by
-// the maximum so that logits of any finite size give finite results.
+// softmax writes softmax(z) into p (which may be z itself) and returns
+// log Σ e^{z_k}, shifting by the maximum so that logits of any finite size
+// give finite results.
 func softmax(p, z []float64) float64 {
 	zmax := math.Inf(-1)
 	for _, v := range z {
@@ -188,7 +192,7 @@ func (p *Problem) HessVec(dst, vec []float64) ([]float64, error) {
 	if err := p.checkVec(vec); err != nil {
 		return nil, err
 	}
-	return p.hessVec(p.forward(), dst, vec), nil
+	return p.hessVec(p.forward(), new(hvpWork), dst, vec), nil
 }
 
 func (p *Problem) checkVec(vec []float64) error {
@@ -205,25 +209,39 @@ func (p *Problem) checkVec(vec []float64) error {
 
 // HessVecOperator returns a function computing H·vec that reuses one
 // forward pass; use it for many products at the same parameters.
-// The operator returns an error for a vector of the wrong length.
+// The operator returns an error for a vector of the wrong length. It reuses
+// its work space between calls, so it must not be called concurrently.
 func (p *Problem) HessVecOperator() func(dst, vec []float64) ([]float64, error) {
 	f := p.forward()
+	work := new(hvpWork)
 	return func(dst, vec []float64) ([]float64, error) {
 		if err := p.checkVec(vec); err != nil {
 			return nil, err
 		}
-		return p.hessVec(f, dst, vec), nil
+		return p.hessVec(f, work, dst, vec), nil
 	}
 }
 
-func (p *Problem) hessVec(f *forward, dst, vec []float64) []float64 {
+// hvpWork holds the per-product buffers of hessVec (N×C and N×m), kept by
+// HessVecOperator so that repeated products do not allocate.
+type hvpWork struct{ dz, du, dh, g []float64 }
+
+func grow(buf *[]float64, n int) []float64 {
+	if cap(*buf) < n {
+		*buf = make([]float64, n)
+	}
+	*buf = (*buf)[:n]
+	return *buf
+}
+
+func (p *Problem) hessVec(f *forward, w *hvpWork, dst, vec []float64) []float64 {
 	np := p.NumParams()
 	if len(dst) != np {
 		dst = make([]float64, np)
 	}
 	n, d, c, m := f.n, f.d, f.c, f.m
 	inv := 1 / float64(n)
-	dz := make([]float64, n*c)
+	dz := grow(&w.dz, n*c)
 	if p.cfg.Model == Linear {
 		// dz_n = dW x_n; s_n = A_n dz_n; H·dW = (1/N) Sᵀ X.
 		gemm(blas.NoTrans, blas.Trans, 1, general(n, d, f.x), general(c, d, vec), 0, general(n, c, dz))
@@ -237,9 +255,9 @@ func (p *Problem) hessVec(f *forward, dst, vec []float64) []float64 {
 	dW, dV := vec[:m*d], vec[m*d:]
 	vd := general(c, m, p.v.RawMatrix().Data)
 	// Forward directional derivatives: du = dW x, dh = φ' ⊙ du, dz = dV h + V dh.
-	du := make([]float64, n*m)
+	du := grow(&w.du, n*m)
 	gemm(blas.NoTrans, blas.Trans, 1, general(n, d, f.x), general(m, d, dW), 0, general(n, m, du))
-	dh := make([]float64, n*m)
+	dh := grow(&w.dh, n*m)
 	for i := range dh {
 		dh[i] = f.dphi[i] * du[i]
 	}
@@ -256,7 +274,7 @@ func (p *Problem) hessVec(f *forward, dst, vec []float64) []float64 {
 	gemm(blas.Trans, blas.NoTrans, inv, general(n, c, dr), general(n, m, f.h), 0, outV)
 	gemm(blas.Trans, blas.NoTrans, inv, general(n, c, f.r), general(n, m, dh), 1, outV)
 	// d(∂L/∂W) = (1/N) [φ''⊙du⊙Vᵀr + φ'⊙(dVᵀ r + Vᵀ dr)]ᵀ X.
-	g := make([]float64, n*m)
+	g := grow(&w.g, n*m)
 	gemm(blas.NoTrans, blas.NoTrans, 1, general(n, c, f.r), general(c, m, dV), 0, general(n, m, g))
 	gemm(blas.NoTrans, blas.NoTrans, 1, general(n, c, dr), vd, 1, general(n, m, g))
 	for i := range g {
@@ -264,4 +282,25 @@ func (p *Problem) hessVec(f *forward, dst, vec []float64) []float64 {
 	}
 	gemm(blas.Trans, blas.NoTrans, inv, general(n, m, g), general(n, d, f.x), 0, general(m, d, dst[:m*d]))
 	return dst
+}
+
+// predicted returns argmax_k z_nk (ties to the lowest index), read from the
+// softmax (CE, monotone in z) or from z = r + e_y (MSE).
+func (f *forward) predicted(n int, label int) int {
+	best, bestV := 0, math.Inf(-1)
+	for k := 0; k < f.c; k++ {
+		var v float64
+		if f.p != nil {
+			v = f.p[n*f.c+k]
+		} else {
+			v = f.r[n*f.c+k]
+			if k == label {
+				v++
+			}
+		}
+		if v > bestV {
+			best, bestV = k, v
+		}
+	}
+	return best
 }

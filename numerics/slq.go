@@ -1,0 +1,93 @@
+package numerics
+
+import (
+	"gonum.org/v1/gonum/blas"
+)
+
+// BlockDiagVecOperator returns a function computing blockdiag(H)·vec
+// without forming H, reusing one forward pass. Each diagonal block has the
+// form H_aa = (1/N) Σ_n c_n[a,a] g_n g_nᵀ, so
+//
+//	(blockdiag(H)·v)_a = (1/N) Σ_n c_n[a,a] (g_n·v_a) g_n,
+//
+// two GEMMs and an elementwise product: for the linear model and the MLP's
+// output blocks c = A_n[k,k] (p_k(1−p_k) for CE, 1 for MSE) and g = x or
+// φ(u); for the MLP's hidden blocks c = C_n[i,i] = (VᵀA_nV)_ii φ'_i² +
+// φ”_i (Vᵀr_n)_i and g = x. Cost O(N·P), like HessVec.
+func (p *Problem) BlockDiagVecOperator() Operator {
+	f := p.forward()
+	cfg := p.cfg
+	n, d, c, m := f.n, f.d, f.c, f.m
+	// Output-block coefficients A_n[k,k].
+	var q []float64
+	if f.p != nil {
+		q = make([]float64, n*c)
+		for i, v := range f.p {
+			q[i] = v * (1 - v)
+		}
+	}
+	var dg []float64
+	if cfg.Model == MLP {
+		pairs := make([][2]int, m)
+		for i := range pairs {
+			pairs[i] = [2]int{i, i}
+		}
+		dg = make([]float64, n*m)
+		p.hiddenCoefficients(f).block(pairs, dg)
+	}
+	inv := 1 / float64(n)
+	// apply sets out (rows × width) = (1/N) (coef ⊙ (G·vᵀ))ᵀ G for the
+	// feature matrix g (N×width) and v (rows×width).
+	apply := func(out, v, g []float64, rows, width int, coef []float64) {
+		z := make([]float64, n*rows)
+		gemm(blas.NoTrans, blas.Trans, 1, general(n, width, g), general(rows, width, v), 0, general(n, rows, z))
+		if coef != nil {
+			for i := range z {
+				z[i] *= coef[i]
+			}
+		}
+		gemm(blas.Trans, blas.NoTrans, inv, general(n, rows, z), general(n, width, g), 0, general(rows, width, out))
+	}
+	return func(dst, vec []float64) ([]float64, error) {
+		if err := p.checkVec(vec); err != nil {
+			return nil, err
+		}
+		if len(dst) != len(vec) {
+			dst = make([]float64, len(vec))
+		}
+		if cfg.Model == Linear {
+			apply(dst, vec, f.x, c, d, q)
+			return dst, nil
+		}
+		apply(dst[:m*d], vec[:m*d], f.x, m, d, dg)
+		apply(dst[m*d:], vec[m*d:], f.h, c, m, q)
+		return dst, nil
+	}
+}
+
+// OffBlockVecOperator returns a function computing (H − blockdiag(H))·vec
+// without forming H.
+func (p *Problem) OffBlockVecOperator() Operator {
+	hv := p.HessVecOperator()
+	bd := p.BlockDiagVecOperator()
+	return func(dst, vec []float64) ([]float64, error) {
+		var err error
+		if dst, err = hv(dst, vec); err != nil {
+			return nil, err
+		}
+		tmp, err := bd(nil, vec)
+		if err != nil {
+			return nil, err
+		}
+		for i, v := range tmp {
+			dst[i] -= v
+		}
+		return dst, nil
+	}
+}
+
+// ExtremeEigenvalues returns the largest and smallest eigenvalues of H by
+// Lanczos on HessVecOperator, without forming H.
+func (p *Problem) ExtremeEigenvalues(opts LanczosOptions) (*ExtremeEigen, error) {
+	return Lanczos(p.HessVecOperator(), p.NumParams(), opts)
+}
