@@ -28,6 +28,9 @@ type inspectResult struct {
 	Config numerics.Config `json:"config"`
 	Params int             `json:"params"` // P
 	Gamma  float64         `json:"gamma"`  // d/N
+	// Method is "dense" (H formed) or "structured" (Gram identities and
+	// Lanczos; H never formed), chosen by the memory guard.
+	Method string `json:"method"`
 
 	// R per family; R is 0 for a family without off-diagonal pairs
 	// (pairs = 0, an MLP with m = 1).
@@ -35,13 +38,16 @@ type inspectResult struct {
 	Rho       float64                `json:"rho"`
 	Frobenius float64                `json:"frobenius"`  // ‖H‖_F
 	LambdaMax float64                `json:"lambda_max"` // largest eigenvalue of H
+	// LambdaMaxResidual bounds |λmax − LambdaMax| on the structured path
+	// (the Lanczos residual); 0 on the dense path, exact to round-off.
+	LambdaMaxResidual float64 `json:"lambda_max_residual,omitempty"`
 
 	DiagBlock blockSpectrum `json:"diag_block"` // H_00, the first block (W[0])
 	OffBlock  blockSpectrum `json:"off_block"`  // H_ab of the first pair of blocks of one kind
 
 	// hessian is the dense H when the dense path computed it, for -npy;
 	// nil otherwise.
-	hessian mat.Symmetric
+	hessian *mat.SymDense
 }
 
 // blockSpectrum summarizes one Hessian block H_ab.
@@ -67,6 +73,7 @@ type inspectFlags struct {
 	maxDenseBytes int64
 	json          bool
 	npyDir        string
+	figDir        string
 }
 
 func parseInspectFlags(args []string, stderr io.Writer) (inspectFlags, error) {
@@ -87,6 +94,7 @@ func parseInspectFlags(args []string, stderr io.Writer) (inspectFlags, error) {
 		maxBytes   = fs.Int64("max-dense-bytes", numerics.DefaultMaxDenseBytes, "largest dense Hessian, in bytes")
 		asJSON     = fs.Bool("json", false, "print JSON instead of a table")
 		npyDir     = fs.String("npy", "", "also write H, the layout, W, V, X, labels and the config into `DIR` (NumPy .npy + JSON)")
+		figDir     = fs.String("fig", "", "also write figures (|H| heatmap, block-averaged |H| map, block spectra; PNG and SVG) into `DIR`")
 	)
 	if err := parseFlags(fs, args); err != nil {
 		return inspectFlags{}, err
@@ -128,7 +136,7 @@ func parseInspectFlags(args []string, stderr io.Writer) (inspectFlags, error) {
 	if *maxBytes <= 0 {
 		return inspectFlags{}, inspectUsage("-max-dense-bytes = %d, want > 0", *maxBytes)
 	}
-	return inspectFlags{cfg: cfg, maxDenseBytes: *maxBytes, json: *asJSON, npyDir: *npyDir}, nil
+	return inspectFlags{cfg: cfg, maxDenseBytes: *maxBytes, json: *asJSON, npyDir: *npyDir, figDir: *figDir}, nil
 }
 
 // inspectUsage is a usage error that points to the flag list.
@@ -146,16 +154,20 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 		return usageError{err}
 	}
 	p.MaxDenseBytes = fl.maxDenseBytes
-	res, err := inspectStats(p)
+	res, err := inspectStats(p, stderr)
 	if err != nil {
-		var tooLarge *numerics.DenseTooLargeError
-		if errors.As(err, &tooLarge) {
-			return fmt.Errorf("%w\n(on the command line: raise -max-dense-bytes, or choose a smaller C, d or m)", err)
-		}
 		return err
+	}
+	if res.hessian == nil && (fl.npyDir != "" || fl.figDir != "") {
+		fmt.Fprintf(stderr, "hessblock inspect: H was not formed, so -npy writes no hessian.npy and -fig draws no figures (raise -max-dense-bytes to form it)\n")
 	}
 	if fl.npyDir != "" {
 		if err := numerics.ExportNPY(fl.npyDir, p, res.hessian); err != nil {
+			return err
+		}
+	}
+	if fl.figDir != "" && res.hessian != nil {
+		if err := writeInspectFigures(fl.figDir, p, res.hessian); err != nil {
 			return err
 		}
 	}
@@ -165,20 +177,28 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 	return writeInspectTable(stdout, res)
 }
 
-// inspectStats computes the statistics of p. The dense Hessian is formed in
-// one place, denseStats; a configuration over the memory guard fails with
-// the *numerics.DenseTooLargeError, where a structured path can take over.
-func inspectStats(p *numerics.Problem) (inspectResult, error) {
+// inspectStats computes the statistics of p: with the dense Hessian when it
+// fits under the memory guard, otherwise with the structured path (exact
+// Gram identities for R and ρ, Lanczos for λmax), saying so on note.
+func inspectStats(p *numerics.Problem, note io.Writer) (inspectResult, error) {
 	cfg := p.Config()
-	res := inspectResult{Config: cfg, Params: p.NumParams(), Gamma: cfg.Gamma()}
-	if err := denseStats(p, &res); err != nil {
+	res := inspectResult{Config: cfg, Params: p.NumParams(), Gamma: cfg.Gamma(), Method: "dense"}
+	err := denseStats(p, &res)
+	var tooLarge *numerics.DenseTooLargeError
+	if errors.As(err, &tooLarge) {
+		fmt.Fprintf(note, "hessblock inspect: the dense Hessian would need %s, over the limit of %s (-max-dense-bytes); "+
+			"using structured statistics instead (exact R and ρ from Gram identities, λmax by Lanczos; H is not formed)\n",
+			formatBytes(tooLarge.Bytes), formatBytes(tooLarge.Limit))
+		res.Method = "structured"
+		err = structuredStats(p, &res)
+	}
+	if err != nil {
 		return res, err
 	}
 	// The two blocks come from Problem.Block, which never forms H, so they
 	// need no change when the statistics above stop forming it.
 	l := p.Layout()
 	a, b := representativePair(l)
-	var err error
 	if res.DiagBlock, err = blockSpectrumOf(p, l, 0, 0); err != nil {
 		return res, err
 	}
@@ -209,6 +229,36 @@ func denseStats(p *numerics.Problem, res *inspectResult) error {
 	res.LambdaMax = ev[len(ev)-1]
 	res.hessian = h
 	return nil
+}
+
+// structuredStats fills the same statistics as denseStats without forming H.
+func structuredStats(p *numerics.Problem, res *inspectResult) error {
+	st, err := p.StructuredStats(numerics.StructuredOptions{SkipBlockNorms: true})
+	if err != nil {
+		return err
+	}
+	ext, err := p.ExtremeEigenvalues(numerics.LanczosOptions{Seed: p.Config().Seed, Tol: 1e-8})
+	if err != nil && !errors.Is(err, numerics.ErrNotConverged) {
+		return err
+	}
+	res.Ratios = st.Ratios
+	res.Rho = st.Rho
+	res.Frobenius = math.Sqrt(st.FrobeniusSq)
+	res.LambdaMax = ext.Max
+	res.LambdaMaxResidual = ext.MaxResidual
+	return nil
+}
+
+// formatBytes prints a byte count in the largest binary unit that keeps it ≥ 1.
+func formatBytes(b int64) string {
+	v, unit := float64(b), "B"
+	for _, u := range []string{"KiB", "MiB", "GiB", "TiB"} {
+		if v < 1024 {
+			break
+		}
+		v, unit = v/1024, u
+	}
+	return fmt.Sprintf("%.4g %s", v, unit)
 }
 
 // representativePair returns block 0 and the next block of its kind, so
@@ -261,7 +311,8 @@ func writeInspectJSON(w io.Writer, res inspectResult) error {
 
 func writeInspectTable(w io.Writer, res inspectResult) error {
 	var buf bytes.Buffer
-	fmt.Fprintf(&buf, "configuration: %v\n\n", res.Config)
+	fmt.Fprintf(&buf, "configuration: %v\n", res.Config)
+	fmt.Fprintf(&buf, "method: %s\n\n", res.Method)
 	tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
 	row := func(name, value, note string) { fmt.Fprintf(tw, "%s\t%s\t%s\n", name, value, note) }
 	g := func(v float64) string { return fmt.Sprintf("%.6g", v) }
@@ -277,7 +328,11 @@ func writeInspectTable(w io.Writer, res inspectResult) error {
 	}
 	row("ρ", g(res.Rho), "off-block mass ‖H − blockdiag H‖²_F / ‖H‖²_F")
 	row("‖H‖_F", g(res.Frobenius), "")
-	row("λmax(H)", g(res.LambdaMax), "")
+	if res.Method == "structured" {
+		row("λmax(H)", g(res.LambdaMax), fmt.Sprintf("Lanczos, residual %.2g", res.LambdaMaxResidual))
+	} else {
+		row("λmax(H)", g(res.LambdaMax), "")
+	}
 	for _, s := range []blockSpectrum{res.DiagBlock, res.OffBlock} {
 		name := fmt.Sprintf("H[%s,%s]", s.A, s.B)
 		shape := fmt.Sprintf("%d×%d block", s.Rows, s.Cols)

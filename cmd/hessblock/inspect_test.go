@@ -123,13 +123,46 @@ func TestInspectTable(t *testing.T) {
 	}
 }
 
-func TestInspectDenseTooLarge(t *testing.T) {
-	code, stdout, stderr := runCmd(t, "inspect", "-C", "10", "-d", "20", "-max-dense-bytes", "1000")
-	if code != 1 {
-		t.Errorf("exit status %d, want 1", code)
-	}
-	if !strings.Contains(stderr, "dense Hessian of P = 200 parameters") || stdout != "" {
-		t.Errorf("stdout %q, stderr:\n%s", stdout, stderr)
+// Over the memory guard inspect switches to the structured path, says so,
+// and reports the same R, ρ and ‖H‖_F as the dense path (exact identities)
+// and λmax within the Lanczos residual.
+func TestInspectStructuredFallback(t *testing.T) {
+	for _, model := range [][]string{
+		{"-model", "linear", "-C", "10", "-d", "20"},
+		{"-model", "mlp", "-activation", "tanh", "-C", "6", "-d", "5", "-m", "4"},
+	} {
+		args := append([]string{"inspect", "-json"}, model...)
+		code, denseOut, stderr := runCmd(t, args...)
+		if code != 0 {
+			t.Fatalf("dense: exit status %d: %s", code, stderr)
+		}
+		code, structOut, stderr := runCmd(t, append(args, "-max-dense-bytes", "1000")...)
+		if code != 0 {
+			t.Fatalf("structured: exit status %d: %s", code, stderr)
+		}
+		if !strings.Contains(stderr, "using structured statistics") {
+			t.Errorf("the switch to the structured path is not announced; stderr:\n%s", stderr)
+		}
+		var dense, structured inspectResult
+		if err := json.Unmarshal([]byte(denseOut), &dense); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal([]byte(structOut), &structured); err != nil {
+			t.Fatal(err)
+		}
+		if dense.Method != "dense" || structured.Method != "structured" {
+			t.Errorf("methods %q and %q", dense.Method, structured.Method)
+		}
+		approx := cmpopts.EquateApprox(1e-10, 1e-15)
+		if d := cmp.Diff(dense.Ratios, structured.Ratios, approx); d != "" {
+			t.Errorf("R per family differs (-dense +structured):\n%s", d)
+		}
+		if d := cmp.Diff([]float64{dense.Rho, dense.Frobenius}, []float64{structured.Rho, structured.Frobenius}, approx); d != "" {
+			t.Errorf("ρ, ‖H‖_F differ (-dense +structured):\n%s", d)
+		}
+		if diff := math.Abs(dense.LambdaMax - structured.LambdaMax); diff > structured.LambdaMaxResidual+1e-12 {
+			t.Errorf("λmax %g (dense) vs %g ± %g (Lanczos)", dense.LambdaMax, structured.LambdaMax, structured.LambdaMaxResidual)
+		}
 	}
 }
 

@@ -1,0 +1,184 @@
+// Package theory holds the limit laws against which the block structure of
+// random-initialization Hessians is checked (THEORY.md §3–§4): the
+// Marchenko–Pastur law, the generalized (weighted) Marchenko–Pastur law, and
+// the table of block-ratio laws with their constants.
+//
+// It imports no other package of the module. Distribution types follow
+// gonum's stat/distuv: a struct of parameters with Prob, LogProb, CDF,
+// Quantile, Mean, Variance, Rand (through Src). Unlike distuv, bad
+// parameters are reported by Validate (errors wrap ErrInvalidParameter) and
+// make the methods return NaN instead of panicking; Quantile returns NaN for
+// p outside [0, 1].
+//
+// # Marchenko–Pastur
+//
+// For S = XXᵀ/N with iid standard entries and d/N → γ, the spectral law of
+// s·S has density √((b−x)(x−a))/(2πsγx) on [a, b], a, b = s(1∓√γ)², and an
+// atom 1 − 1/γ at 0 when γ > 1 (rank S ≤ N). At γ = 1, a = 0 and the density
+// behaves like x^{−1/2}: the hard edge.
+//
+// CDF. With r = √((b−x)(x−a)), u = (2x−a−b)/(b−a) and
+// v = ((a+b)x − 2ab)/(x(b−a)), the function
+//
+//	G(x) = r + ((a+b)/2) arcsin u − √(ab) arcsin v
+//
+// has G' = r/x: differentiating, r' = (a+b−2x)/(2r), (arcsin u)' = 1/r
+// because 1 − u² = 4r²/(b−a)², and (arcsin v)' = √(ab)/(x r) because
+// 1 − v² = 4ab r²/(x²(b−a)²); the sum is ((a+b)x − x² − ab)/(x r) = r/x.
+// So CDF(x) = atom + (G(x) − G(a))/(2πsγ). At x = a, u = v = −1; at x = b,
+// u = v = 1, and the continuous mass is (π(a+b)/2 − π√(ab))/(2πsγ) =
+// (1+γ−|1−γ|)/(2γ) = min(1, 1/γ), as it must be. Because arcsin loses half
+// the digits next to ±1, the code uses arcsin u + π/2 = 2 atan √((x−a)/(b−x))
+// and arcsin v + π/2 = 2 atan √(b(x−a)/(a(b−x))) (from 1 ± v =
+// 2b(x−a)/(x(b−a)), 2a(b−x)/(x(b−a))).
+//
+// Moments are Narayana polynomials, E λ^k = s^k Σ_{r<k} C(k,r)C(k−1,r)/(r+1) γ^r
+// (non-crossing partitions of k points counted by their number of blocks).
+// The Stieltjes transform m(z) = ∫dF(λ)/(λ−z) solves γzm² + (z+γ−1)m + 1 = 0
+// (s = 1; m_s(z) = m_1(z/s)/s). The root is written m = −2/((z+γ−1) + R(z))
+// with R(z) = √(z−a)·√(z−b) (principal roots): R is analytic off [a, b] and
+// ~ z at infinity, which selects the branch with Im m > 0 on C+, and the
+// Vieta form has no cancellation at large |z|. Quantile inverts the CDF by
+// bisection-safeguarded Newton in the angle θ of x = a + (b−a) sin²(θ/2),
+// in which both square-root and inverse-square-root edges are smooth; Rand
+// is inversion of a uniform draw.
+//
+// # Generalized Marchenko–Pastur
+//
+// B = (1/N) Σ τ_n x_n x_nᵀ with τ_n iid ~ ν independent of x_n. Its limit
+// law GMP(γ, ν) has Stieltjes transform solving
+//
+//	m = 1/(−z + E_ν[τ/(1+γτm)]),  equivalently  z = z(m) = −1/m + E_ν[τ/(1+γτm)].
+//
+// B is a free compound Poisson: each rank-one term τ x xᵀ/N contributes
+// free cumulants, giving κ_k = γ^{k−1} E τ^k; moments then follow from the
+// non-crossing moment–cumulant relation M(z) = 1 + Σ κ_k z^k M(z)^k, e.g.
+// E λ = Eτ, E λ² = γEτ² + (Eτ)². Moment uses the exact weight moments.
+//
+// Discretization. For a weight law with K atoms, z(m) is rational in m.
+// All spectral quantities are computed for WeightLaw.Atoms(); a log-normal
+// law is replaced by its Gauss–Hermite discretization (τ_j = e^{μ+√2σt_j},
+// probability w_j/√π), exact for E τ^k up to high k, but whose GMP has small
+// islands at the far tail where the continuous law has a thin unbounded tail.
+//
+// Stieltjes. For Im z > 0 there is exactly one root of z(m) = z in C+.
+// Newton on z(m) − z converges fast but only locally, and near the real axis
+// its basin shrinks. The solver starts at Im z ≫ support scale, where
+// m ≈ −1/(z − Eτ), then lowers Im z by geometric jumps (grown ×² after a
+// success, shrunk to their square root after a failure) using the previous
+// root as the start; a Newton result is accepted only if it converged and
+// stayed in C+, which by uniqueness makes it the right root. For real x the
+// last step is to Im z = 0 itself: inside the support the boundary value
+// m(x+i0) is a root with Im m > 0, simple except at an edge, so Newton
+// converges there, and Prob(x) = Im m(x+i0)/π needs no η → 0
+// extrapolation.
+//
+// Support (Silverstein–Choi). On the real m-axis minus 0 and the poles
+// P_j = −1/(γτ_j), z(m) is real and the complement of the support is the
+// image of {m : z'(m) > 0}. Write g(m) = m² z'(m) = 1 − (1/γ) Σ p_j r_j²,
+// r_j = γτ_j m/(1+γτ_j m). Each r_j² = h(u), u = γτ_j m, h(u) = (u/(1+u))²,
+// has second derivative 2w³(3w−2) with w = 1/(1+u), which is positive for u < −1 (w < 0)
+// and for −1 < u < ½; for m < 0 every u_j is < 0, so g is concave on each
+// pole-free interval of m < 0 and has at most two zeros there. The intervals:
+//   - m > 0: Σ p r_j² rises from 0 to 1 − ν({0}); if 1 − ν({0}) > γ, g has
+//     one zero m₀ and (−∞, z(m₀)) is a gap whose end is the lower edge.
+//   - P_1 < m < 0 (τ_1 the largest atom): g rises from −∞ to 1; its zero
+//     gives the gap (z(m*), ∞): the upper edge.
+//   - m < P_K (τ_K the smallest): g falls from 1 − (1−ν({0}))/γ to −∞; if
+//     that is positive, z rises from 0 and the gap is (0, z(m*)): the atom
+//     case.
+//   - between consecutive poles: if max g > 0, its two zeros m₁ < m₂ give
+//     the interior gap (z(m₁), z(m₂)).
+//
+// The support is [0, ∞) minus the gaps; all intervals are returned. Most
+// between-pole intervals of a dense empirical law are discarded at O(1) cost
+// by the bound g ≤ 1 − (p_j r_j² + p_{j+1} r_{j+1}²)/γ.
+//
+// Atom. rank B ≤ #{n : τ_n > 0} ≈ N(1 − ν({0})), so at least a fraction
+// 1 − (1−ν({0}))/γ of the eigenvalues is 0, and there is no more atom
+// (the m < P_K interval above shows the continuous part starts at a > 0
+// exactly then): Atom = max(0, 1 − (1 − ν({0}))/γ). CDF integrates the
+// density per support interval in the angle variable by adaptive
+// Gauss–Kronrod (7–15); interval masses are cached.
+//
+// Special cases, used as tests: ν = δ_c gives MP(γ) scaled by c. For
+// ν = Bernoulli(q), B = (1/N) Σ_{τ_n=1} x xᵀ = q·S' with S' a Wishart
+// matrix of qN samples and ratio γ/q, so GMP(γ, Bern q) = law of qλ,
+// λ ~ MP(γ/q), with atom 1 − q/γ for γ > q (and a hard edge at γ = q).
+//
+// # Weights that depend on x_n
+//
+// In the Hessians the weight of sample n is a function of the logits, i.e.
+// of P x_n with P a fixed k×d matrix (k = C, or m) independent of d. Such
+// dependence does not change the limit law. Let E = row space of P
+// (dim E ≤ k), Π the orthogonal projection onto E⊥. Split
+// x_n = Π x_n + (I−Π) x_n. Because x_n is standard Gaussian, Π x_n is
+// independent of (I−Π) x_n, hence of τ_n = τ(P x_n). Then
+//
+//	B = (1/N) Σ τ_n Π x_n x_nᵀ Π + Δ,
+//
+// where Δ collects the terms with at least one factor (I−Π)x_n; its range
+// (or co-range) lies in E, so rank Δ ≤ 2k. The first term is a
+// GMP-type matrix with weights independent of the (d−k)-dimensional
+// Gaussian vectors Π x_n, whose law converges to GMP(γ, ν) with ν the law of
+// τ (d−k ~ d). By the interlacing inequalities (Weyl), a perturbation of
+// rank r moves the empirical spectral distribution function by at most r/d
+// in sup norm, so with r ≤ 2k fixed both matrices have the same limit law.
+// Only finitely many outliers may escape: the limit bulk is unchanged.
+//
+// # Block laws (THEORY §4)
+//
+// For a block (1/N) Σ w_n x_n x_nᵀ with w independent of x ~ N(0, I_d):
+// E‖·‖_F² = (1/N²)Σ_{n,n'} E[w_n w_n'] E(x_nᵀx_n')² =
+// d[(d+2)/N E w² + (1 − 1/N)(E w)²] (E‖x‖⁴ = d(d+2), E(xᵀx')² = d), whose
+// d-normalized limit is γ E w² + (E w)² (BlockNormSq, BlockNormSqLimit).
+//
+// Linear CE. H_kk = (1/N)Σ p_k(1−p_k) x xᵀ, H_kl = −(1/N)Σ p_k p_l x xᵀ,
+// p = softmax(Wx), logits z ~ N(0, σ²I_C) given ‖x‖² ≈ d. As C → ∞,
+// C p_k → e^{z_k}/E e^{z} = e^{z_k − σ²/2} ~ LogN(−σ²/2, σ²) and
+// C² p_k p_l → LogN(−σ², 2σ²); both have mean 1 and second moments e^{σ²},
+// e^{2σ²}, hence C·R → √((1+γe^{2σ²})/(1+γe^{σ²})) and, with C diagonal and
+// C(C−1) off-diagonal blocks, ρ = (C−1)R²/((C−1)R² + 1), C·ρ → (C·R)². At
+// finite C, LinearCEFiniteC samples ν_C exactly (no C → ∞ step). At σ = 0,
+// p = 1/C exactly: H_kk = ((C−1)/C²)S, H_kl = −S/C², R = 1/(C−1), ρ = 1/C.
+// Measured with this package (γ = 0.1): C·R = 1.145, 1.167, 1.171 at
+// C = 100, 1000, 5000 for σ = 1 (limit 1.169); 1.026, 1.017 at C = 100, 1000
+// for σ = ½ (limit 1.016). A direct Hessian (d = 200, N = 2000, C = 100,
+// σ = 1, 40 pairs) gave 1.142.
+//
+// Network, MSE, hidden blocks. With φ” = 0, H_{w_i w_j} =
+// (v^i·v^j)(1/N)Σ φ'(u_i)φ'(u_j) x xᵀ. Identity: H_ij = (v^i·v^j) S, so
+// R² = E(v^i·v^j)²/E‖v^i‖⁴; with v^i ~ N(0, σ_v²/m I_C), E(v^i·v^j)² =
+// C(σ_v²/m)² and E‖v^i‖⁴ = (C² + 2C)(σ_v²/m)², so R² = 1/(C+2). ReLU: the
+// weights are indicators, E w = E w² = ½ (diagonal) and P₂ = P(u_i>0,u_j>0)
+// = ¼ + arcsin(cos θ_ij)/(2π) (Sheppard; cos θ_ij ~ N(0, 1/d) → 0 for random
+// W, so P₂ ≈ ¼), giving R² = (γP₂ + P₂²)/((C+2)(γ/2 + 1/4)). In general
+// R² = (γB2 + B1²)/((C+2)(γA2 + A1²)) with A1 = Eφ'², A2 = Eφ'⁴,
+// B1 = E φ'_iφ'_j, B2 = E φ'_i²φ'_j² (ActivationMoments).
+//
+// Network, CE, hidden blocks (approximate). The weight is
+// (VᵀA V)_ij φ'_iφ'_j, (VᵀAV)_ij = Σ_k p_k V_ki V_kj − (Σp_kV_ki)(Σp_kV_kj).
+// Assumptions: V columns i, j are independent of p (each column moves a
+// logit by O(m^{−1/2})); φ' factors independent of p; the centring product
+// is neglected (O(Σp²)); C p_k ≈ e^{z_k−s²/2} with s² = σ_v² E‖h‖²/m the
+// logit variance, so E Σp_k² ≈ e^{s²}/C and E p_k p_l ≈ 1/C². Then, with
+// v = σ_v²/m and averaging over V (E V⁴ = 3v², E‖v^i‖⁴ = (C²+2C)v²):
+// diagonal E w = v A1 (in mean square (1+2/C)v²A1²), E w² = v²A2(1 +
+// (3e^{s²}−1)/C); off-diagonal E w has mean square v²B1²/C and E w² =
+// v²B2 e^{s²}/C. Hence
+//
+//	R² ≈ (γ e^{s²} B2 + B1²) / (C[γA2(1 + (3e^{s²}−1)/C) + A1²(1 + 2/C)]),
+//
+// so √C·R → √((γe^{s²}B2 + B1²)/(γA2 + A1²)) (≈ e^{s²/2}√(B2/A2) for large
+// γ), and at s² = 0 it reduces exactly to the MSE form above. For ReLU,
+// s² = σ_v²σ_w²/2 (E‖h‖²/m = σ_w²/2 when ‖x‖²/d ≈ 1); identity σ_v²σ_w².
+//
+// Network, CE, output blocks (approximate). As linear CE with x → h; for a
+// non-isotropic, uncentred h the block norm is (1/N)E w² E‖h‖⁴ + (E w)²
+// ‖Σ_h‖_F², Σ_h = E hhᵀ, so γ is replaced by γ_eff = (trΣ_h)²/(N‖Σ_h‖_F²).
+// For ReLU, Σ_ii = q/2 and Σ_ij ≈ q(1/(2π) + cos θ_ij/4) (arc-cosine kernel),
+// so γ_eff ≈ (m/N)/(1 + (m−1)(1/π² + 1/(4d))): the mean of h dominates and
+// C·R → 1 for wide layers. Identity: γ_eff = (m/N)/(1 + (m+1)/d).
+//
+// Cross W–V blocks decay like C^{−1/2}; no constant is predicted (open).
+package theory

@@ -1,0 +1,220 @@
+package theory
+
+import (
+	"math"
+	"math/rand/v2"
+)
+
+// BlockNormSq returns E‖(1/N) Σ_n w_n x_n x_nᵀ‖_F² for x_n iid N(0, I_d)
+// independent of the iid weights w_n with E w = meanW and E w² = secondW:
+//
+//	d·[ (d+2)/N · E w² + (1 − 1/N)·(E w)² ],
+//
+// exact at finite d and N (E‖x‖⁴ = d(d+2), E(xᵀx')² = d).
+func BlockNormSq(d, n int, meanW, secondW float64) float64 {
+	df, nf := float64(d), float64(n)
+	return df * ((df+2)/nf*secondW + (1-1/nf)*meanW*meanW)
+}
+
+// BlockNormSqLimit returns lim BlockNormSq/d = γ E w² + (E w)² as d/N → γ.
+func BlockNormSqLimit(gamma, meanW, secondW float64) float64 {
+	return gamma*secondW + meanW*meanW
+}
+
+// LinearCERatioLimit returns lim_{C→∞} C·R for the linear model under CE
+// with weights N(0, σ²/d): √((1 + γe^{2σ²}) / (1 + γe^{σ²})).
+func LinearCERatioLimit(gamma, sigma float64) float64 {
+	s2 := sigma * sigma
+	return math.Sqrt((1 + gamma*math.Exp(2*s2)) / (1 + gamma*math.Exp(s2)))
+}
+
+// LinearCEOffBlockMassLimit returns lim_{C→∞} C·ρ = (1+γe^{2σ²})/(1+γe^{σ²}).
+func LinearCEOffBlockMassLimit(gamma, sigma float64) float64 {
+	r := LinearCERatioLimit(gamma, sigma)
+	return r * r
+}
+
+// LinearCEDiagLaw returns the limit law of C·H_kk for the linear model under
+// CE: GMP(γ, LogN(−σ²/2, σ²)).
+func LinearCEDiagLaw(gamma, sigma float64) (GeneralizedMP, error) {
+	return NewGeneralizedMP(gamma, LogNormalWeights{Mu: -sigma * sigma / 2, Sigma: sigma})
+}
+
+// LinearCEOffDiagLaw returns the limit law of −C²·H_kl (k ≠ l) for the
+// linear model under CE: GMP(γ, LogN(−σ², 2σ²)).
+func LinearCEOffDiagLaw(gamma, sigma float64) (GeneralizedMP, error) {
+	return NewGeneralizedMP(gamma, LogNormalWeights{Mu: -sigma * sigma, Sigma: math.Sqrt2 * sigma})
+}
+
+// LinearCEFiniteC is the finite-C deterministic equivalent of the linear
+// model under CE. With p = softmax(z), z ~ N(0, σ² I_C), the diagonal block
+// is C·H_kk = (1/N) Σ w_n x_n x_nᵀ with w = C p_k(1−p_k) and the off-diagonal
+// one is −C²·H_kl = (1/N) Σ w'_n x_n x_nᵀ with w' = C² p_k p_l; their laws are
+// GMP(γ, ν_C) and GMP(γ, ν'_C). ν_C and ν'_C are sampled: Draws independent
+// logit vectors from a PCG generator seeded with (Seed, Seed^0x9e3779b97f4a7c15).
+//
+// Weight moments use every class (diagonal) and every ordered pair k ≠ l
+// (off-diagonal) of each draw; the empirical weight laws use one value per
+// draw (class 0, pair (0, 1)), so their samples are iid.
+type LinearCEFiniteC struct {
+	Classes int
+	Sigma   float64
+	Gamma   float64
+	Draws   int
+	Seed    uint64
+}
+
+// Validate requires Classes ≥ 2, finite Sigma ≥ 0, finite Gamma > 0 and
+// Draws ≥ 1.
+func (f LinearCEFiniteC) Validate() error {
+	switch {
+	case f.Classes < 2:
+		return paramError("finite-C law needs at least 2 classes, got %d", f.Classes)
+	case !isFinite(f.Sigma) || f.Sigma < 0:
+		return paramError("finite-C law needs finite Sigma ≥ 0, got %v", f.Sigma)
+	case !isFinite(f.Gamma) || f.Gamma <= 0:
+		return paramError("finite-C law needs finite Gamma > 0, got %v", f.Gamma)
+	case f.Draws < 1:
+		return paramError("finite-C law needs Draws ≥ 1, got %d", f.Draws)
+	}
+	return nil
+}
+
+// BlockWeightMoments holds E w and E w² of the diagonal weight C p_k(1−p_k)
+// and of the off-diagonal weight C² p_k p_l.
+type BlockWeightMoments struct {
+	DiagMean, DiagSecond float64
+	OffMean, OffSecond   float64
+}
+
+type finiteCSample struct {
+	moments   BlockWeightMoments
+	diag, off []float64
+}
+
+func (f LinearCEFiniteC) sample() (finiteCSample, error) {
+	if err := f.Validate(); err != nil {
+		return finiteCSample{}, err
+	}
+	rng := rand.New(rand.NewPCG(f.Seed, f.Seed^0x9e3779b97f4a7c15))
+	C := f.Classes
+	cf := float64(C)
+	z := make([]float64, C)
+	out := finiteCSample{diag: make([]float64, f.Draws), off: make([]float64, f.Draws)}
+	var dm, ds, om, os float64
+	for n := 0; n < f.Draws; n++ {
+		zmax := math.Inf(-1)
+		for k := range z {
+			z[k] = f.Sigma * rng.NormFloat64()
+			zmax = math.Max(zmax, z[k])
+		}
+		sum := 0.0
+		for k := range z {
+			z[k] = math.Exp(z[k] - zmax) // log-sum-exp shift
+			sum += z[k]
+		}
+		var s2, s4, d1, d2 float64
+		for k := range z {
+			p := z[k] / sum
+			z[k] = p
+			s2 += p * p
+			s4 += p * p * p * p
+			w := cf * p * (1 - p)
+			d1 += w
+			d2 += w * w
+		}
+		dm += d1 / cf
+		ds += d2 / cf
+		pairs := cf * (cf - 1)
+		om += cf * cf * (1 - s2) / pairs
+		os += cf * cf * cf * cf * (s2*s2 - s4) / pairs
+		out.diag[n] = cf * z[0] * (1 - z[0])
+		out.off[n] = cf * cf * z[0] * z[1]
+	}
+	nd := float64(f.Draws)
+	out.moments = BlockWeightMoments{dm / nd, ds / nd, om / nd, os / nd}
+	return out, nil
+}
+
+// WeightMoments returns the sampled weight moments.
+func (f LinearCEFiniteC) WeightMoments() (BlockWeightMoments, error) {
+	s, err := f.sample()
+	return s.moments, err
+}
+
+// DiagWeights returns the empirical law of Draws iid samples of C p_0(1−p_0).
+func (f LinearCEFiniteC) DiagWeights() (EmpiricalWeights, error) {
+	s, err := f.sample()
+	return EmpiricalWeights{Samples: s.diag}, err
+}
+
+// OffDiagWeights returns the empirical law of Draws iid samples of C² p_0 p_1.
+func (f LinearCEFiniteC) OffDiagWeights() (EmpiricalWeights, error) {
+	s, err := f.sample()
+	return EmpiricalWeights{Samples: s.off}, err
+}
+
+// DiagLaw returns GMP(γ, ν_C), the law of C·H_kk at finite C.
+func (f LinearCEFiniteC) DiagLaw() (GeneralizedMP, error) {
+	w, err := f.DiagWeights()
+	if err != nil {
+		return GeneralizedMP{}, err
+	}
+	return NewGeneralizedMP(f.Gamma, w)
+}
+
+// OffDiagLaw returns GMP(γ, ν'_C), the law of −C²·H_kl at finite C.
+func (f LinearCEFiniteC) OffDiagLaw() (GeneralizedMP, error) {
+	w, err := f.OffDiagWeights()
+	if err != nil {
+		return GeneralizedMP{}, err
+	}
+	return NewGeneralizedMP(f.Gamma, w)
+}
+
+// Ratio returns the pair ratio R at this C in the limit d, N → ∞ with
+// d/N = Gamma: R² = (1/C²)·(γ E w'² + (E w')²)/(γ E w² + (E w)²).
+func (f LinearCEFiniteC) Ratio() (float64, error) {
+	m, err := f.WeightMoments()
+	if err != nil {
+		return math.NaN(), err
+	}
+	num := BlockNormSqLimit(f.Gamma, m.OffMean, m.OffSecond)
+	den := BlockNormSqLimit(f.Gamma, m.DiagMean, m.DiagSecond)
+	return math.Sqrt(num/den) / float64(f.Classes), nil
+}
+
+// RatioFinite returns R at this C for finite d and N (BlockNormSq form).
+// Gamma is ignored; d, n ≥ 1.
+func (f LinearCEFiniteC) RatioFinite(d, n int) (float64, error) {
+	if d < 1 || n < 1 {
+		return math.NaN(), paramError("RatioFinite needs d, n ≥ 1, got %d, %d", d, n)
+	}
+	m, err := f.WeightMoments()
+	if err != nil {
+		return math.NaN(), err
+	}
+	num := BlockNormSq(d, n, m.OffMean, m.OffSecond)
+	den := BlockNormSq(d, n, m.DiagMean, m.DiagSecond)
+	return math.Sqrt(num/den) / float64(f.Classes), nil
+}
+
+// OffBlockMassFromRatio returns ρ = (C−1)R²/((C−1)R² + 1), the off-block
+// share of ‖H‖_F² when H has C diagonal and C(C−1) off-diagonal blocks of
+// mean squared norms in the ratio 1 : R².
+func OffBlockMassFromRatio(classes int, ratio float64) float64 {
+	q := float64(classes-1) * ratio * ratio
+	return q / (q + 1)
+}
+
+// OffBlockMass returns ρ at this C in the limit d, N → ∞.
+func (f LinearCEFiniteC) OffBlockMass() (float64, error) {
+	r, err := f.Ratio()
+	return OffBlockMassFromRatio(f.Classes, r), err
+}
+
+// OffBlockMassFinite returns ρ at this C for finite d and N.
+func (f LinearCEFiniteC) OffBlockMassFinite(d, n int) (float64, error) {
+	r, err := f.RatioFinite(d, n)
+	return OffBlockMassFromRatio(f.Classes, r), err
+}

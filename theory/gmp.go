@@ -1,0 +1,406 @@
+package theory
+
+import (
+	"math"
+	"math/cmplx"
+	"math/rand/v2"
+	"sort"
+	"sync"
+)
+
+// GeneralizedMP is the generalized Marchenko–Pastur law GMP(γ, ν): the limit
+// spectral law of B = (1/N) Σ_n τ_n x_n x_nᵀ with x_n iid N(0, I_d), weights
+// τ_n iid ~ ν independent of the x_n, and d/N → γ. Its Stieltjes transform
+// solves
+//
+//	m(z) = 1 / ( −z + E_ν[ τ / (1 + γ τ m(z)) ] ).
+//
+// Spectral quantities (Stieltjes, Prob, CDF, Quantile, Support) are computed
+// for the discrete law Weights.Atoms(); Moment, Mean and Variance use the
+// exact weight moments Weights.Moment.
+//
+// Build values with NewGeneralizedMP, which validates and caches the
+// discretized weights, support and interval masses; do not change the fields
+// afterwards. A literal GeneralizedMP{Ratio: γ, Weights: ν} also works but
+// recomputes that cache at every call. Methods return NaN (Support: nil) when
+// Validate fails. Prob and LogProb describe the continuous part; the atom at 0
+// is reported by Atom and included by CDF and Quantile.
+type GeneralizedMP struct {
+	// Ratio is the aspect ratio γ = d/N > 0.
+	Ratio float64
+	// Weights is the weight law ν.
+	Weights WeightLaw
+	// Src is the random source of Rand; nil uses the global source.
+	Src rand.Source
+
+	cache *gmpState
+}
+
+// NewGeneralizedMP validates its arguments and returns a GeneralizedMP with
+// its numerical state prepared.
+func NewGeneralizedMP(ratio float64, weights WeightLaw) (GeneralizedMP, error) {
+	g := GeneralizedMP{Ratio: ratio, Weights: weights}
+	if err := g.Validate(); err != nil {
+		return GeneralizedMP{}, err
+	}
+	g.cache = newGMPState(ratio, weights)
+	return g, nil
+}
+
+// Validate returns an error wrapping ErrInvalidParameter if Ratio is not
+// finite and positive or Weights is nil or invalid.
+func (g GeneralizedMP) Validate() error {
+	if !isFinite(g.Ratio) || g.Ratio <= 0 {
+		return paramError("generalized MP ratio must be finite and > 0, got %v", g.Ratio)
+	}
+	if g.Weights == nil {
+		return paramError("generalized MP needs a weight law")
+	}
+	return g.Weights.Validate()
+}
+
+func (g GeneralizedMP) state() *gmpState {
+	if g.cache != nil {
+		return g.cache
+	}
+	if g.Validate() != nil {
+		return nil
+	}
+	return newGMPState(g.Ratio, g.Weights)
+}
+
+// gmpState holds the discretized weight law and lazily computed support.
+type gmpState struct {
+	gamma    float64
+	tau      []float64 // positive atoms, decreasing
+	prob     []float64
+	zeroMass float64 // ν({0})
+	mean     float64 // Σ p τ
+	scale    float64 // τ_max (1+√γ)², an upper bound of the support
+
+	supportOnce sync.Once
+	intervals   []Interval
+
+	massOnce sync.Once
+	cumMass  []float64 // atom + masses of intervals[0..i]
+}
+
+func newGMPState(gamma float64, w WeightLaw) *gmpState {
+	vs, ps := w.Atoms()
+	s := &gmpState{gamma: gamma}
+	for i := len(vs) - 1; i >= 0; i-- {
+		if vs[i] == 0 {
+			s.zeroMass += ps[i]
+			continue
+		}
+		s.tau = append(s.tau, vs[i])
+		s.prob = append(s.prob, ps[i])
+		s.mean += ps[i] * vs[i]
+	}
+	r := 1 + math.Sqrt(gamma)
+	s.scale = s.tau[0] * r * r
+	return s
+}
+
+// atom is max(0, 1 − (1 − ν({0}))/γ): B has rank at most #{n : τ_n > 0}.
+func (s *gmpState) atom() float64 { return math.Max(0, 1-(1-s.zeroMass)/s.gamma) }
+
+// zOf evaluates the inverse map z(m) = −1/m + Σ p τ/(1+γτm) and z'(m).
+func (s *gmpState) zOf(m complex128) (z, dz complex128) {
+	var s1, s2 complex128
+	gm := complex(s.gamma, 0) * m
+	for j, t := range s.tau {
+		d := 1 / (1 + complex(t, 0)*gm)
+		pt := complex(s.prob[j]*t, 0)
+		s1 += pt * d
+		s2 += pt * complex(t, 0) * d * d
+	}
+	inv := 1 / m
+	return s1 - inv, inv*inv - complex(s.gamma, 0)*s2
+}
+
+// newton solves z(m) = z from m. With upper set it keeps Im m > 0 by
+// shortening steps, as required for Im z > 0 where the root in C+ is unique.
+// It reports success once the residual |z(m) − z| is at round-off level, or
+// once steps stall at a residual that is still small: near a spectral edge
+// z'(m) is close to 0 and round-off in the step exceeds 1e−15|m|.
+func (s *gmpState) newton(z, m complex128, upper bool) (complex128, bool) {
+	size := cmplx.Abs(z) + s.mean
+	tight, loose := 4e-16*size, 1e-12*size
+	for it := 0; it < 100; it++ {
+		zm, dz := s.zOf(m)
+		res := cmplx.Abs(zm - z)
+		if res <= tight {
+			return m, true
+		}
+		step := (zm - z) / dz
+		next := m - step
+		for k := 0; upper && imag(next) <= 0 && k < 60; k++ {
+			step /= 2
+			next = m - step
+		}
+		if cmplx.IsNaN(next) || cmplx.IsInf(next) || (upper && imag(next) <= 0) {
+			return m, false
+		}
+		if cmplx.Abs(step) <= 1e-15*cmplx.Abs(next) {
+			return next, res <= loose
+		}
+		m = next
+	}
+	zm, _ := s.zOf(m)
+	return m, cmplx.Abs(zm-z) <= loose
+}
+
+// solve returns the Stieltjes transform at z (boundary value from above for
+// real z) by Newton continuation in Im z: start where |z| dominates the
+// support and m ≈ −1/(z − Eτ), then lower Im z in geometric jumps that grow
+// after a success and shrink after a failure; finally step to Im z itself.
+func (s *gmpState) solve(z complex128) (complex128, bool) {
+	if imag(z) < 0 {
+		m, ok := s.solve(cmplx.Conj(z))
+		return cmplx.Conj(m), ok
+	}
+	x, eta := real(z), imag(z)
+	top := 2 * (math.Abs(x) + s.scale)
+	if eta >= top {
+		return s.newton(z, -1/(z-complex(s.mean, 0)), true)
+	}
+	zc := complex(x, top)
+	m, ok := s.newton(zc, -1/(zc-complex(s.mean, 0)), true)
+	if !ok {
+		return m, false
+	}
+	floor := 1e-10 * s.scale
+	cur, jump := top, 1e3
+	for cur > eta {
+		next := cur / jump
+		if next <= eta || (eta == 0 && next < floor) {
+			next = eta
+		}
+		mn, ok := s.newton(complex(x, next), m, next > 0)
+		if ok && (next > 0 || imag(mn) >= 0) {
+			m, cur = mn, next
+			jump = math.Min(jump*jump, 1e8)
+			continue
+		}
+		jump = math.Sqrt(jump)
+		if jump < 1.0001 {
+			return m, false
+		}
+	}
+	return m, true
+}
+
+// Stieltjes returns m(z) = ∫ dF(λ)/(λ − z), including the atom at 0. For real
+// z it returns the boundary value from the upper half-plane.
+func (g GeneralizedMP) Stieltjes(z complex128) complex128 {
+	s := g.state()
+	if s == nil || cmplx.IsNaN(z) {
+		return cmplx.NaN()
+	}
+	m, _ := s.solve(z)
+	return m
+}
+
+// Atom returns the mass at 0: max(0, 1 − (1 − ν({0}))/γ).
+func (g GeneralizedMP) Atom() float64 {
+	s := g.state()
+	if s == nil {
+		return math.NaN()
+	}
+	return s.atom()
+}
+
+// Prob returns the density of the continuous part at x, from Stieltjes
+// inversion f(x) = Im m(x + i0)/π with m solved on the real axis itself.
+func (g GeneralizedMP) Prob(x float64) float64 {
+	s := g.state()
+	if s == nil || math.IsNaN(x) {
+		return math.NaN()
+	}
+	return s.prob1(x)
+}
+
+func (s *gmpState) prob1(x float64) float64 {
+	iv := s.support()
+	in := false
+	for _, v := range iv {
+		if v.Contains(x) {
+			in = true
+			break
+		}
+	}
+	if !in {
+		return 0
+	}
+	if x == 0 {
+		return math.Inf(1) // hard edge: density ~ x^{-1/2}
+	}
+	m, _ := s.solve(complex(x, 0))
+	return math.Max(0, imag(m)/math.Pi)
+}
+
+// LogProb returns log Prob(x).
+func (g GeneralizedMP) LogProb(x float64) float64 { return math.Log(g.Prob(x)) }
+
+// Support returns the intervals carrying the continuous part, in increasing
+// order (the atom at 0, if any, is not included; see Atom).
+func (g GeneralizedMP) Support() []Interval {
+	s := g.state()
+	if s == nil {
+		return nil
+	}
+	return append([]Interval(nil), s.support()...)
+}
+
+func (s *gmpState) support() []Interval {
+	s.supportOnce.Do(func() { s.intervals = s.computeSupport() })
+	return s.intervals
+}
+
+// Mean returns E λ = E τ.
+func (g GeneralizedMP) Mean() float64 { return g.Moment(1) }
+
+// Variance returns γ E τ².
+func (g GeneralizedMP) Variance() float64 {
+	if g.Validate() != nil {
+		return math.NaN()
+	}
+	return g.Ratio * g.Weights.Moment(2)
+}
+
+// Moment returns E λ^k from the free cumulants κ_j = γ^{j−1} E τ^j by the
+// non-crossing moment–cumulant recursion (exact weight moments are used).
+func (g GeneralizedMP) Moment(k int) float64 {
+	if g.Validate() != nil || k < 0 {
+		return math.NaN()
+	}
+	kappa := make([]float64, k+1)
+	for j := 1; j <= k; j++ {
+		kappa[j] = math.Pow(g.Ratio, float64(j-1)) * g.Weights.Moment(j)
+	}
+	return freeMoments(kappa)[k]
+}
+
+// freeMoments returns m_0..m_K from free cumulants κ_1..κ_K (kappa[0]
+// ignored) using M(z) = 1 + Σ_s κ_s z^s M(z)^s, where the coefficient of z^n
+// of M^s involves only m_0..m_{n−s}.
+func freeMoments(kappa []float64) []float64 {
+	K := len(kappa) - 1
+	m := make([]float64, K+1)
+	m[0] = 1
+	for n := 1; n <= K; n++ {
+		// power[j] holds coefficients of M^s truncated to degree n−1.
+		power := make([]float64, n)
+		power[0] = 1
+		sum := 0.0
+		for sIdx := 1; sIdx <= n; sIdx++ {
+			// power ← power·M (degree < n, uses m_0..m_{n−1} only).
+			next := make([]float64, n)
+			for i := 0; i < n; i++ {
+				for j := 0; i+j < n; j++ {
+					next[i+j] += power[i] * m[j]
+				}
+			}
+			power = next
+			sum += kappa[sIdx] * power[n-sIdx]
+		}
+		m[n] = sum
+	}
+	return m
+}
+
+// CDF returns P(λ ≤ x), the atom at 0 plus the adaptive Gauss–Kronrod
+// quadrature of Prob over the support intervals below x.
+func (g GeneralizedMP) CDF(x float64) float64 {
+	s := g.state()
+	if s == nil || math.IsNaN(x) {
+		return math.NaN()
+	}
+	return s.cdf(x)
+}
+
+func (s *gmpState) cdf(x float64) float64 {
+	if x < 0 {
+		return 0
+	}
+	iv := s.support()
+	cum := s.masses()
+	below := s.atom()
+	for i, v := range iv {
+		switch {
+		case x >= v.Max:
+			below = cum[i]
+		case x > v.Min:
+			return math.Min(1, below+s.partialMass(v, x))
+		default:
+			return below
+		}
+	}
+	return math.Min(1, below)
+}
+
+// masses integrates the density over each support interval once.
+func (s *gmpState) masses() []float64 {
+	s.massOnce.Do(func() {
+		iv := s.support()
+		s.cumMass = make([]float64, len(iv))
+		acc := s.atom()
+		for i, v := range iv {
+			acc += s.partialMass(v, v.Max)
+			s.cumMass[i] = acc
+		}
+	})
+	return s.cumMass
+}
+
+// partialMass integrates the density over [iv.Min, x] in the angle variable
+// x = Min + (Max−Min) sin²(θ/2), in which the integrand is smooth at soft
+// (square-root) and hard (inverse square-root) edges.
+func (s *gmpState) partialMass(iv Interval, x float64) float64 {
+	w := iv.Len()
+	if w <= 0 {
+		return 0
+	}
+	theta := 2 * math.Asin(math.Sqrt(clamp((x-iv.Min)/w, 0, 1)))
+	f := func(t float64) float64 {
+		h := math.Sin(t / 2)
+		y := iv.Min + w*h*h
+		if y <= iv.Min || y >= iv.Max {
+			return 0
+		}
+		m, _ := s.solve(complex(y, 0))
+		return math.Max(0, imag(m)/math.Pi) * w / 2 * math.Sin(t)
+	}
+	return adaptiveGK(f, 0, theta, 1e-13, 12)
+}
+
+// Quantile returns the smallest x with CDF(x) ≥ p (0 for p ≤ Atom()), NaN
+// for p outside [0, 1].
+func (g GeneralizedMP) Quantile(p float64) float64 {
+	s := g.state()
+	if s == nil || !(p >= 0 && p <= 1) {
+		return math.NaN()
+	}
+	if p <= s.atom() {
+		return 0
+	}
+	iv := s.support()
+	cum := s.masses()
+	i := sort.SearchFloat64s(cum, p)
+	if i >= len(iv) {
+		return iv[len(iv)-1].Max
+	}
+	return invertOnInterval(iv[i], p, s.cdf, s.prob1)
+}
+
+// Rand draws from the law by inversion of the CDF.
+func (g GeneralizedMP) Rand() float64 {
+	var u float64
+	if g.Src == nil {
+		u = rand.Float64()
+	} else {
+		u = rand.New(g.Src).Float64()
+	}
+	return g.Quantile(u)
+}

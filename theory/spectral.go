@@ -1,0 +1,23 @@
+package theory
+
+// SpectralLaw is a limit spectral law of a (scaled) Hessian block. Both
+// MarchenkoPastur and GeneralizedMP implement it.
+type SpectralLaw interface {
+	Validate() error
+	Prob(x float64) float64
+	LogProb(x float64) float64
+	CDF(x float64) float64
+	Quantile(p float64) float64
+	Mean() float64
+	Variance() float64
+	Moment(k int) float64
+	Stieltjes(z complex128) complex128
+	Support() []Interval
+	Atom() float64
+	Rand() float64
+}
+
+var (
+	_ SpectralLaw = MarchenkoPastur{}
+	_ SpectralLaw = GeneralizedMP{}
+)
