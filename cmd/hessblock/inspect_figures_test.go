@@ -1,0 +1,48 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/hessblock/hessblock/numerics"
+)
+
+func TestWriteInspectFigures(t *testing.T) {
+	for _, cfg := range []numerics.Config{
+		{Model: numerics.Linear, Loss: numerics.CE, C: 5, D: 6, N: 20, Sigma: 1, Seed: 1},
+		{Model: numerics.MLP, Activation: numerics.ReLU, Loss: numerics.MSE, C: 3, D: 4, N: 16, M: 3, SigmaW: 1, SigmaV: 1, Seed: 2},
+	} {
+		p, err := numerics.NewProblem(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, err := p.Hessian()
+		if err != nil {
+			t.Fatal(err)
+		}
+		dirs := []string{t.TempDir(), t.TempDir()}
+		for _, dir := range dirs {
+			if err := writeInspectFigures(dir, p, h); err != nil {
+				t.Fatalf("%v: %v", cfg, err)
+			}
+		}
+		for _, f := range []string{"heatmap", "blockmap", "spectra"} {
+			for _, ext := range []string{".png", ".svg"} {
+				a, err := os.ReadFile(filepath.Join(dirs[0], f+ext))
+				if err != nil || len(a) == 0 {
+					t.Errorf("%v: %s%s: %v", cfg, f, ext, err)
+					continue
+				}
+				b, _ := os.ReadFile(filepath.Join(dirs[1], f+ext))
+				if !bytes.Equal(a, b) {
+					t.Errorf("%v: %s%s not deterministic", cfg, f, ext)
+				}
+			}
+		}
+	}
+	if err := writeInspectFigures(t.TempDir(), nil, nil); err == nil {
+		t.Error("nil problem accepted")
+	}
+}

@@ -1,0 +1,207 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hessblock/hessblock/internal/sweep"
+)
+
+func init() {
+	register(&command{
+		name:    "sweep",
+		summary: "measure R per family and ρ over a grid of configurations, one JSON line per point (resumable, shardable)",
+		run:     runSweep,
+	})
+}
+
+// gridFlags defines a sweep.Spec on the command line, or reads it from a
+// JSON file with -spec; sweep and merge share them so that merge can check
+// a sweep's output against the same grid.
+type gridFlags struct {
+	fs       *flag.FlagSet
+	specFile *string
+	lists    map[string]*string
+}
+
+var gridFlagDocs = []struct{ name, def, usage string }{
+	{"model", "linear,mlp", "comma-separated models (linear, mlp)"},
+	{"loss", "mse,ce", "comma-separated losses (mse, ce)"},
+	{"act", "relu", "comma-separated MLP activations (identity, relu, tanh)"},
+	{"C", "2,4,8,16,32", "comma-separated numbers of classes"},
+	{"d", "32", "comma-separated input dimensions"},
+	{"N", "128", "comma-separated sample counts"},
+	{"m", "16", "comma-separated MLP hidden widths"},
+	{"sigma", "1", "comma-separated linear-model weight scales σ"},
+	{"sigma-w", "1", "comma-separated MLP first-layer scales σ_w"},
+	{"sigma-v", "1", "comma-separated MLP second-layer scales σ_v"},
+	{"seeds", "1,2,3", "comma-separated seeds"},
+}
+
+func addGridFlags(fs *flag.FlagSet) *gridFlags {
+	g := &gridFlags{fs: fs, lists: map[string]*string{}}
+	g.specFile = fs.String("spec", "", "JSON grid `file` (fields models, losses, activations, C, d, N, m, sigma, sigma_w, sigma_v, seeds); excludes the grid flags")
+	for _, f := range gridFlagDocs {
+		g.lists[f.name] = fs.String(f.name, f.def, f.usage)
+	}
+	return g
+}
+
+// spec returns the grid, as a usage error if it is malformed.
+func (g *gridFlags) spec() (sweep.Spec, error) {
+	set := map[string]bool{}
+	g.fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if *g.specFile != "" {
+		var both []string
+		for _, f := range gridFlagDocs {
+			if set[f.name] {
+				both = append(both, "-"+f.name)
+			}
+		}
+		if len(both) > 0 {
+			return sweep.Spec{}, usagef("-spec and grid flags %s are exclusive", strings.Join(both, ", "))
+		}
+		f, err := os.Open(*g.specFile)
+		if err != nil {
+			return sweep.Spec{}, usagef("%v", err)
+		}
+		defer f.Close()
+		s, err := sweep.ReadSpec(f)
+		if err != nil {
+			return sweep.Spec{}, usagef("%s: %v", *g.specFile, err)
+		}
+		return s, nil
+	}
+	var s sweep.Spec
+	var errs []error
+	strs := func(name string) []string {
+		var out []string
+		for _, v := range strings.Split(*g.lists[name], ",") {
+			if v = strings.TrimSpace(v); v != "" {
+				out = append(out, v)
+			}
+		}
+		return out
+	}
+	ints := func(name string) []int {
+		var out []int
+		for _, v := range strs(name) {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("-%s: %q is not an integer", name, v))
+				continue
+			}
+			out = append(out, n)
+		}
+		return out
+	}
+	floats := func(name string) []float64 {
+		var out []float64
+		for _, v := range strs(name) {
+			x, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("-%s: %q is not a number", name, v))
+				continue
+			}
+			out = append(out, x)
+		}
+		return out
+	}
+	s.Models, s.Losses, s.Activations = strs("model"), strs("loss"), strs("act")
+	s.C, s.D, s.N, s.M = ints("C"), ints("d"), ints("N"), ints("m")
+	s.Sigma, s.SigmaW, s.SigmaV = floats("sigma"), floats("sigma-w"), floats("sigma-v")
+	for _, v := range strs("seeds") {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("-seeds: %q is not a non-negative integer", v))
+			continue
+		}
+		s.Seeds = append(s.Seeds, n)
+	}
+	if len(errs) > 0 {
+		return sweep.Spec{}, usageError{errors.Join(errs...)}
+	}
+	return s, nil
+}
+
+// points expands the grid, as a usage error if it is invalid.
+func (g *gridFlags) points() ([]sweep.Point, error) {
+	s, err := g.spec()
+	if err != nil {
+		return nil, err
+	}
+	pts, err := s.Expand()
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return pts, nil
+}
+
+func runSweep(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("sweep", "sweep [flags]\n\nMeasures every point of a grid (the Cartesian product of the lists) and appends one JSON\nline per point to -o. Rerunning skips the points already there, so a killed sweep resumes\nwhere it stopped; -shard i/n runs the i-th of n deterministic slices (points i, i+n, …) so\nshards can run on different machines. Join shard files with 'hessblock merge'.", stderr)
+	g := addGridFlags(fs)
+	out := fs.String("o", "sweep.jsonl", "output `file` (JSON lines, appended)")
+	shardFlag := fs.String("shard", "1/1", "run only shard `i/n` of the grid (1 ≤ i ≤ n)")
+	workers := fs.Int("j", 1, "points measured at once (the Hessian itself is already parallel)")
+	dry := fs.Bool("n", false, "list the shard's points and whether each is done, measure nothing")
+	quiet := fs.Bool("quiet", false, "no progress display and no summary on stderr")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	shard, err := sweep.ParseShard(*shardFlag)
+	if err != nil {
+		return usagef("-shard: %v", err)
+	}
+	if *workers < 1 {
+		return usagef("-j %d: want ≥ 1", *workers)
+	}
+	pts, err := g.points()
+	if err != nil {
+		return err
+	}
+	mine := shard.Select(pts)
+	if *dry {
+		f, err := sweep.ReadFile(*out)
+		if err != nil {
+			return err
+		}
+		have := f.Keys()
+		for _, p := range mine {
+			state := "todo"
+			if have[p.Key] {
+				state = "done"
+			}
+			fmt.Fprintf(stdout, "%s\t%s\n", state, p.Key)
+		}
+		return nil
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	start := time.Now()
+	bar := newProgress(stderr, *quiet, len(mine))
+	bar.stage("points")
+	st, err := sweep.Run(ctx, *out, mine, sweep.Options{Workers: *workers, Progress: bar.set})
+	bar.finish()
+	if !*quiet {
+		if st.Dropped {
+			fmt.Fprintf(stderr, "hessblock sweep: dropped a truncated last line of %s (left by an interrupted run)\n", *out)
+		}
+		fmt.Fprintf(stderr, "hessblock sweep: shard %s: %d points, %d already done, %d measured in %s → %s\n",
+			shard, len(mine), st.Skipped, st.Written, time.Since(start).Round(100*time.Millisecond), *out)
+		if st.Foreign > 0 {
+			fmt.Fprintf(stderr, "hessblock sweep: note: %s also holds %d lines from another grid\n", *out, st.Foreign)
+		}
+	}
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("interrupted; rerun the same command to resume")
+	}
+	return err
+}

@@ -1,0 +1,436 @@
+package study
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
+
+	"gonum.org/v1/plot/vg"
+
+	"github.com/hessblock/hessblock/internal/figures"
+	"github.com/hessblock/hessblock/internal/report"
+	"github.com/hessblock/hessblock/numerics"
+)
+
+// Colour indices shared by figures: one per block family.
+const (
+	colHH = 0 // hidden–hidden
+	colOO = 1 // output–output
+	colHO = 2 // hidden–output
+)
+
+func (s *state) document(ctx context.Context, tick func()) (*report.Document, error) {
+	o := s.o
+	doc := &report.Document{Title: "Hessian block structure at random initialization: reproduction"}
+	add := func(b ...report.Block) { doc.Blocks = append(doc.Blocks, b...) }
+	fig := func(name, caption string, d figures.Drawer, w, h vg.Length) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		png, svg, err := figures.Render(d, w, h)
+		if err != nil {
+			return fmt.Errorf("figure %s: %w", name, err)
+		}
+		add(&report.Figure{Name: name, Caption: caption, PNG: png, SVG: svg})
+		tick()
+		return nil
+	}
+	gamma := float64(o.D) / float64(o.N)
+	cs := o.Cs()
+	cmax := cs[len(cs)-1]
+
+	add(&report.Paragraph{Text: "This report reproduces, at random initialization, the claims of *Towards Quantifying the Hessian Structure of Neural Networks* (arXiv 2505.02809) as restated in THEORY.md: the Hessians of linear models and one-hidden-layer networks become block-diagonal (one block per neuron) as the number of classes C grows. Every number below is computed from exact dense Hessians (or exact single blocks) of freshly drawn problems; every random draw comes from a fixed seed, so the same flags give the same report byte for byte."})
+	add(&report.Paragraph{Text: fmt.Sprintf("Data x_n ~ N(0, I_d), labels uniform on C classes; linear model W_kj ~ N(0, σ²/d); ReLU network W_ij ~ N(0, 1/d), V_ki ~ N(0, 1/m), no biases. Block families: **output–output** (rows of W for the linear model, rows of V for the network), **hidden–hidden** (rows of W of the network), **hidden–output**. R_F = sqrt(mean_{a≠b} ‖H_ab‖_F² / mean_a ‖H_aa‖_F²) and ρ = ‖H − blockdiag(H)‖_F² / ‖H‖_F² (THEORY §4). The C grid is %s with d = %d, N = %d (γ = d/N = %s), m = %d, seeds 1–%d.",
+		joinInts(cs), o.D, o.N, fmtG(gamma), o.M, o.Seeds)})
+	add(s.setupTable())
+
+	// Heatmaps.
+	add(&report.Heading{Level: 2, Text: "1. The block-diagonal pattern appears as C grows"})
+	var heatPanels, mapPanels []figures.Drawer
+	for _, hc := range s.heat {
+		cfg := hc.Config
+		l := cfg.Layout()
+		b, m := blockBounds(l)
+		name := "linear CE"
+		if cfg.Model == numerics.MLP {
+			name = "ReLU net CE"
+		}
+		title := fmt.Sprintf("%s, C = %d (P = %d)", name, cfg.C, l.P)
+		heatPanels = append(heatPanels, figures.Heatmap{Title: title, M: hc.H, Decades: 4, Bounds: b, Major: m,
+			AxisLabel: "parameter index", ColorText: "log10 |H_ij|"})
+		mapPanels = append(mapPanels, figures.Heatmap{Title: title, M: hc.Stats.MeanAbs, Decades: 3, Major: kindBounds(l),
+			AxisLabel: "block index", ColorText: "log10 mean |H_ij| over the block"})
+	}
+	hcfg := s.heat[0].Config
+	if err := fig("heatmap", fmt.Sprintf("|H| of the whole Hessian at random initialization, on a log colour scale spanning four decades below the largest entry (lighter = smaller; entries below the range are white). Top: one-hidden-layer ReLU network, CE, d = %d, N = %d, m = %d; bottom: linear model, CE, σ = %s. Left C = %d, right C = %d. Thin lines separate neuron blocks, the thick line separates the hidden blocks W[i] (first m·d parameters) from the output blocks V[k]. As C grows the off-diagonal blocks fade relative to the diagonal ones.",
+		hcfg.D, hcfg.N, hcfg.M, fmtG(o.Sigma), o.HeatC[0], o.HeatC[1]),
+		figures.Grid{Cols: 2, Panels: heatPanels}, 9.5*vg.Inch, 8.6*vg.Inch); err != nil {
+		return nil, err
+	}
+	if err := fig("blockmap", "Block-averaged |H|: entry (a, b) is the mean |H_ij| over block (a, b), log colour scale spanning three decades. Same Hessians as Figure 1. Blocks are ordered as the parameters: hidden W[0…m−1], then output V[0…C−1] (thick line); for the linear model, W[0…C−1].",
+		figures.Grid{Cols: 2, Panels: mapPanels}, 9.5*vg.Inch, 8.6*vg.Inch); err != nil {
+		return nil, err
+	}
+
+	// Ratios against C.
+	add(&report.Heading{Level: 2, Text: "2. Off-diagonal blocks shrink as powers of C"})
+	cases := o.cases()
+	linMSE := aggregate(s.pts, 0, metric{numerics.OutputOutput})
+	maxMSE := 0.0
+	for _, a := range linMSE {
+		maxMSE = math.Max(maxMSE, math.Abs(a.Max))
+	}
+	rhoMSE := aggregate(s.pts, 0, metric{})
+	for _, a := range rhoMSE {
+		maxMSE = math.Max(maxMSE, math.Abs(a.Max))
+	}
+	mseText := fmt.Sprintf("its measured R and ρ are exactly 0 at every grid point")
+	if maxMSE != 0 {
+		mseText = fmt.Sprintf("its measured R and ρ are at most %s over the whole grid (round-off)", num(maxMSE))
+	}
+	add(&report.Paragraph{Text: fmt.Sprintf("Points are means over %d seeds, bars the seed range (min to max). The linear model under MSE is exactly block-diagonal (H = I_C ⊗ S): %s, so it does not appear on the log axes.", o.Seeds, mseText)})
+
+	lin := figures.LogLog{Title: "Linear model, CE: output-block ratio R", XLabel: "number of classes C", YLabel: "R (output–output)", XTicks: intsF(cs)}
+	xsC := intsF(cs)
+	curveX := denseC(cs)
+	for k, ci := range []int{1, 2} {
+		lin.Series = append(lin.Series, aggSeries(cases[ci].Label, aggregate(s.pts, ci, metric{numerics.OutputOutput}), k))
+	}
+	var rFin, rhoFin, rLim, rhoLim []float64
+	k2 := linearCELimitKappa2(gamma, o.Sigma)
+	for _, c := range curveX {
+		r, rho := linearCEFinite(int(math.Round(c)), o.D, o.N, o.Sigma)
+		rFin = append(rFin, r)
+		rhoFin = append(rhoFin, rho)
+		rLim = append(rLim, math.Sqrt(k2)/c)
+		rhoLim = append(rhoLim, k2/c)
+	}
+	lin.Curves = []figures.Curve{
+		{Label: "theory σ = 0: R = 1/(C−1), exact", X: curveX, Y: mapF(curveX, func(c float64) float64 { return 1 / (c - 1) }), Color: 0},
+		{Label: fmt.Sprintf("theory σ = %s: finite-C prediction", fmtG(o.Sigma)), X: curveX, Y: rFin, Color: 1},
+		{Label: fmt.Sprintf("theory σ = %s: limit %s/C", fmtG(o.Sigma), num(math.Sqrt(k2))), X: curveX, Y: rLim, Color: 1, Dashed: true},
+	}
+	_ = xsC
+	pLin, err := lin.Plot()
+	if err != nil {
+		return nil, err
+	}
+
+	rhoPlot := figures.LogLog{Title: "Off-block mass ρ against C", XLabel: "number of classes C", YLabel: "ρ (off-block share of the squared Frobenius norm)", XTicks: intsF(cs)}
+	for k, ci := range []int{1, 2, 3, 4} {
+		rhoPlot.Series = append(rhoPlot.Series, aggSeries(cases[ci].Label, aggregate(s.pts, ci, metric{}), k))
+	}
+	rhoPlot.Curves = []figures.Curve{
+		{Label: "theory σ = 0: ρ = 1/C, exact", X: curveX, Y: mapF(curveX, func(c float64) float64 { return 1 / c }), Color: 0},
+		{Label: fmt.Sprintf("theory σ = %s: finite-C prediction", fmtG(o.Sigma)), X: curveX, Y: rhoFin, Color: 1},
+		{Label: fmt.Sprintf("theory σ = %s: limit %s/C", fmtG(o.Sigma), num(k2)), X: curveX, Y: rhoLim, Color: 1, Dashed: true},
+	}
+	pRho, err := rhoPlot.Plot()
+	if err != nil {
+		return nil, err
+	}
+	if err := fig("ratio_linear", fmt.Sprintf("Linear model under CE, d = %d, N = %d: output-block ratio R (left) and off-block mass ρ (right, all models) against C on log–log axes. Solid lines: THEORY §4 (σ = 0 exact; σ > 0 the finite-C prediction from the softmax weight law, see the notes below); dashed: the C → ∞ limit κ/C, resp. κ²/C, κ² = (1+γe^{2σ²})/(1+γe^{σ²}). The network's ρ has no closed-form law in THEORY; it falls slowly because each hidden block has m − 1 hidden and C cross neighbours whose ratios decay only like C^{−1/2}, so ρ drops appreciably only once C ≫ m.", o.D, o.N),
+		figures.Grid{Cols: 2, Panels: []figures.Drawer{pLin, pRho}}, 11*vg.Inch, 4.6*vg.Inch); err != nil {
+		return nil, err
+	}
+
+	var mlpPanels []figures.Drawer
+	for _, ci := range []int{3, 4} {
+		gc := cases[ci]
+		pl := figures.LogLog{Title: fmt.Sprintf("%s: R per block family", gc.Label), XLabel: "number of classes C", YLabel: "R", XTicks: intsF(cs)}
+		fams := []numerics.Family{numerics.HiddenHidden, numerics.OutputOutput, numerics.HiddenOutput}
+		cols := []int{colHH, colOO, colHO}
+		for i, f := range fams {
+			a := aggregate(s.pts, ci, metric{f})
+			if allZero(a) {
+				continue // MSE output–output: exactly zero
+			}
+			pl.Series = append(pl.Series, aggSeries(string(f), a, cols[i]))
+			xs, ys := flatten(a)
+			switch {
+			case gc.Loss == numerics.MSE && f == numerics.HiddenHidden:
+				pl.Curves = append(pl.Curves, figures.Curve{Label: "theory (approx.): R² = (γ/4+1/16)/((C+2)(γ/2+1/4))", X: curveX,
+					Y: mapF(curveX, func(c float64) float64 { return math.Sqrt(mlpMSEHiddenR2(int(math.Round(c)), gamma)) }), Color: cols[i]})
+			default:
+				slope := -0.5
+				if f == numerics.OutputOutput {
+					slope = -1
+				}
+				c0 := anchor(xs, ys, slope, float64(o.FitCMin))
+				pl.Curves = append(pl.Curves, figures.Curve{Label: fmt.Sprintf("slope %s (THEORY §4; constant fitted)", slopeText(slope)),
+					X: curveX, Y: mapF(curveX, func(c float64) float64 { return c0 * math.Pow(c, slope) }), Color: cols[i], Dashed: true})
+			}
+		}
+		p, err := pl.Plot()
+		if err != nil {
+			return nil, err
+		}
+		mlpPanels = append(mlpPanels, p)
+	}
+	if err := fig("ratio_mlp", fmt.Sprintf("One-hidden-layer ReLU network, d = %d, N = %d, m = %d: R per block family against C, MSE (left) and CE (right). Under MSE the output–output blocks are exactly zero off the diagonal (not shown). Lines: THEORY §4 — the approximate hidden-block law under MSE (solid), and the predicted slopes (dashed; −½ for hidden blocks and cross blocks, −1 for CE output blocks) whose constants THEORY leaves open, drawn through the points with C ≥ %d.", o.D, o.N, o.M, o.FitCMin),
+		figures.Grid{Cols: 2, Panels: mlpPanels}, 11*vg.Inch, 4.6*vg.Inch); err != nil {
+		return nil, err
+	}
+	expTab, constTab, outside := s.fitTables(gamma, cmax)
+	add(&report.Paragraph{Text: fmt.Sprintf("Exponents are least-squares slopes of log R (or log ρ) against log C over all seeds at C ≥ %d, with 95%% Student-t intervals from the residuals. Exact laws such as R = 1/(C−1) are not pure powers at finite C, so each fit is compared with the slope of the theory curve over the same C values where THEORY gives a finite-C curve, and with the asymptotic exponent otherwise.", o.FitCMin)})
+	add(expTab, constTab)
+	notes := []string{
+		fmt.Sprintf("The intervals reflect the scatter over seeds only, not finite-size bias. The finite-C prediction for linear CE treats the softmax weights as independent of the samples they weight; they depend on x_n through the C directions of W, which THEORY §3 allows for a fixed number of directions but not when C is comparable to or larger than d (here C runs to %d with d = %d), so deviations of a few per cent at the largest C are expected.", cmax, o.D),
+	}
+	if len(outside) > 0 {
+		notes = append(notes, "Rows where the theory's slope lies outside the fitted interval: "+strings.Join(outside, "; ")+".")
+	} else {
+		notes = append(notes, "In every row with a law, the theory's slope lies inside the fitted interval.")
+	}
+	add(&report.List{Items: notes})
+
+	// Spectra.
+	add(&report.Heading{Level: 2, Text: "3. Spectra of diagonal and off-diagonal blocks separate"})
+	if err := s.spectrumFigures(fig); err != nil {
+		return nil, err
+	}
+
+	add(&report.Heading{Level: 2, Text: "Data"})
+	add(s.gridTable())
+	add(&report.Paragraph{Text: "Every grid point's record (configuration, R per family, ρ, spectral norms of a diagonal and an off-diagonal block) is in `data/points.jsonl`, one JSON object per line, in the format of `hessblock sweep`."})
+	return doc, nil
+}
+
+func (s *state) setupTable() *report.Table {
+	o := s.o
+	t := &report.Table{Name: "setup", Caption: "Sizes used in this run.", Header: []string{"part", "models", "C", "d", "N", "m", "σ", "seeds"}}
+	t.Rows = [][]string{
+		{"heatmaps (Fig. 1–2)", "ReLU net CE; linear CE", fmt.Sprintf("%d, %d", o.HeatC[0], o.HeatC[1]), itoa(o.HeatD), itoa(o.HeatN), itoa(o.HeatM), fmtG(o.Sigma) + " (linear)", "1"},
+		{"C grid (Fig. 3–4, Tables 2–3)", "linear MSE/CE, ReLU net MSE/CE", joinInts(o.Cs()), itoa(o.D), itoa(o.N), itoa(o.M), "0 and " + fmtG(o.Sigma) + " (linear)", fmt.Sprintf("1–%d", o.Seeds)},
+		{"spectra (Fig. 5–7)", "linear CE", joinInts(o.SpecC), itoa(o.SpecD), itoa(o.SpecN), "—", "0 and " + fmtG(o.Sigma), "1"},
+	}
+	return t
+}
+
+// fitTables builds the exponent and limit-constant tables.
+func (s *state) fitTables(gamma float64, cmax int) (exp, con *report.Table, outside []string) {
+	o := s.o
+	cases := o.cases()
+	exp = &report.Table{Name: "exponents", Caption: fmt.Sprintf("Fitted exponents of R and ρ in C (fit over C ≥ %d, all seeds) beside THEORY §4.", o.FitCMin),
+		Header: []string{"model, loss", "quantity", "fitted exponent", "95% interval", "theory: asymptotic", "theory curve's slope over the same C", "theory inside interval?"}}
+	type row struct {
+		ci       int
+		m        metric
+		asym     float64 // NaN: no law
+		curve    func(c float64) float64
+		approxed bool
+	}
+	k := func(c float64) (float64, float64) { return linearCEFinite(int(math.Round(c)), o.D, o.N, o.Sigma) }
+	rows := []row{
+		{1, metric{numerics.OutputOutput}, -1, func(c float64) float64 { return 1 / (c - 1) }, false},
+		{1, metric{}, -1, func(c float64) float64 { return 1 / c }, false},
+		{2, metric{numerics.OutputOutput}, -1, func(c float64) float64 { r, _ := k(c); return r }, false},
+		{2, metric{}, -1, func(c float64) float64 { _, r := k(c); return r }, false},
+		{3, metric{numerics.HiddenHidden}, -0.5, func(c float64) float64 { return math.Sqrt(mlpMSEHiddenR2(int(math.Round(c)), gamma)) }, true},
+		{3, metric{numerics.HiddenOutput}, -0.5, nil, false},
+		{3, metric{}, math.NaN(), nil, false},
+		{4, metric{numerics.HiddenHidden}, -0.5, nil, false},
+		{4, metric{numerics.OutputOutput}, -1, nil, false},
+		{4, metric{numerics.HiddenOutput}, -0.5, nil, false},
+		{4, metric{}, math.NaN(), nil, false},
+	}
+	var fitCs []float64
+	for _, c := range o.Cs() {
+		if c >= o.FitCMin {
+			fitCs = append(fitCs, float64(c))
+		}
+	}
+	for _, r := range rows {
+		xs, ys := flatten(aggregate(s.pts, r.ci, r.m))
+		f := fitLogLog(xs, ys, float64(o.FitCMin))
+		fitted, iv := "—", "—"
+		if f.OK {
+			fitted = fmt.Sprintf("%.3f", f.Slope)
+			iv = fmt.Sprintf("[%.3f, %.3f]", f.Lo, f.Hi)
+		}
+		asym, curveSlope, inside := "no law", "—", "—"
+		if !math.IsNaN(r.asym) {
+			asym = fmtG(r.asym)
+			ref := r.asym
+			if r.curve != nil {
+				cf := fitLogLog(fitCs, mapF(fitCs, r.curve), 0)
+				curveSlope = fmt.Sprintf("%.3f", cf.Slope)
+				if r.approxed {
+					curveSlope += " (approx. law)"
+				}
+				ref = cf.Slope
+			}
+			if f.OK {
+				// Widen by 1e-9 so exact laws (zero-width intervals) pass
+				// when they agree to round-off.
+				ok := ref >= f.Lo-1e-9 && ref <= f.Hi+1e-9
+				inside = yesNo(ok)
+				if !ok {
+					outside = append(outside, fmt.Sprintf("%s, %s (fitted %.3f, theory %.3f)", cases[r.ci].Label, r.m.name(), f.Slope, ref))
+				}
+			}
+		}
+		exp.Rows = append(exp.Rows, []string{cases[r.ci].Label, r.m.name(), fitted, iv, asym, curveSlope, inside})
+	}
+
+	con = &report.Table{Name: "constants", Caption: fmt.Sprintf("Limit constants: measured at the largest C = %d (mean ± standard deviation over seeds) against the finite-C prediction at that C and the C → ∞ limit of THEORY §4.", cmax),
+		Header: []string{"model, loss", "quantity", fmt.Sprintf("measured at C = %d", cmax), "finite-C prediction", "limit C → ∞", "status in THEORY"}}
+	at := func(ci int, m metric, f func(v float64, c float64) float64) (float64, float64) {
+		for _, a := range aggregate(s.pts, ci, m) {
+			if a.C != cmax {
+				continue
+			}
+			var mean, sd float64
+			for _, v := range a.Values {
+				mean += f(v, float64(a.C))
+			}
+			mean /= float64(len(a.Values))
+			if len(a.Values) > 1 {
+				for _, v := range a.Values {
+					d := f(v, float64(a.C)) - mean
+					sd += d * d
+				}
+				sd = math.Sqrt(sd / float64(len(a.Values)-1))
+			}
+			return mean, sd
+		}
+		return math.NaN(), math.NaN()
+	}
+	fc := float64(cmax)
+	rF, rhoF := linearCEFinite(cmax, o.D, o.N, o.Sigma)
+	k2 := linearCELimitKappa2(gamma, o.Sigma)
+	relu := (gamma/4 + 1.0/16) / (gamma/2 + 1.0/4)
+	type crow struct {
+		ci                  int
+		m                   metric
+		q                   string
+		f                   func(v, c float64) float64
+		finite, limit, stat string
+	}
+	crows := []crow{
+		{1, metric{numerics.OutputOutput}, "(C−1)·R output-output", func(v, c float64) float64 { return (c - 1) * v }, "1", "1", "exact"},
+		{1, metric{}, "C·ρ", func(v, c float64) float64 { return c * v }, "1", "1", "exact"},
+		{2, metric{numerics.OutputOutput}, "C·R output-output", func(v, c float64) float64 { return c * v }, num(fc * rF), num(math.Sqrt(k2)), "limit exact"},
+		{2, metric{}, "C·ρ", func(v, c float64) float64 { return c * v }, num(fc * rhoF), num(k2), "limit exact"},
+		{3, metric{numerics.HiddenHidden}, "(C+2)·R² hidden-hidden", func(v, c float64) float64 { return (c + 2) * v * v }, num(relu), num(relu), "approximate (P(u_i>0, u_j>0) ≈ ¼)"},
+		{3, metric{numerics.HiddenOutput}, "√C·R hidden-output", func(v, c float64) float64 { return math.Sqrt(c) * v }, "—", "—", "exponent firm, constant open"},
+		{4, metric{numerics.HiddenHidden}, "√C·R hidden-hidden", func(v, c float64) float64 { return math.Sqrt(c) * v }, "—", "—", "exponent firm, constant approximate"},
+		{4, metric{numerics.OutputOutput}, "C·R output-output", func(v, c float64) float64 { return c * v }, "—", "—", "exponent firm (as linear CE with h_n for x_n)"},
+		{4, metric{numerics.HiddenOutput}, "√C·R hidden-output", func(v, c float64) float64 { return math.Sqrt(c) * v }, "—", "—", "exponent firm, constant open"},
+	}
+	for _, r := range crows {
+		mean, sd := at(r.ci, r.m, r.f)
+		con.Rows = append(con.Rows, []string{cases[r.ci].Label, r.q, pm(mean, sd), r.finite, r.limit, r.stat})
+	}
+	return exp, con, outside
+}
+
+func (s *state) gridTable() *report.Table {
+	cases := s.o.cases()
+	t := &report.Table{Name: "grid", Caption: "All grid measurements: mean, standard deviation, minimum and maximum over seeds.",
+		Header: []string{"model, loss", "quantity", "C", "mean", "sd", "min", "max", "seeds"}}
+	for ci, gc := range cases {
+		ms := []metric{{numerics.OutputOutput}, {}}
+		if gc.Model == numerics.MLP {
+			ms = []metric{{numerics.HiddenHidden}, {numerics.OutputOutput}, {numerics.HiddenOutput}, {}}
+		}
+		for _, m := range ms {
+			for _, a := range aggregate(s.pts, ci, m) {
+				t.Rows = append(t.Rows, []string{gc.Label, m.name(), itoa(a.C), num(a.Mean), num(a.SD), num(a.Min), num(a.Max), itoa(len(a.Values))})
+			}
+		}
+	}
+	return t
+}
+
+// Helpers.
+
+func aggSeries(label string, as []agg, color int) figures.Series {
+	s := figures.Series{Label: label, Color: color}
+	for _, a := range as {
+		s.X = append(s.X, float64(a.C))
+		s.Y = append(s.Y, a.Mean)
+		s.Lo = append(s.Lo, a.Min)
+		s.Hi = append(s.Hi, a.Max)
+	}
+	return s
+}
+
+func flatten(as []agg) (xs, ys []float64) {
+	for _, a := range as {
+		for _, v := range a.Values {
+			xs = append(xs, float64(a.C))
+			ys = append(ys, v)
+		}
+	}
+	return xs, ys
+}
+
+func allZero(as []agg) bool {
+	for _, a := range as {
+		if a.Max != 0 || a.Min != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// denseC returns integers from the smallest to the largest C, about 40
+// per log range, for drawing theory curves (several laws hold only at
+// integer C).
+func denseC(cs []int) []float64 {
+	lo, hi := math.Log(float64(cs[0])), math.Log(float64(cs[len(cs)-1]))
+	const n = 40
+	var out []float64
+	for i := 0; i <= n; i++ {
+		c := math.Round(math.Exp(lo + (hi-lo)*float64(i)/n))
+		if len(out) == 0 || c > out[len(out)-1] {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func mapF(xs []float64, f func(float64) float64) []float64 {
+	out := make([]float64, len(xs))
+	for i, x := range xs {
+		out[i] = f(x)
+	}
+	return out
+}
+
+func intsF(cs []int) []float64 {
+	out := make([]float64, len(cs))
+	for i, c := range cs {
+		out[i] = float64(c)
+	}
+	return out
+}
+
+func joinInts(cs []int) string {
+	s := make([]string, len(cs))
+	for i, c := range cs {
+		s[i] = itoa(c)
+	}
+	return strings.Join(s, ", ")
+}
+
+func itoa(i int) string { return fmt.Sprint(i) }
+
+func slopeText(s float64) string {
+	switch s {
+	case -1:
+		return "−1"
+	case -0.5:
+		return "−½"
+	}
+	return fmtG(s)
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}

@@ -1,0 +1,169 @@
+package study
+
+import (
+	"context"
+	"math"
+	"sort"
+	"sync"
+
+	"github.com/hessblock/hessblock/internal/sweep"
+	"github.com/hessblock/hessblock/numerics"
+)
+
+// gridCase is one model × loss (× σ) line of the grid.
+type gridCase struct {
+	ID    string
+	Label string
+	Model numerics.Model
+	Loss  numerics.Loss
+	Sigma float64 // linear only
+}
+
+func (o Options) cases() []gridCase {
+	return []gridCase{
+		{"linear-mse", "linear, MSE", numerics.Linear, numerics.MSE, o.Sigma},
+		{"linear-ce-sigma0", "linear, CE, σ = 0", numerics.Linear, numerics.CE, 0},
+		{"linear-ce", "linear, CE, σ = " + fmtG(o.Sigma), numerics.Linear, numerics.CE, o.Sigma},
+		{"mlp-mse", "ReLU net, MSE", numerics.MLP, numerics.MSE, 0},
+		{"mlp-ce", "ReLU net, CE", numerics.MLP, numerics.CE, 0},
+	}
+}
+
+func (o Options) config(gc gridCase, c int, seed uint64) numerics.Config {
+	if gc.Model == numerics.MLP {
+		return numerics.Config{Model: numerics.MLP, Activation: numerics.ReLU, Loss: gc.Loss,
+			C: c, D: o.D, N: o.N, M: o.M, SigmaW: 1, SigmaV: 1, Seed: seed}
+	}
+	return numerics.Config{Model: numerics.Linear, Loss: gc.Loss, C: c, D: o.D, N: o.N, Sigma: gc.Sigma, Seed: seed}
+}
+
+// gridPoint is one measured configuration.
+type gridPoint struct {
+	Case   int
+	C      int
+	Seed   uint64
+	Record sweep.Record
+}
+
+// points lists the grid in a fixed order, largest C first so that the
+// workers start on the expensive points and finish together.
+func (o Options) points() []gridPoint {
+	var pts []gridPoint
+	cs := o.Cs()
+	for i := len(cs) - 1; i >= 0; i-- {
+		for ci := range o.cases() {
+			for s := 1; s <= o.Seeds; s++ {
+				pts = append(pts, gridPoint{Case: ci, C: cs[i], Seed: uint64(s)})
+			}
+		}
+	}
+	return pts
+}
+
+// cost is a rough relative cost of a point, P²·N, for progress reporting.
+func (o Options) cost(gp gridPoint) int {
+	cfg := o.config(o.cases()[gp.Case], gp.C, gp.Seed)
+	p := cfg.NumParams()
+	return max(1, p*p*cfg.N/1e6)
+}
+
+// measureGrid measures every point with o.Workers workers. Results do not
+// depend on the number of workers.
+func (o Options) measureGrid(ctx context.Context, pts []gridPoint, tick func(int)) error {
+	cases := o.cases()
+	jobs := make(chan int)
+	errs := make([]error, len(pts))
+	var wg sync.WaitGroup
+	for range o.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				gp := &pts[i]
+				gp.Record, errs[i] = sweep.Measure(o.config(cases[gp.Case], gp.C, gp.Seed))
+				tick(o.cost(*gp))
+			}
+		}()
+	}
+	var err error
+feed:
+	for i := range pts {
+		select {
+		case jobs <- i:
+		case <-ctx.Done():
+			err = ctx.Err()
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if err != nil {
+		return err
+	}
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// metric names a quantity measured per point: R of a family, or ρ.
+type metric struct {
+	Family numerics.Family // "" for ρ
+}
+
+func (m metric) value(r sweep.Record) (float64, bool) {
+	if m.Family == "" {
+		return r.Rho, true
+	}
+	f, ok := r.Family(m.Family)
+	return f.R, ok
+}
+
+func (m metric) name() string {
+	if m.Family == "" {
+		return "ρ"
+	}
+	return "R " + string(m.Family)
+}
+
+// agg is the seed spread of one metric at one C.
+type agg struct {
+	C              int
+	Mean, Min, Max float64
+	SD             float64
+	Values         []float64
+}
+
+// aggregate collects metric m of case ci over seeds, by increasing C.
+func aggregate(pts []gridPoint, ci int, m metric) []agg {
+	byC := map[int][]float64{}
+	for _, gp := range pts {
+		if gp.Case != ci {
+			continue
+		}
+		if v, ok := m.value(gp.Record); ok {
+			byC[gp.C] = append(byC[gp.C], v)
+		}
+	}
+	var out []agg
+	for c, vs := range byC {
+		a := agg{C: c, Min: math.Inf(1), Max: math.Inf(-1), Values: vs}
+		for _, v := range vs {
+			a.Mean += v
+			a.Min = math.Min(a.Min, v)
+			a.Max = math.Max(a.Max, v)
+		}
+		a.Mean /= float64(len(vs))
+		if len(vs) > 1 {
+			for _, v := range vs {
+				a.SD += (v - a.Mean) * (v - a.Mean)
+			}
+			a.SD = math.Sqrt(a.SD / float64(len(vs)-1))
+		}
+		out = append(out, a)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].C < out[j].C })
+	return out
+}

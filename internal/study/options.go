@@ -1,0 +1,97 @@
+package study
+
+import (
+	"errors"
+	"fmt"
+	"math"
+)
+
+// Options fixes the sizes of a reproduction. The same Options give the same
+// report, byte for byte.
+type Options struct {
+	Seeds   int     // seeds 1…Seeds for every grid point
+	D, N, M int     // grid sizes: input dimension, samples, hidden width
+	CMax    int     // grid C = 2, 4, 8, …, ≤ CMax
+	Sigma   float64 // linear-model weight scale σ > 0 (σ = 0 is always added)
+	FitCMin int     // exponent fits use C ≥ FitCMin
+
+	SpecD, SpecN int   // spectra: block size d and samples N
+	SpecC        []int // spectra: values of C
+	SpecBlocks   int   // spectra: diagonal (and off-diagonal) blocks pooled per C
+
+	HeatD, HeatN, HeatM int    // heatmaps: sizes
+	HeatC               [2]int // heatmaps: a small and a large C
+
+	Workers int // grid points measured at once
+}
+
+// Default is the full reproduction: about half a minute on two cores.
+func Default() Options {
+	return Options{
+		Seeds: 3, D: 32, N: 128, M: 16, CMax: 128, Sigma: 1, FitCMin: 8,
+		SpecD: 200, SpecN: 800, SpecC: []int{4, 16, 64}, SpecBlocks: 3,
+		HeatD: 16, HeatN: 64, HeatM: 8, HeatC: [2]int{4, 32},
+		Workers: 2,
+	}
+}
+
+// Quick is a tiny reproduction for tests: well under a second of numerics.
+func Quick() Options {
+	return Options{
+		Seeds: 2, D: 8, N: 32, M: 4, CMax: 16, Sigma: 1, FitCMin: 4,
+		SpecD: 24, SpecN: 96, SpecC: []int{4, 8}, SpecBlocks: 2,
+		HeatD: 6, HeatN: 24, HeatM: 4, HeatC: [2]int{3, 8},
+		Workers: 2,
+	}
+}
+
+// Cs returns the grid's class counts 2, 4, …, ≤ CMax.
+func (o Options) Cs() []int {
+	var cs []int
+	for c := 2; c <= o.CMax; c *= 2 {
+		cs = append(cs, c)
+	}
+	return cs
+}
+
+// Validate reports every problem at once.
+func (o Options) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if o.Seeds < 1 {
+		bad("seeds = %d, want ≥ 1", o.Seeds)
+	}
+	if o.D < 1 || o.N < 1 || o.M < 1 {
+		bad("d, N, m = %d, %d, %d, want all ≥ 1", o.D, o.N, o.M)
+	}
+	if o.CMax < 4 {
+		bad("cmax = %d, want ≥ 4 (the fits need at least two values of C)", o.CMax)
+	}
+	if !(o.Sigma > 0) || math.IsInf(o.Sigma, 0) {
+		bad("sigma = %v, want a finite value > 0 (σ = 0 is always included)", o.Sigma)
+	}
+	if o.FitCMin < 2 || o.FitCMin*2 > o.CMax {
+		bad("fit-cmin = %d, want 2 ≤ fit-cmin ≤ cmax/2 = %d so that a fit has two values of C", o.FitCMin, o.CMax/2)
+	}
+	if o.SpecD < 2 || o.SpecN < 2 {
+		bad("spectrum d, N = %d, %d, want ≥ 2", o.SpecD, o.SpecN)
+	}
+	if len(o.SpecC) == 0 {
+		bad("no spectrum C values")
+	}
+	for _, c := range o.SpecC {
+		if c < 3 {
+			bad("spectrum C = %d, want ≥ 3", c)
+		}
+	}
+	if o.SpecBlocks < 1 {
+		bad("spectrum blocks = %d, want ≥ 1", o.SpecBlocks)
+	}
+	if o.HeatD < 1 || o.HeatN < 1 || o.HeatM < 1 || o.HeatC[0] < 2 || o.HeatC[1] <= o.HeatC[0] {
+		bad("heatmap sizes d, N, m, C = %d, %d, %d, %v: want ≥ 1 and 2 ≤ small C < large C", o.HeatD, o.HeatN, o.HeatM, o.HeatC)
+	}
+	if o.Workers < 1 {
+		bad("workers = %d, want ≥ 1", o.Workers)
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,149 @@
+package study
+
+import (
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/hessblock/hessblock/numerics"
+	"github.com/hessblock/hessblock/theory"
+)
+
+// spectrum holds the pooled block eigenvalues of linear CE at one C.
+type spectrum struct {
+	C     int
+	Sigma float64
+	Gamma float64
+	// Diag are eigenvalues of H_kk; Off of −H_kl (both ≥ 0 up to
+	// round-off), unscaled, pooled over the blocks used.
+	Diag, Off []float64
+	// TauDiag[b] and TauOff[b] are the weights C·p_k(1−p_k) and C²·p_k p_l
+	// of block b, one per sample: the finite-C weight law ν_C.
+	TauDiag, TauOff [][]float64
+}
+
+// spectrumConfig is the linear CE problem whose blocks are examined.
+func (o Options) spectrumConfig(c int, sigma float64) numerics.Config {
+	return numerics.Config{Model: numerics.Linear, Loss: numerics.CE, C: c, D: o.SpecD, N: o.SpecN, Sigma: sigma, Seed: 1}
+}
+
+// measureSpectrum forms SpecBlocks diagonal blocks (0, 1, …) and as many
+// off-diagonal blocks (k, k+1) and pools their eigenvalues.
+func (o Options) measureSpectrum(c int, sigma float64) (*spectrum, error) {
+	cfg := o.spectrumConfig(c, sigma)
+	p, err := numerics.NewProblem(cfg)
+	if err != nil {
+		return nil, err
+	}
+	sp := &spectrum{C: c, Sigma: sigma, Gamma: cfg.Gamma()}
+	probs := softmaxRows(p)
+	nb := min(o.SpecBlocks, c)
+	fc := float64(c)
+	for k := 0; k < nb; k++ {
+		l := (k + 1) % c
+		hkk, err := p.Block(k, k)
+		if err != nil {
+			return nil, err
+		}
+		hkl, err := p.Block(k, l)
+		if err != nil {
+			return nil, err
+		}
+		hkl.Scale(-1, hkl)
+		ed, err := numerics.SymmetricEigenvalues(hkk)
+		if err != nil {
+			return nil, err
+		}
+		eo, err := numerics.SymmetricEigenvalues(hkl)
+		if err != nil {
+			return nil, err
+		}
+		sp.Diag = append(sp.Diag, ed...)
+		sp.Off = append(sp.Off, eo...)
+		td := make([]float64, cfg.N)
+		to := make([]float64, cfg.N)
+		for n := range td {
+			pk, pl := probs[n*c+k], probs[n*c+l]
+			td[n] = fc * pk * (1 - pk)
+			to[n] = fc * fc * pk * pl
+		}
+		sp.TauDiag = append(sp.TauDiag, td)
+		sp.TauOff = append(sp.TauOff, to)
+	}
+	sort.Float64s(sp.Diag)
+	sort.Float64s(sp.Off)
+	return sp, nil
+}
+
+// softmaxRows returns p_n = softmax(W x_n) for every sample, N×C row-major.
+func softmaxRows(p *numerics.Problem) []float64 {
+	x, w := p.X(), p.W()
+	n, d := x.Dims()
+	c, _ := w.Dims()
+	out := make([]float64, n*c)
+	z := make([]float64, c)
+	for i := 0; i < n; i++ {
+		mx := math.Inf(-1)
+		for k := 0; k < c; k++ {
+			var s float64
+			for j := 0; j < d; j++ {
+				s += w.At(k, j) * x.At(i, j)
+			}
+			z[k] = s
+			mx = math.Max(mx, s)
+		}
+		var sum float64
+		for k := 0; k < c; k++ {
+			z[k] = math.Exp(z[k] - mx)
+			sum += z[k]
+		}
+		for k := 0; k < c; k++ {
+			out[i*c+k] = z[k] / sum
+		}
+	}
+	return out
+}
+
+// density is a probability density on the real line.
+type density interface{ Prob(x float64) float64 }
+
+// limitLaws returns the C → ∞ laws of C·H_kk and −C²·H_kl (THEORY §4).
+func limitLaws(gamma, sigma float64) (diag, off density, err error) {
+	if sigma == 0 {
+		mp := theory.MarchenkoPastur{Ratio: gamma, Scale: 1}
+		return mp, mp, mp.Validate()
+	}
+	gd, err := theory.NewGeneralizedMP(gamma, theory.LogNormalWeights{Mu: -sigma * sigma / 2, Sigma: sigma})
+	if err != nil {
+		return nil, nil, err
+	}
+	go2, err := theory.NewGeneralizedMP(gamma, theory.LogNormalWeights{Mu: -sigma * sigma, Sigma: math.Sqrt2 * sigma})
+	if err != nil {
+		return nil, nil, err
+	}
+	return gd, go2, nil
+}
+
+// mixture is the average of the GMP laws of each block's own weights: the
+// finite-C prediction for the pooled eigenvalues.
+type mixture []density
+
+func (m mixture) Prob(x float64) float64 {
+	var s float64
+	for _, d := range m {
+		s += d.Prob(x)
+	}
+	return s / float64(len(m))
+}
+
+func empiricalLaw(gamma float64, taus [][]float64) (density, error) {
+	var m mixture
+	for _, t := range taus {
+		g, err := theory.NewGeneralizedMP(gamma, theory.EmpiricalWeights{Samples: t})
+		if err != nil {
+			return nil, fmt.Errorf("study: finite-C weight law: %w", err)
+		}
+		m = append(m, g)
+	}
+	return m, nil
+}

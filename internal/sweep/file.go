@@ -1,0 +1,115 @@
+package sweep
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+)
+
+// Line is one parsed line of a sweep file.
+type Line struct {
+	Record Record
+	Raw    []byte // the line without its newline
+}
+
+// File is the parsed content of a sweep file.
+type File struct {
+	Lines []Line
+	// ValidLen is the length of the prefix made of complete, valid lines.
+	ValidLen int64
+	// Truncated reports a final line cut short by a kill (no newline, or
+	// not valid JSON); it is not in Lines.
+	Truncated bool
+}
+
+// ReadFile parses a sweep file. A missing file is an empty one. Only the
+// last line may be damaged (a kill during a write); damage elsewhere, a
+// line whose key does not match its config, or a repeated key is an error.
+func ReadFile(path string) (*File, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return &File{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return parseFile(path, data)
+}
+
+func parseFile(path string, data []byte) (*File, error) {
+	f := &File{}
+	seen := map[string]int{}
+	lineNo := 0
+	for off := 0; off < len(data); {
+		lineNo++
+		end := bytes.IndexByte(data[off:], '\n')
+		last := end < 0
+		if last {
+			end = len(data) - off
+		}
+		raw := data[off : off+end]
+		var rec Record
+		err := decodeStrict(raw, &rec)
+		if err == nil && rec.Key == "" {
+			err = errors.New("no key")
+		}
+		if last || err != nil {
+			// A damaged final line is what a kill leaves behind: drop it.
+			// A final line without its newline is dropped too even if it
+			// parses, since the write that produced it did not complete.
+			isLast := off+end >= len(data)-1
+			if isLast && (last || err != nil) {
+				f.Truncated = true
+				return f, nil
+			}
+			return nil, fmt.Errorf("sweep: %s:%d: damaged line in the middle of the file: %v", path, lineNo, err)
+		}
+		if k := Key(rec.Config); k != rec.Key {
+			return nil, fmt.Errorf("sweep: %s:%d: key %q does not match its config (%q)", path, lineNo, rec.Key, k)
+		}
+		if prev, dup := seen[rec.Key]; dup {
+			return nil, fmt.Errorf("sweep: %s:%d: point %s already on line %d", path, lineNo, rec.Key, prev)
+		}
+		seen[rec.Key] = lineNo
+		f.Lines = append(f.Lines, Line{Record: rec, Raw: append([]byte(nil), raw...)})
+		off += end + 1
+		f.ValidLen = int64(off)
+	}
+	return f, nil
+}
+
+func decodeStrict(raw []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("trailing data")
+	}
+	return nil
+}
+
+// Keys returns the set of keys in f.
+func (f *File) Keys() map[string]bool {
+	k := make(map[string]bool, len(f.Lines))
+	for _, l := range f.Lines {
+		k[l.Record.Key] = true
+	}
+	return k
+}
+
+// MarshalRecord is the canonical one-line JSON form of a record, newline
+// included.
+func MarshalRecord(r Record) ([]byte, error) {
+	if err := r.checkFinite(); err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}

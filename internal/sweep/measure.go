@@ -1,0 +1,125 @@
+package sweep
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/hessblock/hessblock/numerics"
+)
+
+// Record is the measurement of one point: one JSON line of a sweep file.
+// Field order is fixed and no field depends on time or machine, so the
+// same point always serialises to the same bytes.
+type Record struct {
+	Key    string          `json:"key"`
+	Config numerics.Config `json:"config"`
+	Gamma  float64         `json:"gamma"`  // d/N
+	Params int             `json:"params"` // P
+	// Rho is the off-block mass ‖H − blockdiag(H)‖_F² / ‖H‖_F².
+	Rho      float64        `json:"rho"`
+	Families []FamilyResult `json:"families"`
+}
+
+// FamilyResult holds the statistics of one block family.
+type FamilyResult struct {
+	Family numerics.Family `json:"family"`
+	// R is the pair ratio sqrt(mean_{a≠b} ‖H_ab‖_F² / mean_a ‖H_aa‖_F²).
+	R     float64 `json:"R"`
+	Pairs int     `json:"pairs"`
+	// DiagNorm is ‖H_aa‖₂ of the family's first block (the largest
+	// eigenvalue in absolute value; absent for hidden–output).
+	DiagNorm float64 `json:"diag_norm,omitempty"`
+	// OffNorm is ‖H_ab‖₂ of the family's first off-diagonal pair.
+	OffNorm float64 `json:"off_norm"`
+}
+
+// Family returns the result for family f and whether it is present.
+func (r Record) Family(f numerics.Family) (FamilyResult, bool) {
+	for _, fr := range r.Families {
+		if fr.Family == f {
+			return fr, true
+		}
+	}
+	return FamilyResult{}, false
+}
+
+// Measure forms the dense Hessian of cfg at initialization and returns its
+// block statistics.
+func Measure(cfg numerics.Config) (Record, error) {
+	p, err := numerics.NewProblem(cfg)
+	if err != nil {
+		return Record{}, err
+	}
+	h, err := p.Hessian()
+	if err != nil {
+		return Record{}, err
+	}
+	l := p.Layout()
+	bs, err := numerics.ComputeBlockStats(h, l)
+	if err != nil {
+		return Record{}, err
+	}
+	rec := Record{Key: Key(cfg), Config: cfg, Gamma: cfg.Gamma(), Params: l.P, Rho: bs.Rho}
+	hidden, output := l.Of(numerics.Hidden), l.Of(numerics.Output)
+	for _, fr := range bs.Ratios {
+		res := FamilyResult{Family: fr.Family, R: fr.R, Pairs: fr.Pairs}
+		var a, b int
+		diag := true
+		switch fr.Family {
+		case numerics.HiddenHidden:
+			a, b = hidden[0], hidden[min(1, len(hidden)-1)]
+		case numerics.OutputOutput:
+			a, b = output[0], output[min(1, len(output)-1)]
+		default:
+			a, b = hidden[0], output[0]
+			diag = false
+		}
+		if diag {
+			blk, err := numerics.BlockOfMatrix(h, l, a, a)
+			if err != nil {
+				return Record{}, err
+			}
+			if res.DiagNorm, err = numerics.SpectralNorm(blk); err != nil {
+				return Record{}, err
+			}
+		}
+		if a != b {
+			blk, err := numerics.BlockOfMatrix(h, l, a, b)
+			if err != nil {
+				return Record{}, err
+			}
+			if res.OffNorm, err = numerics.SpectralNorm(blk); err != nil {
+				return Record{}, err
+			}
+		}
+		rec.Families = append(rec.Families, res)
+	}
+	if err := rec.checkFinite(); err != nil {
+		return Record{}, err
+	}
+	return rec, nil
+}
+
+// checkFinite refuses records JSON cannot hold, naming the culprit.
+func (r Record) checkFinite() error {
+	bad := func(name string, v float64) error {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("sweep: %s: %s is %v", r.Key, name, v)
+		}
+		return nil
+	}
+	if err := bad("rho", r.Rho); err != nil {
+		return err
+	}
+	for _, f := range r.Families {
+		for _, x := range []struct {
+			n string
+			v float64
+		}{{"R", f.R}, {"diag_norm", f.DiagNorm}, {"off_norm", f.OffNorm}} {
+			if err := bad(string(f.Family)+" "+x.n, x.v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,184 @@
+package sweep
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"sync"
+
+	"github.com/hessblock/hessblock/numerics"
+)
+
+// Options tunes Run. The zero value measures with Measure, one point at a
+// time, silently.
+type Options struct {
+	// Workers is the number of points measured at once (≥ 1). The Hessian
+	// assembly is itself parallel, so more than one worker helps only for
+	// small points. Lines are written in grid order whatever the value.
+	Workers int
+	// Measure replaces Measure, e.g. in tests.
+	Measure func(numerics.Config) (Record, error)
+	// Progress, if set, is called after each point is written with the
+	// number written so far in this run and the number to write.
+	Progress func(done, total int)
+}
+
+// Stats summarises a Run.
+type Stats struct {
+	Skipped int  // points already in the file
+	Written int  // points measured and appended by this run
+	Dropped bool // a truncated last line was removed
+	Foreign int  // lines in the file that are not points of this grid
+}
+
+// Run measures the points of pts that are not yet in the file at path and
+// appends one line per point, syncing the file after each line, so that a
+// kill loses at most the points in flight. It first drops a truncated last
+// line left by an earlier kill. On an error or when ctx is cancelled it
+// writes the points already finished, then returns the error.
+//
+// Lines are appended in grid order, so an uninterrupted run gives the same
+// bytes for the same points; after an interruption, Merge restores the order.
+func Run(ctx context.Context, path string, pts []Point, opt Options) (Stats, error) {
+	var st Stats
+	f, err := ReadFile(path)
+	if err != nil {
+		return st, err
+	}
+	have := f.Keys()
+	inGrid := map[string]bool{}
+	var todo []Point
+	for _, p := range pts {
+		inGrid[p.Key] = true
+		if have[p.Key] {
+			st.Skipped++
+		} else {
+			todo = append(todo, p)
+		}
+	}
+	for k := range have {
+		if !inGrid[k] {
+			st.Foreign++
+		}
+	}
+	if f.Truncated {
+		if err := os.Truncate(path, f.ValidLen); err != nil {
+			return st, fmt.Errorf("sweep: dropping the truncated last line of %s: %w", path, err)
+		}
+		st.Dropped = true
+	}
+	if len(todo) == 0 {
+		return st, nil
+	}
+	out, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return st, err
+	}
+	defer out.Close()
+
+	measure := opt.Measure
+	if measure == nil {
+		measure = Measure
+	}
+	workers := max(opt.Workers, 1)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	type result struct {
+		i   int // index in todo
+		rec Record
+		err error
+	}
+	jobs := make(chan int)
+	results := make(chan result)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				rec, err := measure(todo[i].Config)
+				if err == nil && rec.Key != todo[i].Key {
+					err = fmt.Errorf("sweep: measured %q for point %q", rec.Key, todo[i].Key)
+				}
+				results <- result{i, rec, err}
+			}
+		}()
+	}
+	go func() {
+		defer close(jobs)
+		for i := range todo {
+			select {
+			case jobs <- i:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	go func() { wg.Wait(); close(results) }()
+
+	write := func(rec Record) error {
+		line, err := MarshalRecord(rec)
+		if err != nil {
+			return err
+		}
+		if _, err := out.Write(line); err != nil {
+			return fmt.Errorf("sweep: appending to %s: %w", path, err)
+		}
+		if err := out.Sync(); err != nil {
+			return fmt.Errorf("sweep: syncing %s: %w", path, err)
+		}
+		st.Written++
+		if opt.Progress != nil {
+			opt.Progress(st.Written, len(todo))
+		}
+		return nil
+	}
+	pending := map[int]Record{}
+	next := 0
+	var firstErr error
+	for r := range results {
+		if r.err != nil {
+			if firstErr == nil {
+				firstErr = fmt.Errorf("sweep: point %s: %w", todo[r.i].Key, r.err)
+				cancel()
+			}
+			continue
+		}
+		pending[r.i] = r.rec
+		for firstErr == nil {
+			rec, ok := pending[next]
+			if !ok {
+				break
+			}
+			delete(pending, next)
+			next++
+			if err := write(rec); err != nil {
+				firstErr = err
+				cancel()
+			}
+		}
+	}
+	// Keep what finished out of order before stopping.
+	if len(pending) > 0 {
+		idx := make([]int, 0, len(pending))
+		for i := range pending {
+			idx = append(idx, i)
+		}
+		sort.Ints(idx)
+		for _, i := range idx {
+			if err := write(pending[i]); err != nil {
+				return st, errors.Join(firstErr, err)
+			}
+		}
+	}
+	if firstErr != nil {
+		return st, firstErr
+	}
+	if err := ctx.Err(); err != nil && st.Written+st.Skipped < len(pts) {
+		return st, err
+	}
+	return st, out.Close()
+}
