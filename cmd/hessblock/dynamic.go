@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"math"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -135,43 +133,6 @@ func dynamicBlocks(o dynamicOptions, progress io.Writer) ([]report.Block, error)
 	}
 	blocks = append(blocks, fig, classSweepTable(text), &report.Paragraph{Text: dynamicSummary(mnist, text)})
 	return blocks, nil
-}
-
-// runDynamicSection runs the section and writes its figures and tables
-// under outDir (figures/NAME.png and .svg, tables/NAME.md and .csv, the
-// layout report.Write uses) and returns the section's Markdown, which
-// links them relative to outDir.
-func runDynamicSection(outDir string, opts dynamicOptions, progress io.Writer) (string, error) {
-	blocks, err := dynamicBlocks(opts, progress)
-	if err != nil {
-		return "", err
-	}
-	for _, b := range blocks {
-		switch v := b.(type) {
-		case *report.Figure:
-			if err := report.WriteFileAtomic(filepath.Join(outDir, "figures", v.Name+".png"), v.PNG); err != nil {
-				return "", err
-			}
-			if err := report.WriteFileAtomic(filepath.Join(outDir, "figures", v.Name+".svg"), v.SVG); err != nil {
-				return "", err
-			}
-		case *report.Table:
-			if err := report.WriteFileAtomic(filepath.Join(outDir, "tables", v.Name+".md"), v.Markdown()); err != nil {
-				return "", err
-			}
-			c, err := v.CSV()
-			if err != nil {
-				return "", err
-			}
-			if err := report.WriteFileAtomic(filepath.Join(outDir, "tables", v.Name+".csv"), c); err != nil {
-				return "", err
-			}
-		}
-	}
-	md := (&report.Document{Blocks: blocks}).Markdown()
-	// Drop the document title line ("# \n"): this is a section.
-	md = bytes.TrimPrefix(md, []byte("# \n"))
-	return string(md), nil
 }
 
 func modelLabel(c numerics.Config) string {

@@ -146,17 +146,22 @@ func TestTrainTableOutput(t *testing.T) {
 	}
 }
 
-// The quick dynamic section runs end to end and writes its figures and
-// tables beside the Markdown that links them.
+// reproduce -dynamic runs the section end to end and writes its figures and
+// tables beside the report that links them.
 func TestDynamicSectionQuick(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains six small models")
 	}
 	dir := t.TempDir()
-	md, err := runDynamicSection(dir, dynamicOptions{Quick: true}, nil)
+	code, _, stderr := runCmd(t, "reproduce", "-quick", "-dynamic", "-quiet", "-out", dir)
+	if code != 0 {
+		t.Fatalf("exit status %d: %s", code, stderr)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "report.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	md := string(raw)
 	for _, f := range []string{"figures/dynamic_mnist.png", "figures/dynamic_text.svg", "tables/dynamic_mnist.csv", "tables/dynamic_text.md"} {
 		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
 			t.Errorf("%s missing or empty: %v", f, err)
