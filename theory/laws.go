@@ -107,13 +107,15 @@ var lawTable = []Law{
 		"R² ≈ (γb₂ + b₁²)/((C+2)(γa₂ + a₁²)) with activation moments a, b (ActivationMoments)",
 		"H_ii/‖v^i‖² → GMP(γ, law of φ'(u)²)", "H_ij/(v^i·v^j) → GMP(γ, law of φ'(u_i)φ'(u_j))"},
 	{ModelMLP, LossCE, FamilyHiddenHidden, ActivationAny, 0.5, StatusApproximate,
-		"C·R² ≈ (γe^{s²}b₂ + b₁²)/(γa₂(1+(3e^{s²}−1)/C) + a₁²(1+2/C)), s² = σ_v²E‖h‖²/m",
+		"C·R² ≈ (γe^{s²}b₂ + e^{σ_b²}b₁²)/(γa₂(1+(3e^{s²}−1)/C) + γ(m/σ_v²)Eφ''²(1+(e^{s²}−2)/C) + a₁²(1+2/C)), s² = σ_v²E‖h‖²/m, σ_b² = σ_v²(Eφ)² (MLPCEHidden; with Eφ'' = 0 and σ_b² = 0 it is MLPCEHiddenRatioSq)",
 		"≈ (σ_v²/m)·GMP(γ, ·)", "≈ (σ_v²/(m√C))·(mean-zero GMP-like law)"},
 	{ModelMLP, LossCE, FamilyOutputOutput, ActivationAny, 1, StatusApproximate,
 		"C·R → √((1+γ_eff e^{2s²})/(1+γ_eff e^{s²})), γ_eff = (tr Σ_h)²/(N‖Σ_h‖_F²)",
 		"as linear CE with x → h", "as linear CE with x → h"},
 	{ModelMLP, LossMSE, FamilyHiddenOutput, ActivationAny, 0.5, StatusOpen, "open", "", ""},
-	{ModelMLP, LossCE, FamilyHiddenOutput, ActivationAny, 0.5, StatusOpen, "open", "", ""},
+	{ModelMLP, LossCE, FamilyHiddenOutput, ActivationAny, 0, StatusApproximate,
+		"R² ≈ [γEφ'²(1 − 2/C + e^{s²}/C)/C + G/C²] / √(mean‖H_ii‖²·mean‖H_ll‖²) (MLPCECross): the residual term r_l φ'_i x e_iᵀ has norm² ≈ γEφ'²/C, the normalizer is O(1/C), so R → √(γEφ'²/(C√(mean‖H_ii‖²mean‖H_ll‖²))) > 0; C^{−1/2} only for γ·C ≪ G/Eφ'²",
+		"", ""},
 }
 
 // Laws returns a copy of the block-law table.
@@ -226,6 +228,26 @@ func (l Law) Predict(s Setting) (Prediction, error) {
 		}
 		s2 := LogitVariance(s.activationOr(l), s.SigmaW, s.SigmaV)
 		p.Ratio = math.Sqrt(MLPCEHiddenRatioSq(s.Classes, s.Gamma, s2, a))
+		if s.Width >= 1 && s.Inputs >= 1 {
+			h := MLPCEHidden{Activation: s.activationOr(l), Classes: s.Classes, Inputs: s.Inputs,
+				Samples: s.samples(), Width: s.Width, SigmaW: s.SigmaW, SigmaV: s.SigmaV}
+			r, err := h.Ratio()
+			if err != nil {
+				return Prediction{}, err
+			}
+			p.Ratio = r
+		}
+	case l.Family == FamilyHiddenOutput && l.Loss == LossCE:
+		if s.Width < 1 || s.Inputs < 1 {
+			return Prediction{}, paramError("network CE hidden-output needs Width and Inputs ≥ 1")
+		}
+		x := MLPCECross{Activation: s.activationOr(l), Classes: s.Classes, Inputs: s.Inputs,
+			Samples: s.samples(), Width: s.Width, SigmaW: s.SigmaW, SigmaV: s.SigmaV}
+		r, err := x.Ratio()
+		if err != nil {
+			return Prediction{}, err
+		}
+		p.Ratio = r
 	case l.Family == FamilyOutputOutput && l.Loss == LossCE:
 		if s.Width < 1 || s.Inputs < 1 {
 			return Prediction{}, paramError("network CE output needs Width and Inputs ≥ 1")
@@ -238,6 +260,9 @@ func (l Law) Predict(s Setting) (Prediction, error) {
 	}
 	return p, nil
 }
+
+// samples returns N = round(Inputs/Gamma), at least 1.
+func (s Setting) samples() int { return max(1, int(math.Round(float64(s.Inputs)/s.Gamma))) }
 
 // activationOr is the activation of a prediction for a law that holds for
 // any activation; Setting has none, so such laws default to ReLU.

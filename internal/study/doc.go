@@ -22,17 +22,20 @@
 // √C·R (hidden, CE) at the largest C, mean ± standard deviation over seeds,
 // beside the predicted limits.
 //
-// Finite-C prediction for linear CE. For B = (1/N) Σ_n τ_n x_n x_nᵀ with
-// weights independent of the x_n, E‖B‖_F² = d·[γ(1 + 2/d) E τ² +
-// (1 − 1/N)(E τ)²], so with diagonal weights a = p_k(1−p_k) and
-// off-diagonal ones b = p_k p_l, p = softmax(z), z ~ N(0, σ² I_C),
+// Finite-size prediction for linear CE. theory.LinearCEFiniteSize gives
+// E‖H_kk‖² and E‖H_kl‖² at the grid's C, d, N exactly up to Monte Carlo
+// error: E‖H‖² = (1/N)E[w²‖x‖⁴] + (1−1/N)E[w(Wx)w(Wx')(xᵀx')²] over the
+// weights, the samples and W jointly, with diagonal weights p_k(1−p_k) and
+// off-diagonal ones p_k p_l, p = softmax(Wx). R_C is the square root of
+// their ratio and ρ_C = (C−1)R_C² / ((C−1)R_C² + 1). Unlike the
+// weights-independent-of-x equivalent (theory.LinearCEFiniteC, d → ∞), it
+// keeps the logit scale's dependence on ‖x‖² and the shared W, worth
+// ≈ 3σ⁴/d in C·R (SCIENCE.md, finding B). As C → ∞ and d → ∞, C·R_C tends
+// to sqrt((1+γe^{2σ²})/(1+γe^{σ²})) (THEORY §4); at σ = 0, R_C = 1/(C−1).
 //
-//	R_C² = [γ(1+2/d) E b² + (1−1/N)(E b)²] / [γ(1+2/d) E a² + (1−1/N)(E a)²]
-//
-// and ρ_C = (C−1)R_C² / ((C−1)R_C² + 1). The expectations are Monte Carlo
-// averages over a fixed number of draws of z from a fixed seed, using all
-// classes and pairs of each draw. As C → ∞, C·R_C tends to
-// sqrt((1+γe^{2σ²})/(1+γe^{σ²})) (THEORY §4); at σ = 0, R_C = 1/(C−1).
+// Network laws. The ReLU network's CE hidden–hidden curve is
+// theory.MLPCEHidden and its hidden–output curve theory.MLPCECross, whose
+// residual term keeps R from decaying at large C (SCIENCE.md, finding A).
 //
 // Spectra: for linear CE at a larger d, a few diagonal blocks H_kk and
 // off-diagonal blocks H_kl are formed one at a time (numerics

@@ -2,64 +2,120 @@ package study
 
 import (
 	"math"
-	"math/rand/v2"
+	"sync"
+
+	"github.com/hessblock/hessblock/theory"
 )
 
-// linearCELimitKappa2 is lim C²R² = lim C·ρ for linear CE (THEORY §4):
-// (1 + γe^{2σ²}) / (1 + γe^{σ²}).
-func linearCELimitKappa2(gamma, sigma float64) float64 {
-	s2 := sigma * sigma
-	return (1 + gamma*math.Exp(2*s2)) / (1 + gamma*math.Exp(s2))
-}
+// The report's theory curves come from package theory; this file only
+// adapts them to the grid's sizes and fixes their Monte Carlo seeds, so
+// that the same Options give the same report.
+
+// finiteCSeed seeds the Monte Carlo over logits behind every finite-C
+// prediction of the report.
+const finiteCSeed = 20250502
 
 // linearCEFinite returns the finite-C predictions of R and ρ for linear CE
-// with d, N, σ (package documentation), by Monte Carlo over draws of the
-// logits z ~ N(0, σ² I_C) from a fixed seed.
+// at sizes d, N (theory.LinearCEFiniteC.RatioFinite: softmax weights drawn
+// independently of the samples). At σ = 0 the law is exact: R = 1/(C−1),
+// ρ = 1/C.
 func linearCEFinite(c, d, n int, sigma float64) (r, rho float64) {
 	if sigma == 0 {
 		return 1 / float64(c-1), 1 / float64(c)
 	}
-	draws := max(4000, 400000/c) // ≈ 4e5 class samples whatever C
-	rnd := rand.New(rand.NewPCG(20250502, uint64(c)))
-	z := make([]float64, c)
-	p := make([]float64, c)
-	var ea, ea2, eb, eb2 float64
-	for range draws {
-		mx := math.Inf(-1)
-		for k := range z {
-			z[k] = sigma * rnd.NormFloat64()
-			mx = math.Max(mx, z[k])
-		}
-		var sum float64
-		for k := range z {
-			p[k] = math.Exp(z[k] - mx)
-			sum += p[k]
-		}
-		var s2, s4 float64
-		for k := range p {
-			p[k] /= sum
-			a := p[k] * (1 - p[k])
-			ea += a
-			ea2 += a * a
-			s2 += p[k] * p[k]
-			s4 += p[k] * p[k] * p[k] * p[k]
-		}
-		// Σ_{k≠l} p_k p_l = 1 − Σ p², Σ_{k≠l} (p_k p_l)² = (Σ p²)² − Σ p⁴.
-		eb += 1 - s2
-		eb2 += s2*s2 - s4
+	fc := theory.LinearCEFiniteC{Classes: c, Sigma: sigma, Gamma: float64(d) / float64(n),
+		Draws: max(4000, 400000/c), Seed: finiteCSeed} // ≈ 4e5 class samples whatever C
+	r, err := fc.RatioFinite(d, n)
+	if err != nil {
+		return math.NaN(), math.NaN()
 	}
-	nd := float64(draws * c)
-	np := float64(draws * c * (c - 1))
-	ea, ea2, eb, eb2 = ea/nd, ea2/nd, eb/np, eb2/np
-	g := float64(d) / float64(n) * (1 + 2/float64(d))
-	f := 1 - 1/float64(n)
-	r2 := (g*eb2 + f*eb*eb) / (g*ea2 + f*ea*ea)
-	rho = float64(c-1) * r2 / (float64(c-1)*r2 + 1)
-	return math.Sqrt(r2), rho
+	return r, theory.OffBlockMassFromRatio(c, r)
 }
 
-// mlpMSEHiddenR2 is THEORY §4's approximate law for the ReLU network under
-// MSE: R² ≈ (γ/4 + 1/16) / ((C+2)(γ/2 + 1/4)).
+// linearCELimitKappa2 is lim C²R² = lim C·ρ for linear CE (THEORY §4).
+func linearCELimitKappa2(gamma, sigma float64) float64 {
+	return theory.LinearCEOffBlockMassLimit(gamma, sigma)
+}
+
+// mlpMSEHiddenR2 is THEORY §4's approximate hidden-block law of the ReLU
+// network under MSE: R² ≈ (γ/4 + 1/16) / ((C+2)(γ/2 + 1/4)).
 func mlpMSEHiddenR2(c int, gamma float64) float64 {
-	return (gamma/4 + 1.0/16) / (float64(c+2) * (gamma/2 + 1.0/4))
+	r := theory.MLPMSEReLURatio(c, gamma)
+	return r * r
+}
+
+// The finite-size prediction of linear CE costs a Monte Carlo run per C;
+// the report asks for the same C many times, so results are memoized.
+var (
+	finiteMu   sync.Mutex
+	finiteMemo = map[[4]float64][2]float64{}
+)
+
+// linearCEFiniteSize returns R and ρ for linear CE at C, d, N, σ from
+// theory.LinearCEFiniteSize, which samples the softmax weights jointly
+// with the samples (exact up to Monte Carlo error). At σ = 0 it is exact.
+func linearCEFiniteSize(c, d, n int, sigma float64) (r, rho float64) {
+	if sigma == 0 {
+		return 1 / float64(c-1), 1 / float64(c)
+	}
+	key := [4]float64{float64(c), float64(d), float64(n), sigma}
+	finiteMu.Lock()
+	v, ok := finiteMemo[key]
+	finiteMu.Unlock()
+	if ok {
+		return v[0], v[1]
+	}
+	fs := theory.LinearCEFiniteSize{Classes: c, Inputs: d, Samples: n, Sigma: sigma,
+		Draws: max(2000, 320000/c), Seed: finiteCSeed}
+	r, err := fs.Ratio()
+	if err != nil {
+		return math.NaN(), math.NaN()
+	}
+	rho = theory.OffBlockMassFromRatio(c, r)
+	finiteMu.Lock()
+	finiteMemo[key] = [2]float64{r, rho}
+	finiteMu.Unlock()
+	return r, rho
+}
+
+// reluNet returns the report's ReLU network settings (σ_w = σ_v = 1) for
+// the cross and hidden laws of theory.
+func reluNetCross(c, d, n, m int) theory.MLPCECross {
+	return theory.MLPCECross{Activation: theory.ActivationReLU, Classes: c, Inputs: d, Samples: n, Width: m, SigmaW: 1, SigmaV: 1}
+}
+
+// mlpCECrossRatio is the approximate hidden–output ratio of the ReLU
+// network under CE (theory.MLPCECross).
+func mlpCECrossRatio(c, d, n, m int) float64 {
+	r, err := reluNetCross(c, d, n, m).Ratio()
+	if err != nil {
+		return math.NaN()
+	}
+	return r
+}
+
+// mlpCECrossLimit is its C → ∞ plateau.
+func mlpCECrossLimit(d, n, m int) float64 {
+	r, err := reluNetCross(2, d, n, m).RatioLimit()
+	if err != nil {
+		return math.NaN()
+	}
+	return r
+}
+
+// mlpCEHiddenRatio is the approximate hidden–hidden ratio of the ReLU
+// network under CE (theory.MLPCEHidden).
+func mlpCEHiddenRatio(c, d, n, m int) float64 {
+	r, err := theory.MLPCEHidden(reluNetCross(c, d, n, m)).Ratio()
+	if err != nil {
+		return math.NaN()
+	}
+	return r
+}
+
+// mlpMSEHiddenLimit is lim (C+2)·R² of the ReLU network's hidden blocks
+// under MSE: (γ/4 + 1/16)/(γ/2 + 1/4).
+func mlpMSEHiddenLimit(gamma float64) float64 {
+	a, _ := theory.ActivationMoments(theory.ActivationReLU, 1, 0)
+	return theory.MLPMSEHiddenRatioSq(0, gamma, a) * 2 // (0+2)·R² at C = 0 is the constant
 }
