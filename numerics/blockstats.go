@@ -103,53 +103,10 @@ func checkLayout(h mat.Symmetric, l Layout) error {
 }
 
 // Summarize computes R per family and ρ from the squared Frobenius norms
-// of the blocks, frobSq(a, b) = ‖H_ab‖_F². It is shared by the dense and the
-// structured paths.
+// of the blocks, frobSq(a, b) = ‖H_ab‖_F². The definitions live in
+// SummarizeSums, which the structured path uses directly.
 func Summarize(l Layout, frobSq func(a, b int) float64) Summary {
-	var s Summary
-	for _, f := range l.Families() {
-		var offSum float64
-		var pairs int
-		var diagA, diagB float64
-		var nA, nB int
-		ka, kb := familyKinds(f)
-		for a, ba := range l.Blocks {
-			if ba.Kind == ka {
-				diagA += frobSq(a, a)
-				nA++
-			}
-			if ba.Kind == kb {
-				diagB += frobSq(a, a)
-				nB++
-			}
-			for b, bb := range l.Blocks {
-				if a != b && ba.Kind == ka && bb.Kind == kb {
-					offSum += frobSq(a, b)
-					pairs++
-				}
-			}
-		}
-		fr := FamilyRatio{Family: f, Pairs: pairs}
-		if pairs > 0 && nA > 0 && nB > 0 {
-			fr.MeanOffSq = offSum / float64(pairs)
-			fr.MeanDiagSq = math.Sqrt(diagA / float64(nA) * diagB / float64(nB))
-			fr.R = ratio(fr.MeanOffSq, fr.MeanDiagSq)
-		}
-		s.Ratios = append(s.Ratios, fr)
-	}
-	for a := range l.Blocks {
-		for b := range l.Blocks {
-			v := frobSq(a, b)
-			s.FrobeniusSq += v
-			if a != b {
-				s.OffBlockSq += v
-			}
-		}
-	}
-	if s.FrobeniusSq > 0 {
-		s.Rho = s.OffBlockSq / s.FrobeniusSq
-	}
-	return s
+	return SummarizeSums(l, SumsFromFrobenius(l, frobSq))
 }
 
 // ratio is sqrt(off/diag), defined as 0 when both vanish and +Inf when only

@@ -50,6 +50,31 @@
 // hidden–output the denominator is the geometric mean of the two kinds'
 // diagonal means), and ρ = ‖H − blockdiag(H)‖_F² / ‖H‖_F².
 //
+// # Without forming H
+//
+// Problem.Block computes one block at O(N·(nb + size_a·size_b)).
+// StructuredStats computes R per family, ρ and every diagonal block norm
+// exactly from Gram identities: since every block is (1/N) Σ_n c_n[a,b]
+// g_n h_nᵀ, ‖H_ab‖_F² = (1/N²) Σ_{n,n'} c_n[a,b] c_n'[a,b] (g_n·g_n')(h_n·h_n'),
+// and summing over pairs turns the sums over blocks into N×N matrices made
+// by GEMMs (structured.go derives each family). For the linear model the
+// cost is about 2·N²·C multiply–adds with O(N²) memory, so C = 10⁵ is
+// reachable where P² would not fit.
+//
+// Lanczos (with full or no reorthogonalization) gives extreme eigenvalues
+// of any Operator — HessVecOperator, BlockDiagVecOperator (blockdiag(H)·v)
+// or OffBlockVecOperator ((H − blockdiag(H))·v) — and SLQ the spectral
+// density by stochastic Lanczos quadrature: Rademacher probes drawn from a
+// seed, Gauss nodes and weights from each probe's tridiagonal matrix.
+//
+// # Training
+//
+// Train runs GD, SGD (optional momentum) or Adam from an explicit seed
+// (minibatches are drawn without replacement within an epoch) and records
+// at chosen checkpoints the loss, accuracy, gradient norm and the block
+// statistics (ComputeHessianStats: dense, structured, or a seeded sample of
+// blocks with standard errors).
+//
 // # Checks
 //
 // GradientFD and HessianFD are Richardson-extrapolated central differences
