@@ -247,3 +247,30 @@ func TestSLQFullKrylovRecoversSpectrum(t *testing.T) {
 		t.Errorf("only %d nodes for %d eigenvalues", len(nodes), len(ev))
 	}
 }
+
+// LargestOnly stops on λmax alone: never later than the two-ended run, and
+// still within the tolerance on λmax.
+func TestLanczosLargestOnly(t *testing.T) {
+	p, err := NewProblem(Config{Model: Linear, Loss: CE, C: 30, D: 20, N: 200, Sigma: 1, Seed: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, _ := p.Hessian()
+	ev, _ := Eigenvalues(h)
+	want := ev[len(ev)-1]
+	both, err := p.ExtremeEigenvalues(LanczosOptions{Seed: 1, Tol: 1e-6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	largest, err := p.ExtremeEigenvalues(LanczosOptions{Seed: 1, Tol: 1e-6, LargestOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if largest.Iterations > both.Iterations {
+		t.Errorf("LargestOnly took %d steps, both ends %d", largest.Iterations, both.Iterations)
+	}
+	if math.Abs(largest.Max-want) > largest.MaxResidual+1e-15 || largest.MaxResidual > 1e-6*want {
+		t.Errorf("λmax = %.17g ± %.2g, dense %.17g", largest.Max, largest.MaxResidual, want)
+	}
+	t.Logf("steps: both ends %d, largest only %d", both.Iterations, largest.Iterations)
+}

@@ -49,7 +49,7 @@ func main() {
 	fmt.Printf("  in %.2f s\n", ts.Seconds())
 	if *iters > 0 {
 		t1 := time.Now()
-		ev, err := p.ExtremeEigenvalues(numerics.LanczosOptions{MaxIter: *iters, Tol: 1e-6, Seed: 1, Reorth: numerics.ReorthNone})
+		ev, err := p.ExtremeEigenvalues(numerics.LanczosOptions{MaxIter: *iters, Tol: 1e-8, Seed: 1, Reorth: numerics.ReorthNone, LargestOnly: true})
 		if err != nil && !errors.Is(err, numerics.ErrNotConverged) {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)

@@ -237,7 +237,7 @@ func structuredStats(p *numerics.Problem, res *inspectResult) error {
 	if err != nil {
 		return err
 	}
-	ext, err := p.ExtremeEigenvalues(numerics.LanczosOptions{Seed: p.Config().Seed, Tol: 1e-8})
+	ext, err := p.ExtremeEigenvalues(numerics.LanczosOptions{Seed: p.Config().Seed, Tol: 1e-8, LargestOnly: true})
 	if err != nil && !errors.Is(err, numerics.ErrNotConverged) {
 		return err
 	}
