@@ -718,8 +718,9 @@ func (p *Problem) crossFamilySum(f *forward, gx []float64) float64 {
 	}
 
 	units := make(chan int)
-	var mu sync.Mutex
-	var total float64
+	// Per-unit results are summed in index order after the workers finish,
+	// so the total does not depend on goroutine scheduling.
+	perUnit := make([]float64, m)
 	workers := runtime.GOMAXPROCS(0)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
@@ -823,9 +824,7 @@ func (p *Problem) crossFamilySum(f *forward, gx []float64) float64 {
 					}
 					s2 = 2 * dot
 				}
-				mu.Lock()
-				total += s1 + s2 + s3
-				mu.Unlock()
+				perUnit[i] = s1 + s2 + s3
 			}
 		}()
 	}
@@ -834,6 +833,10 @@ func (p *Problem) crossFamilySum(f *forward, gx []float64) float64 {
 	}
 	close(units)
 	wg.Wait()
+	var total float64
+	for _, v := range perUnit {
+		total += v
+	}
 	return total * inv2
 }
 

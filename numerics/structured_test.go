@@ -144,3 +144,33 @@ func TestStructuredBadInput(t *testing.T) {
 		t.Error("negative chunk accepted")
 	}
 }
+
+// Parallel reductions are summed in a fixed order: repeated calls give
+// bit-identical statistics (a scheduling-dependent sum differed in the last
+// bits before).
+func TestStructuredStatsDeterministic(t *testing.T) {
+	for _, loss := range []Loss{MSE, CE} {
+		p, err := NewProblem(Config{Model: MLP, Activation: ReLU, Loss: loss, C: 12, D: 10, N: 80, M: 16, SigmaW: 1, SigmaV: 1, Seed: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		first, err := p.StructuredStats(StructuredOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rep := 0; rep < 8; rep++ {
+			again, err := p.StructuredStats(StructuredOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if again.Rho != first.Rho || again.FrobeniusSq != first.FrobeniusSq {
+				t.Fatalf("%s: run %d gave ρ = %.17g, ‖H‖² = %.17g; first run %.17g, %.17g", loss, rep, again.Rho, again.FrobeniusSq, first.Rho, first.FrobeniusSq)
+			}
+			for k, r := range again.Ratios {
+				if r != first.Ratios[k] {
+					t.Fatalf("%s: run %d: %+v, first run %+v", loss, rep, r, first.Ratios[k])
+				}
+			}
+		}
+	}
+}

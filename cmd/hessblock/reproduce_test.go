@@ -65,7 +65,7 @@ func TestReproduceFlagErrors(t *testing.T) {
 // flags and their defaults, and exit status 0.
 func TestReproduceSweepMergeHelp(t *testing.T) {
 	for cmd, flags := range map[string][]string{
-		"reproduce": {"-out", "-quick", "-seeds", "-cmax", "(default 128)"},
+		"reproduce": {"-out", "-quick", "-seeds", "-cmax", "(default 1024)"},
 		"sweep":     {"-spec", "-shard", "-o", "(default \"sweep.jsonl\")", "-C"},
 		"merge":     {"-spec", "-o", "(default \"merged.jsonl\")"},
 	} {

@@ -8,8 +8,16 @@
 //
 // Grid: for the linear model (MSE and CE at σ > 0, CE at σ = 0) and the
 // one-hidden-layer ReLU network (MSE and CE), for C = 2, 4, …, CMax and
-// Seeds seeds, the dense Hessian at initialization gives R per block family
-// and the off-block mass ρ (sweep.Measure).
+// Seeds seeds, R per block family and the off-block mass ρ at
+// initialization come from numerics.StructuredStats, which sums the
+// squared block norms through Gram identities without forming H (equal to
+// the dense statistics to round-off; O(N²·C) per linear point), so the
+// grid reaches C = 1024 where P is in the hundred thousands. The spectral
+// norms of one diagonal and one off-diagonal block per family in the
+// records come from single blocks. The records are rounded to nine
+// significant digits because the network's hidden–output sum is reduced
+// across goroutines in completion order (last-bit differences between
+// runs); the heatmaps form small dense Hessians.
 //
 // Exponents: the slope of log R (or log ρ) against log C is fitted by
 // least squares over all seeds at C ≥ FitCMin, with a 95% Student-t
