@@ -2,10 +2,8 @@ package study
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"sort"
-	"strconv"
 	"sync"
 
 	"github.com/hessblock/hessblock/internal/sweep"
@@ -90,7 +88,7 @@ func (o Options) measureGrid(ctx context.Context, pts []gridPoint, tick func(int
 			defer wg.Done()
 			for i := range jobs {
 				gp := &pts[i]
-				gp.Record, errs[i] = measurePoint(o.config(cases[gp.Case], gp.C, gp.Seed))
+				gp.Record, errs[i] = sweep.Measure(o.config(cases[gp.Case], gp.C, gp.Seed))
 				tickMu.Lock()
 				tick(o.cost(*gp))
 				tickMu.Unlock()
@@ -118,83 +116,6 @@ feed:
 		}
 	}
 	return nil
-}
-
-// recordDigits is the number of significant digits kept of every measured
-// number. StructuredStats sums the hidden–output family of the network
-// over hidden units in the order the goroutines finish, so its last bits
-// vary from run to run (relative changes of order 1e-15); rounding to nine
-// digits makes the report byte-identical across runs except when a value
-// falls within 1e-15 of a rounding boundary (probability at most about
-// 1e-6 per value), and is far below the seed-to-seed spread.
-const recordDigits = 9
-
-func roundDigits(v float64) float64 {
-	r, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'g', recordDigits, 64), 64)
-	return r
-}
-
-// measurePoint returns the block statistics of cfg at initialization in
-// the format of sweep.Measure, without forming H: R per family and ρ come
-// from numerics.StructuredStats (exact Gram identities, equal to the dense
-// statistics to round-off), the spectral norms of one diagonal and one
-// off-diagonal block per family from single blocks (Problem.Block).
-func measurePoint(cfg numerics.Config) (sweep.Record, error) {
-	p, err := numerics.NewProblem(cfg)
-	if err != nil {
-		return sweep.Record{}, err
-	}
-	st, err := p.StructuredStats(numerics.StructuredOptions{SkipBlockNorms: true})
-	if err != nil {
-		return sweep.Record{}, err
-	}
-	l := p.Layout()
-	key := sweep.Key(cfg)
-	rec := sweep.Record{Key: key, Config: cfg, Gamma: cfg.Gamma(), Params: l.P, Rho: roundDigits(st.Rho)}
-	hidden, output := l.Of(numerics.Hidden), l.Of(numerics.Output)
-	norm := func(a, b int) (float64, error) {
-		blk, err := p.Block(a, b)
-		if err != nil {
-			return 0, err
-		}
-		v, err := numerics.SpectralNorm(blk)
-		return roundDigits(v), err
-	}
-	for _, fr := range st.Ratios {
-		res := sweep.FamilyResult{Family: fr.Family, R: roundDigits(fr.R), Pairs: fr.Pairs}
-		var a, b int
-		diag := true
-		switch fr.Family {
-		case numerics.HiddenHidden:
-			a, b = hidden[0], hidden[min(1, len(hidden)-1)]
-		case numerics.OutputOutput:
-			a, b = output[0], output[min(1, len(output)-1)]
-		default:
-			a, b = hidden[0], output[0]
-			diag = false
-		}
-		if diag {
-			if res.DiagNorm, err = norm(a, a); err != nil {
-				return sweep.Record{}, err
-			}
-		}
-		if a != b {
-			if res.OffNorm, err = norm(a, b); err != nil {
-				return sweep.Record{}, err
-			}
-		}
-		rec.Families = append(rec.Families, res)
-	}
-	bad := func(v float64) bool { return math.IsNaN(v) || math.IsInf(v, 0) }
-	if bad(rec.Rho) {
-		return sweep.Record{}, fmt.Errorf("study: %s: ρ is %v", key, rec.Rho)
-	}
-	for _, f := range rec.Families {
-		if bad(f.R) || bad(f.DiagNorm) || bad(f.OffNorm) {
-			return sweep.Record{}, fmt.Errorf("study: %s: %s statistics are not finite (R %v, norms %v, %v)", key, f.Family, f.R, f.DiagNorm, f.OffNorm)
-		}
-	}
-	return rec, nil
 }
 
 // metric names a quantity measured per point: R of a family, or ρ.

@@ -43,52 +43,39 @@ func (r Record) Family(f numerics.Family) (FamilyResult, bool) {
 	return FamilyResult{}, false
 }
 
-// Measure forms the dense Hessian of cfg at initialization and returns its
-// block statistics.
+// Measure returns the block statistics of cfg at initialization without
+// forming H: R per family and ρ from numerics.StructuredStats (exact Gram
+// identities, equal to the dense statistics to round-off, affordable at
+// large C), the spectral norms of one diagonal and one off-diagonal block
+// per family from single blocks (Problem.Block).
 func Measure(cfg numerics.Config) (Record, error) {
 	p, err := numerics.NewProblem(cfg)
 	if err != nil {
 		return Record{}, err
 	}
-	h, err := p.Hessian()
+	st, err := p.StructuredStats(numerics.StructuredOptions{SkipBlockNorms: true})
 	if err != nil {
 		return Record{}, err
 	}
 	l := p.Layout()
-	bs, err := numerics.ComputeBlockStats(h, l)
-	if err != nil {
-		return Record{}, err
-	}
-	rec := Record{Key: Key(cfg), Config: cfg, Gamma: cfg.Gamma(), Params: l.P, Rho: bs.Rho}
-	hidden, output := l.Of(numerics.Hidden), l.Of(numerics.Output)
-	for _, fr := range bs.Ratios {
-		res := FamilyResult{Family: fr.Family, R: fr.R, Pairs: fr.Pairs}
-		var a, b int
-		diag := true
-		switch fr.Family {
-		case numerics.HiddenHidden:
-			a, b = hidden[0], hidden[min(1, len(hidden)-1)]
-		case numerics.OutputOutput:
-			a, b = output[0], output[min(1, len(output)-1)]
-		default:
-			a, b = hidden[0], output[0]
-			diag = false
+	rec := Record{Key: Key(cfg), Config: cfg, Gamma: cfg.Gamma(), Params: l.P, Rho: st.Rho}
+	norm := func(a, b int) (float64, error) {
+		blk, err := p.Block(a, b)
+		if err != nil {
+			return 0, err
 		}
+		return numerics.SpectralNorm(blk)
+	}
+	for _, fr := range st.Ratios {
+		res := FamilyResult{Family: fr.Family, R: fr.R, Pairs: fr.Pairs}
+		a, b, diag := representativeBlocks(l, fr.Family)
 		if diag {
-			blk, err := numerics.BlockOfMatrix(h, l, a, a)
-			if err != nil {
-				return Record{}, err
-			}
-			if res.DiagNorm, err = numerics.SpectralNorm(blk); err != nil {
+			if res.DiagNorm, err = norm(a, a); err != nil {
 				return Record{}, err
 			}
 		}
 		if a != b {
-			blk, err := numerics.BlockOfMatrix(h, l, a, b)
-			if err != nil {
-				return Record{}, err
-			}
-			if res.OffNorm, err = numerics.SpectralNorm(blk); err != nil {
+			if res.OffNorm, err = norm(a, b); err != nil {
 				return Record{}, err
 			}
 		}
@@ -98,6 +85,20 @@ func Measure(cfg numerics.Config) (Record, error) {
 		return Record{}, err
 	}
 	return rec, nil
+}
+
+// representativeBlocks returns the family's first off-diagonal pair (a, b)
+// and whether the family has diagonal blocks (not hidden–output). For a
+// kind with a single block, b = a and there is no off-diagonal pair.
+func representativeBlocks(l numerics.Layout, f numerics.Family) (a, b int, diag bool) {
+	hidden, output := l.Of(numerics.Hidden), l.Of(numerics.Output)
+	switch f {
+	case numerics.HiddenHidden:
+		return hidden[0], hidden[min(1, len(hidden)-1)], true
+	case numerics.OutputOutput:
+		return output[0], output[min(1, len(output)-1)], true
+	}
+	return hidden[0], output[0], false
 }
 
 // checkFinite refuses records JSON cannot hold, naming the culprit.

@@ -93,6 +93,12 @@ func Run(ctx context.Context, path string, pts []Point, opt Options) (Stats, err
 	}
 	jobs := make(chan int)
 	results := make(chan result)
+	// Lines are written in grid order, so a point that finishes early waits
+	// for the ones before it. The window bounds how many points may be
+	// handed out ahead of the last one written: a kill then loses at most
+	// 2·workers finished points, and a cancellation takes effect within the
+	// window instead of after every point has been dispatched.
+	window := make(chan struct{}, 2*workers)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
@@ -110,6 +116,16 @@ func Run(ctx context.Context, path string, pts []Point, opt Options) (Stats, err
 	go func() {
 		defer close(jobs)
 		for i := range todo {
+			// select picks at random among ready cases, so check for
+			// cancellation first: at most one point is handed out after it.
+			if ctx.Err() != nil {
+				return
+			}
+			select {
+			case window <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
 			select {
 			case jobs <- i:
 			case <-ctx.Done():
@@ -131,6 +147,10 @@ func Run(ctx context.Context, path string, pts []Point, opt Options) (Stats, err
 			return fmt.Errorf("sweep: syncing %s: %w", path, err)
 		}
 		st.Written++
+		select {
+		case <-window:
+		default:
+		}
 		if opt.Progress != nil {
 			opt.Progress(st.Written, len(todo))
 		}

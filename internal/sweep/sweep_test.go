@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -96,13 +97,13 @@ func runUntil(t *testing.T, path string, pts []Point, k, workers int) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	_, err := Run(ctx, path, pts, Options{Workers: workers, Progress: func(done, _ int) {
+	st, err := Run(ctx, path, pts, Options{Workers: workers, Progress: func(done, _ int) {
 		if done >= k {
 			cancel()
 		}
 	}})
 	if !errors.Is(err, context.Canceled) {
-		t.Fatalf("interrupted run: err = %v, want context.Canceled", err)
+		t.Fatalf("interrupted run (%d points, cancelled after %d, %d workers): err = %v, stats %+v, want context.Canceled", len(pts), k, workers, err, st)
 	}
 }
 
@@ -225,6 +226,66 @@ func TestMeasureLinearCEAtZero(t *testing.T) {
 		}
 		if d := rec.Rho*float64(c) - 1; d > 1e-12 || d < -1e-12 {
 			t.Errorf("C = %d: Cρ − 1 = %g", c, d)
+		}
+	}
+}
+
+// Measure never forms H; every statistic it records equals the one read
+// off the dense Hessian. StructuredStats and Problem.Block agree with the
+// dense path to 1e−10 relative, so 1e−9 cannot fail by chance but catches a
+// wrong family, pair or block.
+func TestMeasureMatchesDense(t *testing.T) {
+	var cfgs []numerics.Config
+	for _, loss := range []numerics.Loss{numerics.MSE, numerics.CE} {
+		for _, c := range []int{2, 5} {
+			cfgs = append(cfgs, numerics.Config{Model: numerics.Linear, Loss: loss, C: c, D: 6, N: 20, Sigma: 1, Seed: 3})
+			for _, act := range []numerics.Activation{numerics.Identity, numerics.ReLU, numerics.Tanh} {
+				cfgs = append(cfgs, numerics.Config{Model: numerics.MLP, Activation: act, Loss: loss, C: c, D: 5, N: 20, M: 3, SigmaW: 1, SigmaV: 1, Seed: 3})
+			}
+		}
+	}
+	for _, cfg := range cfgs {
+		got, err := Measure(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, _ := numerics.NewProblem(cfg)
+		h, err := p.Hessian()
+		if err != nil {
+			t.Fatal(err)
+		}
+		l := p.Layout()
+		bs, err := numerics.ComputeBlockStats(h, l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		near := func(name string, a, b float64) {
+			if math.Abs(a-b) > 1e-9*math.Abs(b) && math.Abs(a-b) > 1e-14 {
+				t.Errorf("%s: %s = %v, dense %v", got.Key, name, a, b)
+			}
+		}
+		near("ρ", got.Rho, bs.Rho)
+		if len(got.Families) != len(bs.Ratios) {
+			t.Fatalf("%s: %d families, dense %d", got.Key, len(got.Families), len(bs.Ratios))
+		}
+		for i, fr := range bs.Ratios {
+			g := got.Families[i]
+			if g.Family != fr.Family || g.Pairs != fr.Pairs {
+				t.Errorf("%s: family %s (%d pairs), dense %s (%d)", got.Key, g.Family, g.Pairs, fr.Family, fr.Pairs)
+			}
+			near(string(fr.Family)+" R", g.R, fr.R)
+			a, b, diag := representativeBlocks(l, fr.Family)
+			spec := func(a, b int) float64 {
+				blk, _ := numerics.BlockOfMatrix(h, l, a, b)
+				s, _ := numerics.SpectralNorm(blk)
+				return s
+			}
+			if diag {
+				near(string(fr.Family)+" diag norm", g.DiagNorm, spec(a, a))
+			}
+			if a != b {
+				near(string(fr.Family)+" off norm", g.OffNorm, spec(a, b))
+			}
 		}
 	}
 }
