@@ -67,7 +67,9 @@ func gateKernels() []gateKernel {
 			p := problem(mlpCfg)
 			return func() { _, _ = p.StructuredStats(numerics.StructuredOptions{}) }
 		}},
-		{"lanczos-20", 475, 3 * 0.93, func() func() {
+		// 538 measured since Lanczos checks convergence after every step
+		// (a few small allocations per step for the tridiagonal problem).
+		{"lanczos-20", 670, 3 * 0.93, func() func() {
 			p := problem(linCfg)
 			return func() {
 				_, err := numerics.Lanczos(p.HessVecOperator(), p.NumParams(), numerics.LanczosOptions{MaxIter: 20, Tol: 1e-300})

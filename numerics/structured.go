@@ -139,7 +139,8 @@ func SummarizeSums(l Layout, sums BlockSums) Summary {
 		fr := FamilyRatio{Family: f, Pairs: pairs}
 		if pairs > 0 && nA > 0 && nB > 0 {
 			fr.MeanOffSq = off / float64(pairs)
-			fr.MeanDiagSq = math.Sqrt(sums.Diag[ka] / float64(nA) * sums.Diag[kb] / float64(nB))
+			// Square roots first: the product of two tiny means underflows.
+			fr.MeanDiagSq = math.Sqrt(sums.Diag[ka]/float64(nA)) * math.Sqrt(sums.Diag[kb]/float64(nB))
 			fr.R = ratio(fr.MeanOffSq, fr.MeanDiagSq)
 		}
 		s.Ratios = append(s.Ratios, fr)

@@ -174,3 +174,30 @@ func TestStructuredStatsDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// R is scale-free: multiplying every block norm by a tiny factor leaves it
+// unchanged (the geometric mean of the diagonal means once underflowed).
+func TestSummarizeSumsScaleFree(t *testing.T) {
+	l := Config{Model: MLP, Activation: ReLU, Loss: CE, C: 3, D: 2, N: 4, M: 2, SigmaW: 1, SigmaV: 1}.Layout()
+	sums := BlockSums{
+		Off:  map[Family]float64{HiddenHidden: 2, OutputOutput: 3, HiddenOutput: 5},
+		Diag: map[BlockKind]float64{Hidden: 7, Output: 11},
+	}
+	want := SummarizeSums(l, sums)
+	const tiny = 1e-300
+	for f := range sums.Off {
+		sums.Off[f] *= tiny
+	}
+	for k := range sums.Diag {
+		sums.Diag[k] *= tiny
+	}
+	got := SummarizeSums(l, sums)
+	for i, r := range want.Ratios {
+		if math.Abs(got.Ratios[i].R-r.R) > 1e-14*r.R {
+			t.Errorf("%s: R = %.17g at scale 1e-300, %.17g at scale 1", r.Family, got.Ratios[i].R, r.R)
+		}
+	}
+	if math.Abs(got.Rho-want.Rho) > 1e-14*want.Rho {
+		t.Errorf("ρ = %.17g at scale 1e-300, %.17g at scale 1", got.Rho, want.Rho)
+	}
+}
