@@ -135,3 +135,21 @@ func (l Layout) Validate() error {
 	}
 	return nil
 }
+
+// Boundaries returns the parameter index at which every block but the first
+// starts, split into starts inside a kind and starts of a new kind (the
+// border between hidden and output blocks): where a figure of H draws thin
+// and thick grid lines.
+func (l Layout) Boundaries() (within, kind []int) {
+	for i, b := range l.Blocks {
+		if i == 0 {
+			continue
+		}
+		if b.Kind != l.Blocks[i-1].Kind {
+			kind = append(kind, b.Start)
+		} else {
+			within = append(within, b.Start)
+		}
+	}
+	return within, kind
+}

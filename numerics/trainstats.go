@@ -3,9 +3,6 @@ package numerics
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
-
-	"gonum.org/v1/gonum/mat"
 )
 
 // streamStats is the random stream of block sampling and of the Lanczos
@@ -370,92 +367,30 @@ func sampledStats(p *Problem, o StatsOptions) (*HessianStats, error) {
 }
 
 // topEigenvalues returns the k largest Ritz values of H after `steps`
-// Lanczos iterations with full reorthogonalization, from a seeded random
-// start, using Hessian–vector products only.
+// Lanczos iterations with full reorthogonalization (the shared recurrence of
+// lanczos.go, so no ghost copies), from a seeded random start, using
+// Hessian–vector products only.
 func topEigenvalues(p *Problem, k, steps int, seed uint64) ([]float64, error) {
 	np := p.NumParams()
 	steps = min(steps, np)
-	k = min(k, steps)
-	op := p.HessVecOperator()
 	rnd := newRand(seed, streamStats+1)
-	return lanczosTop(func(dst, v []float64) ([]float64, error) { return op(dst, v) }, np, k, steps, rnd)
-}
-
-func lanczosTop(op func(dst, v []float64) ([]float64, error), n, k, steps int, rnd *rand.Rand) ([]float64, error) {
-	q := make([][]float64, 0, steps)
-	v := make([]float64, n)
-	for i := range v {
-		v[i] = rnd.NormFloat64()
+	q1 := make([]float64, np)
+	for i := range q1 {
+		q1[i] = rnd.NormFloat64()
 	}
-	normalize := func(x []float64) float64 {
-		var s float64
-		for _, t := range x {
-			s += t * t
-		}
-		s = math.Sqrt(s)
-		if s > 0 {
-			for i := range x {
-				x[i] /= s
-			}
-		}
-		return s
-	}
-	normalize(v)
-	var alpha, beta []float64
-	w := make([]float64, n)
-	for j := 0; j < steps; j++ {
-		q = append(q, v)
-		var err error
-		if w, err = op(w, v); err != nil {
-			return nil, err
-		}
-		var a float64
-		for i := range w {
-			a += w[i] * v[i]
-		}
-		if math.IsNaN(a) || math.IsInf(a, 0) {
-			return nil, fmt.Errorf("numerics: Lanczos: Hessian–vector product is not finite")
-		}
-		alpha = append(alpha, a)
-		// Full reorthogonalization (twice, "twice is enough") keeps the
-		// Ritz values free of ghost copies.
-		for pass := 0; pass < 2; pass++ {
-			for _, qi := range q {
-				var c float64
-				for i := range w {
-					c += w[i] * qi[i]
-				}
-				for i := range w {
-					w[i] -= c * qi[i]
-				}
-			}
-		}
-		if j == steps-1 {
-			break
-		}
-		b := normalize(w)
-		if b <= 1e-12*math.Abs(alpha[0])+1e-300 {
-			break // invariant subspace: the Ritz values are exact
-		}
-		beta = append(beta, b)
-		v, w = w, make([]float64, n)
-	}
-	m := len(alpha)
-	t := mat.NewSymDense(m, nil)
-	for i := 0; i < m; i++ {
-		t.SetSym(i, i, alpha[i])
-		if i+1 < m {
-			t.SetSym(i, i+1, beta[i])
-		}
-	}
-	ev, err := Eigenvalues(t)
+	scaleVec(q1, 1/math.Sqrt(dot(q1, q1)))
+	alpha, beta, err := lanczos(p.HessVecOperator(), q1, steps, ReorthFull, nil)
 	if err != nil {
 		return nil, err
 	}
-	k = min(k, m)
+	vals, _, _, err := tridiagEigen(alpha, beta)
+	if err != nil {
+		return nil, err
+	}
+	k = min(k, len(vals))
 	top := make([]float64, k)
 	for i := range top {
-		top[i] = ev[m-1-i]
+		top[i] = vals[len(vals)-1-i]
 	}
 	return top, nil
 }

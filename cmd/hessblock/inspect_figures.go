@@ -27,7 +27,7 @@ func writeInspectFigures(dir string, p *numerics.Problem, h *mat.SymDense) error
 	if err != nil {
 		return err
 	}
-	bounds, major := blockBoundsOf(l)
+	bounds, major := l.Boundaries()
 	name := cfg.String()
 	save := func(stem string, d figures.Drawer, w, ht vg.Length) error {
 		png, svg, err := figures.Render(d, w, ht)
@@ -95,22 +95,6 @@ func writeInspectFigures(dir string, p *numerics.Problem, h *mat.SymDense) error
 		panels = append(panels, pl)
 	}
 	return save("spectra", figures.Titled{Title: name, Body: figures.Grid{Cols: 2, Panels: panels}}, 8*vg.Inch, 3.8*vg.Inch)
-}
-
-// blockBoundsOf returns the starts of blocks (thin lines) and of a new
-// kind of block (thick lines).
-func blockBoundsOf(l numerics.Layout) (bounds, major []int) {
-	for i, bl := range l.Blocks {
-		if i == 0 {
-			continue
-		}
-		if bl.Kind != l.Blocks[i-1].Kind {
-			major = append(major, bl.Start)
-		} else {
-			bounds = append(bounds, bl.Start)
-		}
-	}
-	return bounds, major
 }
 
 // thin drops block lines when there are so many that they would cover the

@@ -52,7 +52,7 @@ func (s *state) document(ctx context.Context, tick func()) (*report.Document, er
 	for _, hc := range s.heat {
 		cfg := hc.Config
 		l := cfg.Layout()
-		b, m := blockBounds(l)
+		b, m := l.Boundaries()
 		name := "linear CE"
 		if cfg.Model == numerics.MLP {
 			name = "ReLU net CE"

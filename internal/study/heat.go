@@ -42,23 +42,7 @@ func measureHeat(cfg numerics.Config) (*heatCase, error) {
 	return &heatCase{Config: cfg, H: h, Stats: bs}, nil
 }
 
-// blockBounds returns the start of every block but the first, and the
-// start of the first output block when it follows hidden blocks.
-func blockBounds(l numerics.Layout) (bounds, major []int) {
-	for i, b := range l.Blocks {
-		if i == 0 {
-			continue
-		}
-		if b.Kind != l.Blocks[i-1].Kind {
-			major = append(major, b.Start)
-		} else {
-			bounds = append(bounds, b.Start)
-		}
-	}
-	return bounds, major
-}
-
-// kindBounds is blockBounds in block-index coordinates (for block maps).
+// kindBounds is Layout.Boundaries in block-index coordinates (for block maps).
 func kindBounds(l numerics.Layout) (major []int) {
 	for i, b := range l.Blocks {
 		if i > 0 && b.Kind != l.Blocks[i-1].Kind {
