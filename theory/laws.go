@@ -122,13 +122,19 @@ var lawTable = []Law{
 func Laws() []Law { return append([]Law(nil), lawTable...) }
 
 // LookupLaw returns the law for (model, loss, family, activation). A row
-// with Activation "any" matches every activation of the network.
+// with Activation "any" matches every activation of the network; the law
+// returned then carries the activation asked for, so that Predict uses that
+// activation's moments.
 func LookupLaw(model Model, loss Loss, family Family, act Activation) (Law, error) {
 	for _, l := range lawTable {
 		if l.Model != model || l.Loss != loss || l.Family != family {
 			continue
 		}
-		if l.Activation == act || (l.Activation == ActivationAny && act != ActivationNone) {
+		if l.Activation == act {
+			return l, nil
+		}
+		if l.Activation == ActivationAny && act != ActivationNone {
+			l.Activation = act
 			return l, nil
 		}
 	}
@@ -264,8 +270,9 @@ func (l Law) Predict(s Setting) (Prediction, error) {
 // samples returns N = round(Inputs/Gamma), at least 1.
 func (s Setting) samples() int { return max(1, int(math.Round(float64(s.Inputs)/s.Gamma))) }
 
-// activationOr is the activation of a prediction for a law that holds for
-// any activation; Setting has none, so such laws default to ReLU.
+// activationOr is the activation of a prediction. A law looked up with a
+// concrete activation carries it; a row of Laws() for "any" activation
+// predicts for ReLU.
 func (s Setting) activationOr(l Law) Activation {
 	if l.Activation == ActivationAny {
 		return ActivationReLU

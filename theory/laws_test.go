@@ -329,3 +329,34 @@ func TestLawTable(t *testing.T) {
 		t.Errorf("linear CE laws: means %v %v", dl.Mean(), ol.Mean())
 	}
 }
+
+// A law that holds for any activation predicts with the activation it was
+// looked up for (it once always used ReLU's moments).
+func TestLookupLawCarriesActivation(t *testing.T) {
+	s := Setting{Classes: 64, Gamma: 0.25, SigmaW: 1, SigmaV: 0.5, Width: 16, Inputs: 32}
+	got := map[Activation]float64{}
+	for _, act := range []Activation{ActivationReLU, ActivationTanh} {
+		l, err := LookupLaw(ModelMLP, LossCE, FamilyHiddenHidden, act)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.Activation != act {
+			t.Errorf("LookupLaw(%s).Activation = %q", act, l.Activation)
+		}
+		pred, err := l.Predict(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := MLPCEHidden{Activation: act, Classes: 64, Inputs: 32, Samples: 128, Width: 16, SigmaW: 1, SigmaV: 0.5}.Ratio()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if math.Abs(pred.Ratio-want) > 1e-12*want {
+			t.Errorf("%s: Predict R = %v, MLPCEHidden %v", act, pred.Ratio, want)
+		}
+		got[act] = pred.Ratio
+	}
+	if got[ActivationReLU] == got[ActivationTanh] {
+		t.Errorf("ReLU and tanh predict the same R = %v", got[ActivationReLU])
+	}
+}
