@@ -67,9 +67,12 @@ func gateKernels() []gateKernel {
 			p := problem(mlpCfg)
 			return func() { _, _ = p.StructuredStats(numerics.StructuredOptions{}) }
 		}},
-		// 538 measured since Lanczos checks convergence after every step
-		// (a few small allocations per step for the tridiagonal problem).
-		{"lanczos-20", 670, 3 * 0.93, func() func() {
+		// Lanczos on this small problem is bound by memory traffic (vector
+		// updates), the reference by arithmetic, so their ratio moves with
+		// the machine's load: 0.93 when the budget was first set on a loaded
+		// machine, 2.0–2.2 on an idle one (both before and after the change
+		// to its convergence checks). The budget is 3× the idle value.
+		{"lanczos-20", 470, 3 * 2.2, func() func() {
 			p := problem(linCfg)
 			return func() {
 				_, err := numerics.Lanczos(p.HessVecOperator(), p.NumParams(), numerics.LanczosOptions{MaxIter: 20, Tol: 1e-300})

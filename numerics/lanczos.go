@@ -32,6 +32,10 @@ const (
 	ReorthNone
 )
 
+// checkEveryStep is the dimension from which Lanczos checks convergence
+// after every step.
+const checkEveryStep = 1 << 16
+
 // reorthBudget is the largest basis ReorthAuto stores.
 const reorthBudget = 1 << 30
 
@@ -68,9 +72,10 @@ type ExtremeEigen struct {
 var ErrNotConverged = errors.New("numerics: Lanczos did not converge")
 
 // lanczos runs the three-term recurrence from q1 (unit norm) for at most
-// k steps and returns the tridiagonal coefficients. check is called after
-// every step with the current α, β and may stop the iteration (its k×k
-// tridiagonal eigenproblem is negligible beside a Hessian–vector product).
+// k steps and returns the tridiagonal coefficients. check is called with the
+// current α, β and may stop the iteration: after every step for operators of
+// dimension ≥ checkEveryStep, where a product costs far more than the k×k
+// tridiagonal eigenproblem of a check, and after every fifth step below.
 func lanczos(op Operator, q1 []float64, k int, reorth Reorth, check func(alpha, beta []float64) bool) (alpha, beta []float64, err error) {
 	n := len(q1)
 	if reorth == ReorthAuto {
@@ -120,7 +125,7 @@ func lanczos(op Operator, q1 []float64, k int, reorth Reorth, check func(alpha, 
 		if b <= 1e-14*math.Max(scale, math.SmallestNonzeroFloat64) || j == n-1 {
 			break
 		}
-		if check != nil && check(alpha, beta) {
+		if check != nil && (n >= checkEveryStep || j%5 == 4) && check(alpha, beta) {
 			break
 		}
 		prev, cur = cur, prev
