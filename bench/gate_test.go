@@ -72,7 +72,7 @@ func gateKernels() []gateKernel {
 		// the machine's load: 0.93 when the budget was first set on a loaded
 		// machine, 2.0–2.2 on an idle one (both before and after the change
 		// to its convergence checks). The budget is 3× the idle value.
-		{"lanczos-20", 470, 3 * 2.2, func() func() {
+		{"lanczos-20", 450, 3 * 2.2, func() func() {
 			p := problem(linCfg)
 			return func() {
 				_, err := numerics.Lanczos(p.HessVecOperator(), p.NumParams(), numerics.LanczosOptions{MaxIter: 20, Tol: 1e-300})
