@@ -10,6 +10,7 @@ import (
 	"github.com/hessblock/hessblock/internal/figures"
 	"github.com/hessblock/hessblock/internal/report"
 	"github.com/hessblock/hessblock/numerics"
+	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 )
 
@@ -171,7 +172,7 @@ func trajectoryFigure(runs []dynamicRun) (*report.Figure, error) {
 		for i, c := range ck {
 			x[i] = float64(c.Step + 1)
 		}
-		ll := figures.LogLog{Title: r.Label, XLabel: "step + 1", YLabel: "R, ρ", LegendTop: true}
+		ll := figures.LogLog{Title: r.Label, XLabel: "step + 1", YLabel: "R, ρ", LegendTop: true, LegendRoom: 0.3}
 		add := func(label string, y []float64, color int) {
 			var xs, ys []float64
 			for i := range y {
@@ -193,6 +194,7 @@ func trajectoryFigure(runs []dynamicRun) (*report.Figure, error) {
 		if err != nil {
 			return nil, err
 		}
+		padLog(p)
 		panels = append(panels, p)
 	}
 	png, svg, err := figures.Render(figures.Grid{Cols: len(panels), Panels: panels}, vg.Length(len(panels))*4.2*vg.Inch, 3.6*vg.Inch)
@@ -265,6 +267,7 @@ func classSweepFigure(runs []dynamicRun) (*report.Figure, error) {
 		if err != nil {
 			return nil, err
 		}
+		padLog(p)
 		panels = append(panels, p)
 	}
 	png, svg, err := figures.Render(figures.Grid{Cols: 2, Panels: panels}, 8.4*vg.Inch, 3.6*vg.Inch)
@@ -333,4 +336,11 @@ func dynamicSummary(mnist, text []dynamicRun) string {
 			first.Res.Config.C, last.Res.Config.C, slope(rOf, initCk), slope(rOf, lastCk))
 	}
 	return sb.String()
+}
+
+// padLog leaves a margin above and below the data of a log y axis, so that
+// no marker is cut in half by the frame.
+func padLog(p *plot.Plot) {
+	p.Y.Min /= 1.1
+	p.Y.Max *= 1.1
 }

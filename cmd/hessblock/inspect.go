@@ -149,6 +149,13 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	for _, dir := range []string{fl.npyDir, fl.figDir} {
+		if dir != "" {
+			if err := checkOutputDir(dir); err != nil {
+				return err
+			}
+		}
+	}
 	p, err := numerics.NewProblem(fl.cfg)
 	if err != nil {
 		return usageError{err}

@@ -16,6 +16,7 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strings"
 )
 
 // command is one subcommand. Each lives in its own file and registers
@@ -74,11 +75,28 @@ func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 // run executes the command line and returns the exit status: 0 on success,
 // 1 on a failure while running, 2 on bad usage.
 func run(args []string, stdout, stderr io.Writer) int {
+	// A bare -h asks about the tool, not about the default command: list
+	// the commands (reproduce's flags are one 'reproduce -h' away).
+	if len(args) == 1 && isHelpFlag(args[0]) {
+		printHelp(stdout)
+		return 0
+	}
 	name := defaultCommand
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
 		name, args = args[0], args[1:]
 	}
 	if name == "help" {
+		// "help COMMAND" is "COMMAND -h".
+		if len(args) == 1 {
+			if _, ok := commands[args[0]]; ok {
+				return run([]string{args[0], "-h"}, stdout, stderr)
+			}
+		}
+		if len(args) > 0 {
+			fmt.Fprintf(stderr, "hessblock help: unknown command %q\n\n", strings.Join(args, " "))
+			printHelp(stderr)
+			return 2
+		}
 		printHelp(stdout)
 		return 0
 	}
@@ -103,6 +121,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 1
 }
 
+func isHelpFlag(a string) bool {
+	switch a {
+	case "-h", "-help", "--help", "--h":
+		return true
+	}
+	return false
+}
+
 func printHelp(w io.Writer) {
 	fmt.Fprintln(w, "hessblock measures the block structure of neural-network Hessians at random initialization.")
 	fmt.Fprintln(w, "\nusage: hessblock [command] [flags]   (no command: "+defaultCommand+")\n\ncommands:")
@@ -114,6 +140,6 @@ func printHelp(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintln(w, "\nRun 'hessblock COMMAND -h' for a command's flags. Example:")
+	fmt.Fprintln(w, "\nRun 'hessblock COMMAND -h' (or 'hessblock help COMMAND') for a command's flags and defaults. Example:")
 	fmt.Fprintln(w, "  hessblock inspect -model linear -loss ce -C 50 -d 40 -N 200")
 }

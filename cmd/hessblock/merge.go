@@ -32,6 +32,9 @@ func runMerge(args []string, stdout, stderr io.Writer) error {
 		}
 		return usageError{err}
 	}
+	if *out == "" {
+		return usagef("-o: empty file name")
+	}
 	if fs.NArg() == 0 {
 		fs.Usage()
 		return usagef("no shard files given")

@@ -59,9 +59,9 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.D, "d", def.D, "grid input dimension d")
 	fs.IntVar(&o.N, "N", def.N, "grid sample count N")
 	fs.IntVar(&o.M, "m", def.M, "grid hidden width m of the ReLU network")
-	fs.IntVar(&o.CMax, "cmax", def.CMax, "grid C = 2, 4, 8, … up to `C`")
+	fs.IntVar(&o.CMax, "cmax", def.CMax, "grid C = 2, 4, 8, … up to `Cmax`")
 	fs.Float64Var(&o.Sigma, "sigma", def.Sigma, "linear-model weight scale σ > 0 (σ = 0 is always included)")
-	fs.IntVar(&o.FitCMin, "fit-cmin", def.FitCMin, "fit exponents over C ≥ `C`")
+	fs.IntVar(&o.FitCMin, "fit-cmin", def.FitCMin, "fit exponents over the grid points with C ≥ `Cmin`")
 	fs.IntVar(&o.SpecD, "spectrum-d", def.SpecD, "spectra: input dimension d")
 	fs.IntVar(&o.SpecN, "spectrum-N", def.SpecN, "spectra: sample count N")
 	specC := intList(def.SpecC)
@@ -100,13 +100,32 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 	if err := o.Validate(); err != nil {
 		return usagef("%v", err)
 	}
+	if *dynamic {
+		for _, c := range dynamicCs {
+			if c < 2 {
+				return usagef("-dynamic-C: C = %d, want ≥ 2", c)
+			}
+		}
+	}
+	if *out == "" {
+		return usagef("-out: empty directory name")
+	}
+	if err := checkOutputDir(*out); err != nil {
+		return err
+	}
 
+	// Ctrl-C cancels the computation; nothing is written until it is all
+	// done, and then every file is replaced atomically.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	interrupted := fmt.Errorf("interrupted; nothing written to %s", *out)
 	start := time.Now()
 	bar := newProgress(stderr, *quiet, o.Work())
 	res, err := study.Run(ctx, o, study.Progress{Stage: bar.stage, Add: bar.add})
 	bar.finish()
+	if ctx.Err() != nil {
+		return interrupted
+	}
 	if err != nil {
 		return err
 	}
@@ -115,7 +134,12 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 		if *quiet {
 			progress = io.Discard
 		}
-		blocks, err := dynamicBlocks(dynamicOptions{Quick: *quick, TextCs: dynamicCs}, progress)
+		blocks, err := untilCancelled(ctx, func() ([]report.Block, error) {
+			return dynamicBlocks(dynamicOptions{Quick: *quick, TextCs: dynamicCs}, progress)
+		})
+		if ctx.Err() != nil {
+			return interrupted
+		}
 		if err != nil {
 			return err
 		}
@@ -134,4 +158,26 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 		filepath.Join(*out, "report.md"), filepath.Join(*out, "report.html"),
 		filepath.Join(*out, "figures"), filepath.Join(*out, "tables"), filepath.Join(*out, "data"))
 	return nil
+}
+
+// untilCancelled runs f, which takes no context (training does not), and
+// returns its result, or ctx's error as soon as ctx is done: f is then
+// abandoned, and the command returns without writing anything.
+func untilCancelled[T any](ctx context.Context, f func() (T, error)) (T, error) {
+	type result struct {
+		v   T
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		v, err := f()
+		done <- result{v, err}
+	}()
+	select {
+	case r := <-done:
+		return r.v, r.err
+	case <-ctx.Done():
+		var zero T
+		return zero, ctx.Err()
+	}
 }

@@ -83,11 +83,17 @@ func (g *gridFlags) spec() (sweep.Spec, error) {
 	var s sweep.Spec
 	var errs []error
 	strs := func(name string) []string {
+		list := *g.lists[name]
+		if strings.TrimSpace(list) == "" {
+			return nil // reported by Expand as an empty list
+		}
 		var out []string
-		for _, v := range strings.Split(*g.lists[name], ",") {
-			if v = strings.TrimSpace(v); v != "" {
-				out = append(out, v)
+		for _, v := range strings.Split(list, ",") {
+			if v = strings.TrimSpace(v); v == "" {
+				errs = append(errs, fmt.Errorf("-%s %q: empty value in the list", name, list))
+				continue
 			}
+			out = append(out, v)
 		}
 		return out
 	}
@@ -156,6 +162,9 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if *out == "" {
+		return usagef("-o: empty file name")
+	}
 	shard, err := sweep.ParseShard(*shardFlag)
 	if err != nil {
 		return usagef("-shard: %v", err)
@@ -190,7 +199,10 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 	bar.stage("points")
 	st, err := sweep.Run(ctx, *out, mine, sweep.Options{Workers: *workers, Progress: bar.set})
 	bar.finish()
-	if !*quiet {
+	// A run that failed before measuring anything (an unwritable -o, a
+	// damaged file) gets only its error, not a summary of zeros.
+	ran := err == nil || errors.Is(err, context.Canceled) || st.Written > 0
+	if !*quiet && ran {
 		if st.Dropped {
 			fmt.Fprintf(stderr, "hessblock sweep: dropped a truncated last line of %s (left by an interrupted run)\n", *out)
 		}

@@ -38,7 +38,9 @@ type trainSpec struct {
 	Data string `json:"data"`
 	// Data sizes; C is fixed to 10 for MNIST. D = 0 keeps MNIST's 784
 	// pixels; otherwise MNIST is projected to D dimensions.
-	N, D, C int
+	N int `json:"N"`
+	D int `json:"d"`
+	C int `json:"C"`
 	// Radius and Spread of the class-clustered Gaussian.
 	Radius float64 `json:"radius,omitempty"`
 	Spread float64 `json:"spread,omitempty"`
@@ -53,8 +55,25 @@ type trainSpec struct {
 	Checkpoints []int   `json:"checkpoints"`
 	// Seed drives the data draw, the initialization, the minibatches and
 	// the block sample (each from its own stream).
-	Seed  uint64                `json:"seed"`
-	Stats numerics.StatsOptions `json:"stats"`
+	Seed  uint64       `json:"seed"`
+	Stats statsOptions `json:"stats"`
+}
+
+// statsOptions is numerics.StatsOptions with the JSON field names of the
+// rest of the output (numerics' type has none, so it would print Go names).
+type statsOptions numerics.StatsOptions
+
+// MarshalJSON implements json.Marshaler.
+func (o statsOptions) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Method         numerics.StatsMethod `json:"method"`
+		MaxDenseParams int                  `json:"max_dense_params"`
+		DiagSamples    int                  `json:"diag_samples"`
+		PairSamples    int                  `json:"pair_samples"`
+		TopEigenvalues int                  `json:"top_eigenvalues"`
+		LanczosSteps   int                  `json:"lanczos_steps"`
+		Seed           uint64               `json:"seed"`
+	}{o.Method, o.MaxDenseParams, o.DiagSamples, o.PairSamples, o.TopEigenvalues, o.LanczosSteps, o.Seed})
 }
 
 // trainDefaults returns the default spec of a data set: sizes where
@@ -63,7 +82,7 @@ type trainSpec struct {
 func trainDefaults(data string) (trainSpec, error) {
 	s := trainSpec{
 		Data: data, Optimizer: "adam", LR: 0.01, Batch: 128, Steps: 300, Seed: 1,
-		Stats: numerics.StatsOptions{Method: numerics.StatsAuto, TopEigenvalues: 3, LanczosSteps: 30},
+		Stats: statsOptions{Method: numerics.StatsAuto, TopEigenvalues: 3, LanczosSteps: 30},
 	}
 	mlp := numerics.DefaultConfig(numerics.MLP)
 	mlp.M = 16
@@ -139,7 +158,9 @@ type trainResult struct {
 	Config      numerics.Config       `json:"config"`
 	Params      int                   `json:"params"`
 	Checkpoints []numerics.Checkpoint `json:"checkpoints"`
-	Seconds     float64               `json:"seconds"`
+	// Seconds is the wall time, shown in the table but kept out of the
+	// JSON so that the same flags give byte-identical files.
+	Seconds float64 `json:"-"`
 }
 
 // runTraining loads the data, builds the problem and trains it, calling
@@ -160,7 +181,7 @@ func runTraining(s trainSpec, progress func(numerics.Checkpoint)) (*trainResult,
 	if err != nil {
 		return nil, err
 	}
-	stats := s.Stats
+	stats := numerics.StatsOptions(s.Stats)
 	stats.Seed = s.Seed
 	ck, err := numerics.Train(p, numerics.TrainOptions{
 		Optimizer: opt, Steps: s.Steps, Checkpoints: s.Checkpoints, Seed: s.Seed, Stats: &stats, Progress: progress,
@@ -255,6 +276,14 @@ func parseTrainFlags(args []string, stderr io.Writer) (spec trainSpec, asJSON bo
 	}
 	if spec.Data == dataClustered {
 		spec.Radius, spec.Spread = *radius, *spread
+		for _, f := range []struct {
+			name string
+			v    float64
+		}{{"radius", spec.Radius}, {"spread", spec.Spread}} {
+			if math.IsNaN(f.v) || math.IsInf(f.v, 0) || f.v < 0 {
+				return spec, false, "", bad("-%s %g, want a finite value ≥ 0", f.name, f.v)
+			}
+		}
 	} else if set["radius"] || set["spread"] {
 		return spec, false, "", bad("-radius and -spread are for -data clustered")
 	}
@@ -302,17 +331,25 @@ func parseTrainFlags(args []string, stderr io.Writer) (spec trainSpec, asJSON bo
 		return spec, false, "", bad("-stats: %v", err)
 	}
 	for name, v := range map[string]int{"max-dense-params": *maxDense, "pairs": *pairs, "diag": *diags, "eig": *eig, "lanczos": *lanczos} {
-		if v < 0 || (v == 0 && name != "eig") {
+		if name == "eig" && v < 0 {
+			return spec, false, "", bad("-eig %d, want ≥ 0 (0: no eigenvalues)", v)
+		}
+		if v <= 0 && name != "eig" {
 			return spec, false, "", bad("-%s %d, want > 0", name, v)
 		}
 	}
 	spec.Stats.MaxDenseParams, spec.Stats.PairSamples, spec.Stats.DiagSamples = *maxDense, *pairs, *diags
 	spec.Stats.TopEigenvalues, spec.Stats.LanczosSteps = *eig, *lanczos
+	spec.Stats.Seed = spec.Seed
 	check := spec.Model
 	check.C, check.D, check.N = spec.C, max(spec.D, 1), spec.N
 	if err := check.Validate(); err != nil {
 		return spec, false, "", bad("%v", err)
 	}
+	// The model's sizes come from the data; record them (not the defaults
+	// of numerics.DefaultConfig) so the printed spec does not contradict
+	// itself. D = 0 (MNIST's raw pixels) stays 0 here, as in spec.D.
+	spec.Model.C, spec.Model.D, spec.Model.N, spec.Model.Seed = spec.C, spec.D, spec.N, spec.Seed
 	return spec, *jsonFlag, *outFile, nil
 }
 
@@ -320,6 +357,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	spec, asJSON, out, err := parseTrainFlags(args, stderr)
 	if err != nil {
 		return err
+	}
+	if out != "" {
+		if err := checkOutputFile(out); err != nil {
+			return err
+		}
 	}
 	var res *trainResult
 	progress := func(numerics.Checkpoint) {}

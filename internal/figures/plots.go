@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"math"
 	"strconv"
+	"strings"
 
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/plot"
@@ -43,7 +44,28 @@ func newPlot(title, xlabel, ylabel string) *plot.Plot {
 	p.X.Tick.Label.Font.Size = 9
 	p.Y.Tick.Label.Font.Size = 9
 	p.Legend.TextStyle.Font.Size = 9
+	p.X.Tick.Marker = trimmedTicks{plot.DefaultTicks{}}
+	p.Y.Tick.Marker = trimmedTicks{plot.DefaultTicks{}}
 	return p
+}
+
+// trimmedTicks drops the trailing zeros gonum's default labels carry
+// ("0.00", "25.00", "2.50" become "0", "25", "2.5").
+type trimmedTicks struct{ plot.Ticker }
+
+func (t trimmedTicks) Ticks(lo, hi float64) []plot.Tick {
+	ticks := t.Ticker.Ticks(lo, hi)
+	for i, tk := range ticks {
+		l := tk.Label
+		if strings.Contains(l, ".") && !strings.ContainsAny(l, "eE") {
+			l = strings.TrimRight(strings.TrimRight(l, "0"), ".")
+			if l == "-0" {
+				l = "0"
+			}
+			ticks[i].Label = l
+		}
+	}
+	return ticks
 }
 
 // Heatmap draws a matrix as an image, colouring log10 of its absolute
@@ -273,6 +295,10 @@ type LogLog struct {
 	Curves                []Curve
 	XTicks                []float64 // labelled x ticks; nil: decades
 	LegendTop             bool      // legend at the top right instead of the bottom left
+	// LegendRoom is the fraction of the plot's height kept free of data at
+	// the legend's end (top or bottom), so that the legend covers no
+	// points; 0 keeps the data range as it is.
+	LegendRoom float64
 }
 
 // Plot builds the plot. Non-positive values cannot be shown on log axes
@@ -343,6 +369,16 @@ func (l LogLog) Plot() (*plot.Plot, error) {
 		p.Add(sc)
 		p.Legend.Add(s.Label, sc)
 	}
+	if f := l.LegendRoom; f > 0 && f < 1 && p.Y.Min > 0 && p.Y.Max > 0 {
+		// Stretch the log axis so the data fill only 1 − f of it.
+		lo, hi := math.Log(p.Y.Min), math.Log(p.Y.Max)
+		span := max(hi-lo, math.Log(2))
+		if l.LegendTop {
+			p.Y.Max = math.Exp(lo + span/(1-f))
+		} else {
+			p.Y.Min = math.Exp(hi - span/(1-f))
+		}
+	}
 	p.Legend.Top = l.LegendTop
 	p.Legend.Left = !l.LegendTop
 	p.Legend.XOffs, p.Legend.YOffs = vg.Points(4), vg.Points(4)
@@ -373,18 +409,53 @@ func positiveXYs(label string, x, y []float64) (plotter.XYs, error) {
 
 // logTicks labels a log axis: every decade when it spans three or more,
 // otherwise 1, 2 and 5 times powers of ten, with minor ticks in between.
+// An axis shorter than a decade gets round values as on a linear axis:
+// 1-2-5 labels would leave it with one label or none.
 type logTicks struct{}
 
 func (logTicks) Ticks(lo, hi float64) []plot.Tick {
 	if !(lo > 0) || !(hi > lo) {
 		return nil
 	}
-	e0 := int(math.Floor(math.Log10(lo)))
-	e1 := int(math.Ceil(math.Log10(hi)))
+	if hi/lo < 10 {
+		return roundTicks(lo, hi)
+	}
 	labelled := map[int]bool{1: true}
 	if math.Log10(hi/lo) < 2.5 {
 		labelled[2], labelled[5] = true, true
 	}
+	return logTicksWith(lo, hi, labelled)
+}
+
+// roundTicks labels [lo, hi] at multiples of a step of 1, 2 or 5 times a
+// power of ten, chosen for about three to six labels, with unlabelled ticks
+// halfway between.
+func roundTicks(lo, hi float64) []plot.Tick {
+	raw := (hi - lo) / 5
+	mag := math.Pow(10, math.Floor(math.Log10(raw)))
+	step := 10 * mag
+	for _, m := range []float64{1, 2, 5} {
+		if m*mag >= raw {
+			step = m * mag
+			break
+		}
+	}
+	digits := max(0, -int(math.Floor(math.Log10(step))))
+	var out []plot.Tick
+	for k := math.Ceil(lo / step * 2); k/2*step <= hi*(1+1e-12); k++ {
+		v := k / 2 * step
+		t := plot.Tick{Value: v}
+		if int(k)%2 == 0 {
+			t.Label = strconv.FormatFloat(v, 'f', digits, 64)
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+func logTicksWith(lo, hi float64, labelled map[int]bool) []plot.Tick {
+	e0 := int(math.Floor(math.Log10(lo)))
+	e1 := int(math.Ceil(math.Log10(hi)))
 	var out []plot.Tick
 	for e := e0; e <= e1; e++ {
 		for m := 1; m < 10; m++ {

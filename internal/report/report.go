@@ -34,8 +34,8 @@ type Heading struct {
 	Text  string
 }
 
-// Paragraph is running text. Inline markup is limited to `code` and
-// **bold**, which both renderers understand.
+// Paragraph is running text. Inline markup is limited to `code`,
+// **bold**, *italic* and [links](url), which both renderers understand.
 type Paragraph struct{ Text string }
 
 // List is a bulleted list of inline-marked-up items.
@@ -295,14 +295,19 @@ func (t *Table) CSV() ([]byte, error) {
 var (
 	codeRE = regexp.MustCompile("`([^`]+)`")
 	boldRE = regexp.MustCompile(`\*\*([^*]+)\*\*`)
+	// Italics need a space, bracket or line edge outside the stars and
+	// none inside, so that products such as a*b are left alone.
+	emRE   = regexp.MustCompile(`(^|[\s(])\*([^*\s](?:[^*]*[^*\s])?)\*($|[\s).,;:])`)
 	linkRE = regexp.MustCompile(`\[([^\]]+)\]\(([^)\s]+)\)`)
 )
 
-// inlineHTML escapes s and turns `code`, **bold** and [text](url) into HTML.
+// inlineHTML escapes s and turns `code`, **bold**, *italic* and
+// [text](url) into HTML.
 func inlineHTML(s string) string {
 	s = html.EscapeString(s)
 	s = codeRE.ReplaceAllString(s, "<code>$1</code>")
 	s = boldRE.ReplaceAllString(s, "<strong>$1</strong>")
+	s = emRE.ReplaceAllString(s, "$1<em>$2</em>$3")
 	s = linkRE.ReplaceAllString(s, `<a href="$2">$1</a>`)
 	return s
 }

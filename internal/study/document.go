@@ -125,7 +125,7 @@ func (s *state) document(ctx context.Context, tick func()) (*report.Document, er
 	pLin.Y.Scale, pLin.Y.Tick.Marker = plot.LinearScale{}, plot.DefaultTicks{}
 	pLin.Y.Min, pLin.Y.Max = padLinear(pLin.Y.Min, pLin.Y.Max)
 
-	rhoPlot := figures.LogLog{Title: "Off-block mass ρ against C", XLabel: "number of classes C", YLabel: "ρ (off-block share of the squared Frobenius norm)", XTicks: intsF(cs)}
+	rhoPlot := figures.LogLog{Title: "Off-block mass ρ against C", XLabel: "number of classes C", YLabel: "off-block mass ρ", XTicks: intsF(cs)}
 	for k, ci := range []int{1, 2, 3, 4} {
 		rhoPlot.Series = append(rhoPlot.Series, aggSeries(cases[ci].Label, aggregate(s.pts, ci, metric{}), k))
 	}
@@ -145,6 +145,17 @@ func (s *state) document(ctx context.Context, tick func()) (*report.Document, er
 	}
 
 	var mlpPanels []figures.Drawer
+	// A law of theory may decline some sizes (its assumptions fail): its
+	// curve is then left out and the caption says so, rather than the
+	// whole report failing on a NaN.
+	var notDrawn []string
+	addLaw := func(pl *figures.LogLog, name string, c figures.Curve) {
+		if !allFinite(c.Y) {
+			notDrawn = append(notDrawn, name)
+			return
+		}
+		pl.Curves = append(pl.Curves, c)
+	}
 	for _, ci := range []int{3, 4} {
 		gc := cases[ci]
 		pl := figures.LogLog{Title: fmt.Sprintf("%s: R per block family", gc.Label), XLabel: "number of classes C", YLabel: "R", XTicks: intsF(cs)}
@@ -162,10 +173,10 @@ func (s *state) document(ctx context.Context, tick func()) (*report.Document, er
 				pl.Curves = append(pl.Curves, figures.Curve{Label: "theory (approx.): R² = (γ/4+1/16)/((C+2)(γ/2+1/4))", X: curveX,
 					Y: mapF(curveX, func(c float64) float64 { return math.Sqrt(mlpMSEHiddenR2(int(math.Round(c)), gamma)) }), Color: cols[i]})
 			case gc.Loss == numerics.CE && f == numerics.HiddenHidden:
-				pl.Curves = append(pl.Curves, figures.Curve{Label: "theory (approx.): hidden law of theory.MLPCEHidden", X: curveX,
+				addLaw(&pl, "theory.MLPCEHidden", figures.Curve{Label: "theory (approx.): hidden law of theory.MLPCEHidden", X: curveX,
 					Y: mapF(curveX, func(c float64) float64 { return mlpCEHiddenRatio(int(math.Round(c)), o.D, o.N, o.M) }), Color: cols[i]})
 			case gc.Loss == numerics.CE && f == numerics.HiddenOutput:
-				pl.Curves = append(pl.Curves, figures.Curve{Label: "theory (approx.): residual + Gauss–Newton law (theory.MLPCECross)", X: curveX,
+				addLaw(&pl, "theory.MLPCECross", figures.Curve{Label: "theory (approx.): residual + Gauss–Newton law (theory.MLPCECross)", X: curveX,
 					Y: mapF(curveX, func(c float64) float64 { return mlpCECrossRatio(int(math.Round(c)), o.D, o.N, o.M) }), Color: cols[i]})
 			default:
 				slope := -0.5
@@ -184,7 +195,7 @@ func (s *state) document(ctx context.Context, tick func()) (*report.Document, er
 		padLogY(p)
 		mlpPanels = append(mlpPanels, p)
 	}
-	if err := fig("ratio_mlp", fmt.Sprintf("One-hidden-layer ReLU network, d = %d, N = %d, m = %d: R per block family against C, MSE (left) and CE (right). Under MSE the output–output blocks are exactly zero off the diagonal (not shown). Lines: THEORY §4 — solid: the approximate hidden-block laws (MSE; CE with theory.MLPCEHidden) and, under CE, the cross-block law theory.MLPCECross, whose residual term (1/N)Σ r_nl φ'_ni x_n e_iᵀ keeps R from decaying once C ≳ 1/γ (SCIENCE.md, finding A); dashed: predicted slopes whose constants THEORY leaves open (−½ for the MSE cross blocks, −1 for CE output blocks), drawn through the points with C ≥ %d.", o.D, o.N, o.M, o.FitCMin),
+	if err := fig("ratio_mlp", fmt.Sprintf("One-hidden-layer ReLU network, d = %d, N = %d, m = %d: R per block family against C, MSE (left) and CE (right). Under MSE the output–output blocks are exactly zero off the diagonal (not shown). Lines: THEORY §4 — solid: the approximate hidden-block laws (MSE; CE with theory.MLPCEHidden) and, under CE, the cross-block law theory.MLPCECross, whose residual term (1/N)Σ r_nl φ'_ni x_n e_iᵀ keeps R from decaying once C ≳ 1/γ (SCIENCE.md, finding A); dashed: predicted slopes whose constants THEORY leaves open (−½ for the MSE cross blocks, −1 for CE output blocks), drawn through the points with C ≥ %d.%s", o.D, o.N, o.M, o.FitCMin, notDrawnNote(notDrawn)),
 		figures.Grid{Cols: 2, Panels: mlpPanels}, 11*vg.Inch, 4.6*vg.Inch); err != nil {
 		return nil, err
 	}
@@ -278,8 +289,11 @@ func (s *state) fitTables(gamma float64, cmax int) (exp, con *report.Table, outs
 		asym, curveSlope, inside := "no law", "—", "—"
 		if !math.IsNaN(r.asym) {
 			asym = fmtG(r.asym)
-			ref := r.asym
-			if r.curve != nil {
+			ref, againstAsym := r.asym, r.curve == nil
+			if r.curve != nil && !allFinite(mapF(fitCs, r.curve)) {
+				curveSlope = "— (law gives no value at these sizes)"
+				againstAsym = true
+			} else if r.curve != nil {
 				cf := fitLogLog(fitCs, mapF(fitCs, r.curve), 0)
 				curveSlope = fmt.Sprintf("%.3f", cf.Slope)
 				if r.approxed {
@@ -294,7 +308,7 @@ func (s *state) fitTables(gamma float64, cmax int) (exp, con *report.Table, outs
 				inside = yesNo(ok)
 				if !ok {
 					outside = append(outside, fmt.Sprintf("%s, %s (fitted %.3f, theory %.3f)", cases[r.ci].Label, r.m.name(), f.Slope, ref))
-					outsideAsym = outsideAsym || r.curve == nil
+					outsideAsym = outsideAsym || againstAsym
 				}
 			}
 		}
@@ -493,4 +507,20 @@ func yesNo(b bool) string {
 		return "yes"
 	}
 	return "no"
+}
+
+func allFinite(ys []float64) bool {
+	for _, y := range ys {
+		if math.IsNaN(y) || math.IsInf(y, 0) {
+			return false
+		}
+	}
+	return true
+}
+
+func notDrawnNote(laws []string) string {
+	if len(laws) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" Not drawn: %s, which gives no finite prediction at these sizes.", strings.Join(laws, " and "))
 }

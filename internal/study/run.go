@@ -202,7 +202,14 @@ func (s *state) pointLines() ([]byte, error) {
 func fmtG(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 
 // num formats a measured number with four significant digits.
-func num(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) }
+// num formats a table value; a law that gives no value shows as "—",
+// never as NaN.
+func num(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return "—"
+	}
+	return strconv.FormatFloat(v, 'g', 4, 64)
+}
 
 func pm(mean, sd float64) string {
 	return fmt.Sprintf("%s ± %s", num(mean), strconv.FormatFloat(sd, 'g', 2, 64))

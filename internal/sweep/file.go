@@ -55,16 +55,25 @@ func parseFile(path string, data []byte) (*File, error) {
 		if err == nil && rec.Key == "" {
 			err = errors.New("no key")
 		}
+		if last && looksTruncated(raw) {
+			// A final line without its newline is what a kill leaves
+			// behind (each line is one write ending in the newline): drop
+			// it, even if it parses, since its write did not complete.
+			f.Truncated = true
+			return f, nil
+		}
 		if last || err != nil {
-			// A damaged final line is what a kill leaves behind: drop it.
-			// A final line without its newline is dropped too even if it
-			// parses, since the write that produced it did not complete.
-			isLast := off+end >= len(data)-1
-			if isLast && (last || err != nil) {
-				f.Truncated = true
-				return f, nil
+			// Anything else is not a kill artefact, and dropping it could
+			// destroy a file that is not a sweep file at all (-o pointed
+			// at the wrong file): refuse.
+			if err == nil {
+				err = errors.New("no newline at the end")
 			}
-			return nil, fmt.Errorf("sweep: %s:%d: damaged line in the middle of the file: %v", path, lineNo, err)
+			where := "in the middle of the file"
+			if off+end >= len(data)-1 {
+				where = "at the end of the file"
+			}
+			return nil, fmt.Errorf("sweep: %s:%d: damaged line %s (%v); is it a sweep file?", path, lineNo, where, err)
 		}
 		if k := Key(rec.Config); k != rec.Key {
 			return nil, fmt.Errorf("sweep: %s:%d: key %q does not match its config (%q)", path, lineNo, rec.Key, k)
@@ -78,6 +87,19 @@ func parseFile(path string, data []byte) (*File, error) {
 		f.ValidLen = int64(off)
 	}
 	return f, nil
+}
+
+// recordStart is how every line MarshalRecord writes begins.
+const recordStart = `{"key":"`
+
+// looksTruncated reports whether raw, a final line without its newline,
+// can be what an interrupted append leaves: a prefix of a record, or the
+// zero bytes a crash can leave where the data had not reached the disk.
+func looksTruncated(raw []byte) bool {
+	if bytes.HasPrefix(raw, []byte(recordStart)) || bytes.HasPrefix([]byte(recordStart), raw) {
+		return true
+	}
+	return len(bytes.Trim(raw, "\x00")) == 0
 }
 
 func decodeStrict(raw []byte, v any) error {

@@ -137,14 +137,39 @@ func (s Spec) Expand() ([]Point, error) {
 	}
 	var pts []Point
 	seen := map[string]bool{}
+	// One bad value in a list spoils many points with the same message;
+	// report each message once, with its first point and a count.
+	type badGroup struct {
+		first string
+		err   error
+		n     int
+	}
+	var groups []*badGroup
+	byMsg := map[string]*badGroup{}
+	bad := func(key string, err error) {
+		g := byMsg[err.Error()]
+		if g == nil {
+			g = &badGroup{first: key, err: err}
+			byMsg[err.Error()] = g
+			groups = append(groups, g)
+		}
+		g.n++
+	}
 	add := func(c numerics.Config) {
+		k := Key(c)
 		if err := c.Validate(); err != nil {
-			errs = append(errs, fmt.Errorf("sweep: %s: %w", Key(c), err))
+			// Validate joins one error per bad field; group them singly.
+			if j, ok := err.(interface{ Unwrap() []error }); ok {
+				for _, e := range j.Unwrap() {
+					bad(k, e)
+				}
+			} else {
+				bad(k, err)
+			}
 			return
 		}
-		k := Key(c)
 		if seen[k] {
-			errs = append(errs, fmt.Errorf("sweep: point %s appears twice (repeated value in a list)", k))
+			bad(k, errors.New("point appears twice (repeated value in a list)"))
 			return
 		}
 		seen[k] = true
@@ -181,6 +206,13 @@ func (s Spec) Expand() ([]Point, error) {
 					}
 				}
 			}
+		}
+	}
+	for _, g := range groups {
+		if g.n == 1 {
+			errs = append(errs, fmt.Errorf("sweep: %s: %w", g.first, g.err))
+		} else {
+			errs = append(errs, fmt.Errorf("sweep: %s and %d more points: %w", g.first, g.n-1, g.err))
 		}
 	}
 	if len(errs) > 0 {
