@@ -169,12 +169,13 @@ type MLPCEHidden struct {
 	SigmaV     float64
 }
 
-// RatioSq returns
+// FirstOrderRatioSq returns the first-order form
 //
 //	R² ≈ (γ'e^{s²}B2 + e^{σ_b²}B1²) / (C[γ'A2(1+(3e^{s²}−1)/C) + γ'D2·(m/σ_v²)(1+(e^{s²}−2)/C) + A1²(1+2/C)])
 //
 // with γ' = (d+2)/N, s² the logit variance, σ_b² = σ_v²(Eφ)², D2 = E φ”².
-func (h MLPCEHidden) RatioSq() (float64, error) {
+// RatioSq refines it at finite width.
+func (h MLPCEHidden) FirstOrderRatioSq() (float64, error) {
 	c := MLPCECross(h)
 	if err := c.Validate(); err != nil {
 		return math.NaN(), err
@@ -183,13 +184,7 @@ func (h MLPCEHidden) RatioSq() (float64, error) {
 	sv2 := h.SigmaV * h.SigmaV
 	a, _ := ActivationMoments(h.Activation, q, 0)
 	st, _ := activationStats(h.Activation, q)
-	var d2 float64 // E φ''²
-	if h.Activation == ActivationTanh {
-		d2 = gaussExpect(func(u float64) float64 {
-			t := math.Tanh(u)
-			return sq(2 * t * (1 - t*t))
-		}, q)
-	}
+	d2 := tanhCurvatureSq(h.Activation, q)
 	C, m := float64(h.Classes), float64(h.Width)
 	g := (float64(h.Inputs) + 2) / float64(h.Samples)
 	s2 := sv2 * st.t2
@@ -199,8 +194,156 @@ func (h MLPCEHidden) RatioSq() (float64, error) {
 	return num / (C * den), nil
 }
 
+// RatioSq returns
+//
+//	R² ≈ (γ'S + X) / (C[γ'Eψ²(1+(3e^{s²}−1)/C) + γ'D2·(m/σ_v²)(1+(e^{s²}−2)/C) + (Eψ)²(1+2/C)])
+//
+// with γ' = (d+2)/N, ψ = φ'² + φφ” and D2 = E φ”². The numerator's
+// S = E[‖x‖⁴/(d(d+2))·M_s^{m−2}Q_s²] and X = E[(xᵀx')²/d·M^{m−2}Q²] are the
+// exact finite-m moments of the tilted off-diagonal weight (package
+// documentation): X → e^{σ_b²}B1² and S → e^{s²}B2 as m → ∞.
+func (h MLPCEHidden) RatioSq() (float64, error) {
+	c := MLPCECross(h)
+	if err := c.Validate(); err != nil {
+		return math.NaN(), err
+	}
+	q := h.SigmaW * h.SigmaW
+	sv2 := h.SigmaV * h.SigmaV
+	st, _ := activationStats(h.Activation, q)
+	d2 := tanhCurvatureSq(h.Activation, q)
+	p1, p2 := psiMoments(h.Activation, q)
+	C, m := float64(h.Classes), float64(h.Width)
+	g := (float64(h.Inputs) + 2) / float64(h.Samples)
+	es := math.Exp(sv2 * st.t2)
+	if ts, _ := h.TiltScale(); !(ts <= C) {
+		return math.NaN(), paramError("hidden law: C = %d is below the softmax tilt scale E e^{σ_v²‖h‖²/m} = %.3g; the finite-width C → ∞ moments do not apply (use FirstOrderRatioSq)", h.Classes, ts)
+	}
+	self, cross, err := hiddenOffMoments(h.Activation, h.SigmaW, h.SigmaV, h.Inputs, h.Width)
+	if err != nil {
+		return math.NaN(), err
+	}
+	num := g*self + cross
+	den := g*p2*(1+(3*es-1)/C) + g*d2*(m/sv2)*(1+(es-2)/C) + p1*p1*(1+2/C)
+	return num / (C * den), nil
+}
+
+// tanhCurvatureSq returns E φ”(u)², u ~ N(0, q): zero for identity and
+// ReLU (φ” = 0 almost everywhere), E[(2 tanh u·sech²u)²] for tanh.
+func tanhCurvatureSq(act Activation, q float64) float64 {
+	if act != ActivationTanh {
+		return 0
+	}
+	return gaussExpect(func(u float64) float64 {
+		t := math.Tanh(u)
+		return sq(2 * t * (1 - t*t))
+	}, q)
+}
+
+// psiMoments returns E ψ and E ψ² for ψ = φ'² + φφ” at u ~ N(0, q): the
+// mean diagonal hidden weight is (σ_v²/m)(1 − Σp²)ψ once the tilted mean
+// Σ_k p_k V_ki ≈ (σ_v²/m)h_i of the residual term φ”(Vᵀr)_i is counted.
+// For identity and ReLU ψ = φ'².
+func psiMoments(act Activation, q float64) (float64, float64) {
+	switch act {
+	case ActivationIdentity:
+		return 1, 1
+	case ActivationReLU:
+		return 0.5, 0.5
+	}
+	psi := func(u float64) float64 {
+		t := math.Tanh(u)
+		s := 1 - t*t
+		return s*s - 2*t*t*s
+	}
+	return gaussExpect(psi, q), gaussExpect(func(u float64) float64 { return sq(psi(u)) }, q)
+}
+
 // Ratio returns the predicted R of the hidden–hidden family.
 func (h MLPCEHidden) Ratio() (float64, error) {
 	r2, err := h.RatioSq()
 	return math.Sqrt(r2), err
+}
+
+// MLPMSECross predicts the hidden–output pair ratio of the one-hidden-layer
+// network under MSE at random initialization (package documentation,
+// "Network, MSE, cross blocks"): √C·R tends to a constant. Approximate:
+// the feature moments are first order in the correlations of distinct
+// hidden units (cos∠(w_i, w_j) ~ d^{−1/2}), the output normalizer is exact
+// at finite m and d.
+type MLPMSECross MLPCECross
+
+// Terms returns the mean squared norms: GaussNewton is the Gauss–Newton
+// part V_li·(1/N)Σφ'_i x hᵀ, Residual the residual part (1/N)Σ r_l φ'_i x e_iᵀ
+// plus the cross term 2⟨GN, res⟩; HiddenDiag and OutputDiag the diagonal
+// blocks.
+func (c MLPMSECross) Terms() (CrossTerms, error) {
+	if err := MLPCECross(c).Validate(); err != nil {
+		return CrossTerms{}, err
+	}
+	q := c.SigmaW * c.SigmaW
+	sv2 := c.SigmaV * c.SigmaV
+	a, _ := activationStats(c.Activation, q)
+	C, d, n, m := float64(c.Classes), float64(c.Inputs), float64(c.Samples), float64(c.Width)
+	g, g2 := d/n, (d+2)/n
+	v := sv2 / m
+	p1, p2 := psiMoments(c.Activation, q)
+	d2 := tanhCurvatureSq(c.Activation, q)
+	dphi2 := selfDerivMoment(c.Activation, q) // E φ'²φ²
+	// K_i = (1/N)Σ φ'_i x hᵀ: fluctuation γ'[(m−1)A1t2 + Eφ'²φ²] and, by
+	// Stein's lemma, mean columns w_iEφ”Eφ + w_jκ₁² (j ≠ i) and w_iEψ.
+	k := g2*((m-1)*a.a1*a.t2+dphi2) + q*((m-1)*(sq(a.dd*a.mu)+sq(a.k1*a.k1))+p1*p1)
+	var t CrossTerms
+	t.GaussNewton = v * k
+	// The residual part averages to the same over V (E_V z_l z'_l =
+	// v·hᵀh'), plus the labels' γA1/C, plus the cross term
+	// 2E[V_li K_i[:,i]·ρ_il] = 2v‖(1/N)Σφ'_i h_i x‖².
+	t.Residual = v*k + g*a.a1/C + 2*v*(g2*dphi2+q*p1*p1)
+	// Hidden diagonal weight c = Σ_k V_ki²φ'² + φ”(Vᵀr)_i: mean
+	// v·C·ψ, mean square v²(C²+2C)Eψ² + v(Cσ_v²t2 + 1)Eφ”².
+	ec2 := v*v*(C*C+2*C)*p2 + v*(C*sv2*a.t2+1)*d2
+	t.HiddenDiag = d * (g2*ec2 + (1-1/n)*v*v*(C*C+2*C)*p1*p1)
+	// Output diagonal blocks Φ = (1/N)Σ hhᵀ (the same for every class).
+	o, err := MLPCEOutput(c).featureNorms()
+	if err != nil {
+		return CrossTerms{}, err
+	}
+	t.OutputDiag = m * m * o
+	return t, nil
+}
+
+// RatioSq returns the predicted R² of the hidden–output family under MSE.
+func (c MLPMSECross) RatioSq() (float64, error) {
+	t, err := c.Terms()
+	if err != nil {
+		return math.NaN(), err
+	}
+	return t.RatioSq(), nil
+}
+
+// Ratio returns the predicted R.
+func (c MLPMSECross) Ratio() (float64, error) {
+	r2, err := c.RatioSq()
+	return math.Sqrt(r2), err
+}
+
+// Constant returns lim √C·R at fixed d, N, m.
+func (c MLPMSECross) Constant() (float64, error) {
+	big := c
+	big.Classes = 1 << 40
+	r, err := big.Ratio()
+	return r * math.Sqrt(float64(big.Classes)), err
+}
+
+// selfDerivMoment returns E φ'(u)²φ(u)², u ~ N(0, q).
+func selfDerivMoment(act Activation, q float64) float64 {
+	switch act {
+	case ActivationIdentity:
+		return q
+	case ActivationReLU:
+		return q / 2
+	}
+	return gaussExpect(func(u float64) float64 {
+		t := math.Tanh(u)
+		return sq(t * (1 - t*t))
+	}, q)
 }

@@ -173,12 +173,38 @@
 // γ), and at s² = 0 it reduces exactly to the MSE form above. For ReLU,
 // s² = σ_v²σ_w²/2 (E‖h‖²/m = σ_w²/2 when ‖x‖²/d ≈ 1); identity σ_v²σ_w².
 //
-// Network, CE, output blocks (approximate). As linear CE with x → h; for a
-// non-isotropic, uncentred h the block norm is (1/N)E w² E‖h‖⁴ + (E w)²
-// ‖Σ_h‖_F², Σ_h = E hhᵀ, so γ is replaced by γ_eff = (trΣ_h)²/(N‖Σ_h‖_F²).
-// For ReLU, Σ_ii = q/2 and Σ_ij ≈ q(1/(2π) + cos θ_ij/4) (arc-cosine kernel),
-// so γ_eff ≈ (m/N)/(1 + (m−1)(1/π² + 1/(4d))): the mean of h dominates and
-// C·R → 1 for wide layers. Identity: γ_eff = (m/N)/(1 + (m+1)/d).
+// Network, CE, output blocks (MLPCEOutput). H_{v_k v_l} = (1/N)Σ A_n[k,l] h hᵀ
+// with weights that depend on h only through the logits z = Vh. As C → ∞
+// the softmax denominator (1/C)Σ_j e^{v_j·h} tends to its mean over the
+// Gaussian rows, E_v e^{v·h} = e^{σ_v²‖h‖²/(2m)}, so C p_k → exp(v_k·h −
+// σ_v²‖h‖²/(2m)) and C²p_kp_l is the same with v_k + v_l; both are
+// w_a(h) = exp(a·h − α‖h‖²/(2m)) with a ~ N(0, (α/m)I), α = σ_v² (diagonal)
+// or 2σ_v² (off-diagonal). V is independent of W and x, so it can be
+// averaged first, and the Gaussian integral gives the whole dependence:
+//
+//	E_a w(h)w(h') = e^{α hᵀh'/m},  E_a w(h)² = e^{α‖h‖²/m}.
+//
+// With κ = ‖h‖²/m and ρ = hᵀh'/m, the scaled block norms per m² are
+// E e^{ακ}κ²/N + (1−1/N)E e^{αρ}ρ², and (C·R)² is their ratio at α = 2σ_v²
+// and α = σ_v². For linear CE (h = x) this is the known law. For the
+// network, given x and x' the m hidden units are iid (rows of W), so
+// E[e^{tρ}|x, x'] = M(t/m)^m with M(τ) = E e^{τφ(u)φ(u')} a two-dimensional
+// Gaussian integral, and E[e^{tρ}ρ²] = M^m[(1−1/m)(M₁/M₀)² + M₂/(mM₀)],
+// M_j = E[g^j e^{τg}]. For identity and ReLU the radial part of the
+// integral is closed: in polar coordinates g = R²G(ϑ), G = ab cos ϑ
+// cos(ϑ−θ), and ∫R e^{−R²/2}(R²G)^j e^{τR²G}dR = j!(2G)^j/(1−2τG)^{j+1}
+// (ReLU: the wedge where both units are active); tanh uses 2-D
+// Gauss–Hermite. The remaining law of ‖x‖²/d, ‖x'‖²/d and cos∠(x, x') is
+// integrated by Gauss–Hermite. Nothing is expanded in 1/m or 1/d; the one
+// approximation is C → ∞. What it captures for ReLU: the class offsets
+// V_k·E h (C·R² → e^{σ_v²(Eφ)²} for wide layers), and the O(1/m)
+// correlation between the tilt and ρ (the term 2‖μ‖²μᵀδ of (hᵀh')²
+// with μ = E h is tilted along V_k, ≈ 10% of C·R² at m = 32). Measured
+// (ReLU, σ_v = 1, d = 128, N = 512): C·R = 1.165 ± 0.005 at m = 32,
+// C = 1024 against 1.157. The limit is reached from below; when the logit
+// variance σ_v²E φ² is ≳ 1 (identity σ_v = 1; σ_v = 2) slowly, within 2%
+// only at C ≈ 10³. If 1 − 2τG ≤ 0 somewhere the C → ∞ moments diverge
+// (the softmax saturates first) and the law reports an error.
 //
 // Tanh and class offsets (MLPCEHidden). Two effects are missing above.
 // (i) For φ” ≠ 0 (tanh) the diagonal blocks carry the residual weight
@@ -193,6 +219,49 @@
 // agrees within 5% for ReLU at σ_v ≤ 1 and tanh at C ≥ 16, where the old
 // form was 4× too large for tanh; for ReLU at σ_v = 2 (e^{s²} = 7.4) it
 // overshoots until C ≫ e^{s²} (finite-C softmax moments).
+//
+// Finite width (MLPCEHidden.RatioSq). The same averaging over V fixes the
+// first-order form. Write the off-diagonal weight as
+// Σ_k p_k(V_ki − μ_i)(V_kj − μ_j), μ = Σ_k p_k V_k. At large C the softmax
+// average is the tilted Gaussian average: v ~ N((σ_v²/m)h, (σ_v²/m)I), so
+// μ_i → (σ_v²/m)h_i, the weight's mean is 0 and its fluctuation has
+// C·E_V[w w'] = E_v[e(h)e(h')(v_i − τh_i)(v_j − τh_j)(v_i − τh'_i)(v_j − τh'_j)],
+// τ = σ_v²/m, e(h) = exp(v·h − τ‖h‖²/2). Completing the square,
+// = τ² e^{τhᵀh'}(1 + τh_ih'_i)(1 + τh_jh'_j). The factor e^{τhᵀh'} splits over
+// units: the m − 2 units other than i, j give M(τ)^{m−2}, units i and j give
+// Q(τ) = E[e^{τg}(1+τg)φ'(u)φ'(u')] each, g = φ(u)φ(u'). So the
+// cross-sample moment is X = E[(xᵀx')²/d·M^{m−2}Q²] and the same-sample one
+// S = E[‖x‖⁴/(d(d+2))·M_s^{m−2}Q_s²] (g = φ(u)²), replacing e^{σ_b²}B1² and
+// e^{s²}B2, their m → ∞ limits. For ReLU at m = 32, σ_v = 1 they are 10% and
+// 15% larger; √C·R rises by 5%. The diagonal weight's mean is
+// (σ_v²/m)(1 − Σp²)·ψ, ψ = φ'² + φφ”: the residual term φ”(Vᵀr)_i has the
+// non-zero mean φ”·μ_i = φ”(σ_v²/m)h_i (Stein: E Σ_k p_kV_ki =
+// (σ_v²/m)h_i(1 − Σp²)), so A1, A2 become Eψ, Eψ² (unchanged for ReLU and
+// identity; for tanh Eψ < A1). The softmax averages realize the tilt only
+// for C ≫ E e^{σ_v²‖h‖²/m} (TiltScale; ≈ 1.7 for ReLU at σ_v = 1, 9–30 at
+// σ_v = 2, m = 64…16): RatioSq refuses C below it, and at σ_v = 2 the
+// measurement approaches the limit only at C ~ 10⁴ (1.31, 1.48, 1.54
+// against 1.58 at C = 1024, 4096, 16384, m = 64).
+//
+// # Network, MSE, cross blocks (MLPMSECross)
+//
+// With A = I, H_{w_i v_l} = V_li K_i + ρ_il e_iᵀ, K_i = (1/N)Σφ'_i x hᵀ,
+// ρ_il = (1/N)Σ r_l φ'_i x, r_l = z_l − [y = l]. Averaged over V:
+// E‖V_li K_i‖² = (σ_v²/m)E‖K_i‖², and E‖K_i‖² = γ'E[φ'_i²‖h‖²]
+// + Σ_j‖E[xφ'_iφ_j]‖², whose mean columns follow from Stein's lemma:
+// w_iEφ”Eφ + w_jκ₁² for j ≠ i (w_i ⊥ w_j to O(d^{−1/2})), w_iEψ for
+// j = i. The residual part has the same mean square, because
+// E_V z_l z'_l = (σ_v²/m)hᵀh' turns E‖ρ_il‖² into (σ_v²/m)Σ_j‖E[xφ'_iφ_j]‖²
+// plus the same fluctuation, plus the labels' γEφ'²/C. Their cross term is
+// 2(σ_v²/m)‖(1/N)Σφ'_ih_ix‖², since E_V V_li r_l = (σ_v²/m)h_i. The diagonal
+// hidden weight Σ_kV_ki²φ'² + φ”(Vᵀr)_i has mean (σ_v²/m)Cψ and mean
+// square (σ_v²/m)²(C²+2C)ψ² + (σ_v²/m)(Cσ_v²Eφ² + 1)φ”², so
+// mean‖H_ii‖² ∝ C²; the output diagonal block is Φ = (1/N)Σhhᵀ for every
+// class, ‖Φ‖² = m²[Eκ²/N + (1−1/N)Eρ²] (exact, as above at t = 0). The
+// cross norm is O(1) and the normalizer O(C), so √C·R → constant, and
+// σ_v cancels. Measured (d = 128, N = 512, m = 32, C = 1024, 2 seeds):
+// 0.516 ± 0.004 (ReLU), 1.127 ± 0.010 (tanh), 1.000 ± 0.007 (identity)
+// against 0.517, 1.129, 1.002.
 //
 // # Finite d (linear CE)
 //

@@ -103,11 +103,11 @@ func TestMLPCECross(t *testing.T) {
 	}
 }
 
-// Without φ” and class offsets (identity) MLPCEHidden is
-// MLPCEHiddenRatioSq with γ = (d+2)/N.
+// Without φ” and class offsets (identity) MLPCEHidden's first-order form
+// is MLPCEHiddenRatioSq with γ = (d+2)/N.
 func TestMLPCEHiddenReducesToOldForm(t *testing.T) {
 	h := MLPCEHidden{Activation: ActivationIdentity, Classes: 20, Inputs: 30, Samples: 100, Width: 8, SigmaW: 1, SigmaV: 0.7}
-	got, err := h.RatioSq()
+	got, err := h.FirstOrderRatioSq()
 	if err != nil {
 		t.Fatal(err)
 	}

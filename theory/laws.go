@@ -107,12 +107,14 @@ var lawTable = []Law{
 		"R² ≈ (γb₂ + b₁²)/((C+2)(γa₂ + a₁²)) with activation moments a, b (ActivationMoments)",
 		"H_ii/‖v^i‖² → GMP(γ, law of φ'(u)²)", "H_ij/(v^i·v^j) → GMP(γ, law of φ'(u_i)φ'(u_j))"},
 	{ModelMLP, LossCE, FamilyHiddenHidden, ActivationAny, 0.5, StatusApproximate,
-		"C·R² ≈ (γe^{s²}b₂ + e^{σ_b²}b₁²)/(γa₂(1+(3e^{s²}−1)/C) + γ(m/σ_v²)Eφ''²(1+(e^{s²}−2)/C) + a₁²(1+2/C)), s² = σ_v²E‖h‖²/m, σ_b² = σ_v²(Eφ)² (MLPCEHidden; with Eφ'' = 0 and σ_b² = 0 it is MLPCEHiddenRatioSq)",
+		"C·R² ≈ (γ'S + X)/(γ'Eψ²(1+(3e^{s²}−1)/C) + γ'(m/σ_v²)Eφ''²(1+(e^{s²}−2)/C) + (Eψ)²(1+2/C)), ψ = φ'² + φφ'', γ' = (d+2)/N; S, X the finite-m moments of the tilted off-diagonal weight, → e^{s²}b₂ and e^{σ_b²}b₁² (s² = σ_v²E‖h‖²/m, σ_b² = σ_v²(Eφ)²) as m → ∞ (MLPCEHidden; the first-order form is FirstOrderRatioSq, and with Eφ'' = 0, σ_b² = 0 MLPCEHiddenRatioSq)",
 		"≈ (σ_v²/m)·GMP(γ, ·)", "≈ (σ_v²/(m√C))·(mean-zero GMP-like law)"},
 	{ModelMLP, LossCE, FamilyOutputOutput, ActivationAny, 1, StatusApproximate,
-		"C·R → √((1+γ_eff e^{2s²})/(1+γ_eff e^{s²})), γ_eff = (tr Σ_h)²/(N‖Σ_h‖_F²)",
+		"(C·R)² → [E e^{2σ_v²κ}κ²/N + E e^{2σ_v²ρ}ρ²] / [E e^{σ_v²κ}κ²/N + E e^{σ_v²ρ}ρ²], κ = ‖h‖²/m, ρ = hᵀh'/m (MLPCEOutput: softmax averaged over V, exact at finite m, d; C → ∞ step only); ReLU σ_v = 1: ≈ √(e^{σ_v²(Eφ)²}) times finite-m factors",
 		"as linear CE with x → h", "as linear CE with x → h"},
-	{ModelMLP, LossMSE, FamilyHiddenOutput, ActivationAny, 0.5, StatusOpen, "open", "", ""},
+	{ModelMLP, LossMSE, FamilyHiddenOutput, ActivationAny, 0.5, StatusApproximate,
+		"√C·R → constant: R² ≈ [2(σ_v²/m)K + 2(σ_v²/m)(γ'Eφ'²φ² + q(Eψ)²) + γEφ'²/C] / √(mean‖H_ii‖²·‖Φ‖_F²), K = γ'[(m−1)Eφ'²Eφ² + Eφ'²φ²] + q[(m−1)((Eφ''Eφ)² + (Eφ')⁴) + (Eψ)²], mean‖H_ii‖² ≈ d(σ_v²/m)²(C²+2C)(γ'Eψ² + (Eψ)²), ψ = φ'² + φφ'', γ' = (d+2)/N, Φ = (1/N)Σhhᵀ (MLPMSECross); the Gauss–Newton and residual parts are equal on average",
+		"", ""},
 	{ModelMLP, LossCE, FamilyHiddenOutput, ActivationAny, 0, StatusApproximate,
 		"R² ≈ [γEφ'²(1 − 2/C + e^{s²}/C)/C + G/C²] / √(mean‖H_ii‖²·mean‖H_ll‖²) (MLPCECross): the residual term r_l φ'_i x e_iᵀ has norm² ≈ γEφ'²/C, the normalizer is O(1/C), so R → √(γEφ'²/(C√(mean‖H_ii‖²mean‖H_ll‖²))) > 0; C^{−1/2} only for γ·C ≪ G/Eφ'²",
 		"", ""},
@@ -258,11 +260,24 @@ func (l Law) Predict(s Setting) (Prediction, error) {
 		if s.Width < 1 || s.Inputs < 1 {
 			return Prediction{}, paramError("network CE output needs Width and Inputs ≥ 1")
 		}
-		act := s.activationOr(l)
-		n := float64(s.Inputs) / s.Gamma
-		ge := OutputEffectiveRatio(act, sq(s.SigmaW), s.Width, s.Inputs, n)
-		s2 := LogitVariance(act, s.SigmaW, s.SigmaV)
-		p.Ratio = math.Sqrt((1+ge*math.Exp(2*s2))/(1+ge*math.Exp(s2))) / C
+		o := MLPCEOutput{Activation: s.activationOr(l), Classes: s.Classes, Inputs: s.Inputs,
+			Samples: s.samples(), Width: s.Width, SigmaW: s.SigmaW, SigmaV: s.SigmaV}
+		r, err := o.Ratio()
+		if err != nil {
+			return Prediction{}, err
+		}
+		p.Ratio = r
+	case l.Family == FamilyHiddenOutput && l.Loss == LossMSE:
+		if s.Width < 1 || s.Inputs < 1 {
+			return Prediction{}, paramError("network MSE hidden-output needs Width and Inputs ≥ 1")
+		}
+		x := MLPMSECross{Activation: s.activationOr(l), Classes: s.Classes, Inputs: s.Inputs,
+			Samples: s.samples(), Width: s.Width, SigmaW: s.SigmaW, SigmaV: s.SigmaV}
+		r, err := x.Ratio()
+		if err != nil {
+			return Prediction{}, err
+		}
+		p.Ratio = r
 	}
 	return p, nil
 }

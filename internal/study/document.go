@@ -357,9 +357,9 @@ func (s *state) fitTables(gamma float64, cmax int) (exp, con *report.Table, outs
 		{2, metric{numerics.OutputOutput}, "C·R output-output", func(v, c float64) float64 { return c * v }, num(fc * rF), num(math.Sqrt(k2)), "limit exact"},
 		{2, metric{}, "C·ρ", func(v, c float64) float64 { return c * v }, num(fc * rhoF), num(k2), "limit exact"},
 		{3, metric{numerics.HiddenHidden}, "(C+2)·R² hidden-hidden", func(v, c float64) float64 { return (c + 2) * v * v }, num(relu), num(relu), "approximate (P(u_i>0, u_j>0) ≈ ¼)"},
-		{3, metric{numerics.HiddenOutput}, "√C·R hidden-output", func(v, c float64) float64 { return math.Sqrt(c) * v }, "—", "—", "exponent firm, constant open"},
+		{3, metric{numerics.HiddenOutput}, "√C·R hidden-output", func(v, c float64) float64 { return math.Sqrt(c) * v }, num(math.Sqrt(fc) * mlpMSECrossRatio(cmax, o.D, o.N, o.M)), num(mlpMSECrossConstant(o.D, o.N, o.M)), "approximate (theory.MLPMSECross)"},
 		{4, metric{numerics.HiddenHidden}, "√C·R hidden-hidden", func(v, c float64) float64 { return math.Sqrt(c) * v }, num(hhCE), num(hhCELim), "exponent firm, constant approximate (theory.MLPCEHidden)"},
-		{4, metric{numerics.OutputOutput}, "C·R output-output", func(v, c float64) float64 { return c * v }, "—", "—", "exponent firm (as linear CE with h_n for x_n)"},
+		{4, metric{numerics.OutputOutput}, "C·R output-output", func(v, c float64) float64 { return c * v }, num(mlpCEOutputConstant(o.D, o.N, o.M)), num(mlpCEOutputConstant(o.D, o.N, o.M)), "approximate: C → ∞ constant (theory.MLPCEOutput)"},
 		{4, metric{numerics.HiddenOutput}, "R hidden-output", func(v, c float64) float64 { return v }, num(mlpCECrossRatio(cmax, o.D, o.N, o.M)), num(mlpCECrossLimit(o.D, o.N, o.M)), "approximate: plateau from the residual term (theory.MLPCECross)"},
 	}
 	for _, r := range crows {

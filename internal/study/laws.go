@@ -163,3 +163,34 @@ func mlpMSEHiddenLimit(gamma float64) float64 {
 	a, _ := theory.ActivationMoments(theory.ActivationReLU, 1, 0)
 	return theory.MLPMSEHiddenRatioSq(0, gamma, a) * 2 // (0+2)·R² at C = 0 is the constant
 }
+
+// mlpCEOutputConstant is the C → ∞ constant C·R of the ReLU network's
+// output blocks under CE (theory.MLPCEOutput; approximate: exact at
+// finite m, d up to the C → ∞ step).
+func mlpCEOutputConstant(d, n, m int) float64 {
+	o := theory.MLPCEOutput{Activation: theory.ActivationReLU, Classes: 2, Inputs: d, Samples: n, Width: m, SigmaW: 1, SigmaV: 1}
+	k, err := o.Constant()
+	if err != nil {
+		return math.NaN()
+	}
+	return k
+}
+
+// mlpMSECrossRatio is the approximate hidden–output ratio of the ReLU
+// network under MSE (theory.MLPMSECross), and mlpMSECrossConstant its
+// C → ∞ constant √C·R.
+func mlpMSECrossRatio(c, d, n, m int) float64 {
+	r, err := theory.MLPMSECross(reluNetCross(c, d, n, m)).Ratio()
+	if err != nil {
+		return math.NaN()
+	}
+	return r
+}
+
+func mlpMSECrossConstant(d, n, m int) float64 {
+	k, err := theory.MLPMSECross(reluNetCross(2, d, n, m)).Constant()
+	if err != nil {
+		return math.NaN()
+	}
+	return k
+}
