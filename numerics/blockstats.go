@@ -81,16 +81,35 @@ func ComputeBlockStats(h mat.Symmetric, l Layout) (*BlockStats, error) {
 			mabs.Set(b, a, ab)
 		}
 	}
-	return &BlockStats{
+	bs := &BlockStats{
 		Summary:     Summarize(l, fro.At),
 		Layout:      l,
 		FrobeniusSq: fro,
 		MeanAbs:     mabs,
-	}, nil
+	}
+	if err := bs.Summary.checkFinite(); err != nil {
+		return nil, err
+	}
+	return bs, nil
+}
+
+// checkFinite reports sums of squared norms that overflowed float64 (H
+// entries beyond ~1e154), which would make ρ a NaN.
+func (s Summary) checkFinite() error {
+	bad := func(v float64) bool { return math.IsNaN(v) || math.IsInf(v, 0) }
+	if bad(s.FrobeniusSq) || bad(s.OffBlockSq) || bad(s.Rho) {
+		return fmt.Errorf("numerics: block statistics are not finite (‖H‖_F² = %v, ρ = %v): float64 overflowed", s.FrobeniusSq, s.Rho)
+	}
+	for _, r := range s.Ratios {
+		if math.IsNaN(r.R) || bad(r.MeanOffSq) || bad(r.MeanDiagSq) {
+			return fmt.Errorf("numerics: %s statistics are not finite (mean off %v, mean diag %v)", r.Family, r.MeanOffSq, r.MeanDiagSq)
+		}
+	}
+	return nil
 }
 
 func checkLayout(h mat.Symmetric, l Layout) error {
-	if h == nil {
+	if isNilMatrix(h) {
 		return fmt.Errorf("numerics: nil Hessian")
 	}
 	if err := l.Validate(); err != nil {
@@ -104,7 +123,8 @@ func checkLayout(h mat.Symmetric, l Layout) error {
 
 // Summarize computes R per family and ρ from the squared Frobenius norms
 // of the blocks, frobSq(a, b) = ‖H_ab‖_F². The definitions live in
-// SummarizeSums, which the structured path uses directly.
+// SummarizeSums, which the structured path uses directly. l must be valid
+// (Layout.Validate) and frobSq finite; ComputeBlockStats checks both.
 func Summarize(l Layout, frobSq func(a, b int) float64) Summary {
 	return SummarizeSums(l, SumsFromFrobenius(l, frobSq))
 }
@@ -154,6 +174,9 @@ func BlockOfMatrix(h mat.Symmetric, l Layout, a, b int) (*mat.Dense, error) {
 // blocks of the MLP are symmetric; for any other square block this is the
 // spectrum of its symmetric part (B + Bᵀ)/2.
 func SymmetricEigenvalues(blk mat.Matrix) ([]float64, error) {
+	if err := checkMatrix(blk); err != nil {
+		return nil, err
+	}
 	r, c := blk.Dims()
 	if r != c {
 		return nil, fmt.Errorf("numerics: eigenvalues of a %d×%d block: not square (use SingularValues)", r, c)
@@ -173,6 +196,9 @@ func SymmetricEigenvalues(blk mat.Matrix) ([]float64, error) {
 
 // SingularValues returns the singular values of blk, descending.
 func SingularValues(blk mat.Matrix) ([]float64, error) {
+	if err := checkMatrix(blk); err != nil {
+		return nil, err
+	}
 	var svd mat.SVD
 	if !svd.Factorize(blk, mat.SVDNone) {
 		return nil, fmt.Errorf("numerics: SVD did not converge")
@@ -217,9 +243,32 @@ func BlockSpectralNorms(h mat.Symmetric, l Layout) (*mat.Dense, error) {
 
 // Eigenvalues returns the eigenvalues of h, ascending.
 func Eigenvalues(h mat.Symmetric) ([]float64, error) {
+	if err := checkMatrix(h); err != nil {
+		return nil, err
+	}
 	var eig mat.EigenSym
 	if !eig.Factorize(h, false) {
 		return nil, fmt.Errorf("numerics: symmetric eigendecomposition did not converge")
 	}
 	return eig.Values(nil), nil
+}
+
+// checkMatrix rejects a nil or empty matrix, whose factorization would
+// panic, and non-finite entries, on which LAPACK panics or returns NaN.
+func checkMatrix(m mat.Matrix) error {
+	if isNilMatrix(m) {
+		return fmt.Errorf("numerics: nil matrix")
+	}
+	r, c := m.Dims()
+	if r <= 0 || c <= 0 {
+		return fmt.Errorf("numerics: empty %d×%d matrix", r, c)
+	}
+	for i := 0; i < r; i++ {
+		for j := 0; j < c; j++ {
+			if v := m.At(i, j); math.IsNaN(v) || math.IsInf(v, 0) {
+				return fmt.Errorf("numerics: matrix entry (%d, %d) is %v", i, j, v)
+			}
+		}
+	}
+	return nil
 }

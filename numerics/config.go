@@ -198,7 +198,8 @@ func (c Config) NumParams() int {
 	return c.C * c.D
 }
 
-// Gamma is the aspect ratio γ = d/N.
+// Gamma is the aspect ratio γ = d/N (of a valid configuration: +Inf or NaN
+// when N = 0).
 func (c Config) Gamma() float64 { return float64(c.D) / float64(c.N) }
 
 func (c Config) String() string {

@@ -32,11 +32,15 @@
 //	MLP, H_{v_k v_l}:    c = A_n[k,l],                                  g = h = φ(u)
 //	MLP, H_{w_i v_l}:    c = φ'_i (A_n V)_{li},  g = x, h = φ(u),  plus (1/N) Σ_n r_nl φ'_ni x_n e_iᵀ
 //
-// Hessian assembles one block row at a time as a single matrix product
-// F_aᵀ Z_a with Z_a[n, (b, j)] = c_n[a,b] h_nj, in chunks of samples, in
-// parallel over block rows and for the upper triangle only: O(P²N) flops in
-// GEMM shape. HessVec applies H without forming it by differentiating the
-// gradient along a direction (Pearlmutter's R-operator), O(N·P).
+// Hessian computes the upper triangle only, O(P²N) flops in GEMM shape.
+// Families with the same features on both sides (linear; MLP hidden–hidden
+// and output–output) are one product over packed index pairs,
+// Hp[(a,b), (i,j)] = (1/N) Σ_n c_n[a,b] g_ni g_nj, about N·P²/4
+// multiply–adds; the hidden–output family is assembled one block row at a
+// time as F_aᵀ Z_a with Z_a[n, (b, j)] = c_n[a,b] h_nj, in chunks of
+// samples and in parallel over block rows. HessVec applies H without
+// forming it by differentiating the gradient along a direction
+// (Pearlmutter's R-operator), O(N·P).
 //
 // For CE, A_n has zero row sums, so Σ_l H_kl = 0 for the linear model and H
 // is PSD with a null space of dimension ≥ d. At W = 0, p = 1/C and
@@ -52,14 +56,21 @@
 //
 // # Without forming H
 //
-// Problem.Block computes one block at O(N·(nb + size_a·size_b)).
-// StructuredStats computes R per family, ρ and every diagonal block norm
-// exactly from Gram identities: since every block is (1/N) Σ_n c_n[a,b]
-// g_n h_nᵀ, ‖H_ab‖_F² = (1/N²) Σ_{n,n'} c_n[a,b] c_n'[a,b] (g_n·g_n')(h_n·h_n'),
-// and summing over pairs turns the sums over blocks into N×N matrices made
-// by GEMMs (structured.go derives each family). For the linear model the
-// cost is about 2·N²·C multiply–adds with O(N²) memory, so C = 10⁵ is
-// reachable where P² would not fit.
+// Problem.Block computes one block from a forward pass, O(N·P), plus
+// O(N·size_a·size_b). StructuredStats computes R per family, ρ, every
+// diagonal block norm and the norms of chosen pairs exactly from Gram
+// identities: since every block is (1/N) Σ_n c_n[a,b] g_n h_nᵀ,
+// ‖H_ab‖_F² = (1/N²) Σ_{n,n'} c_n[a,b] c_n'[a,b] (g_n·g_n')(h_n·h_n'), and
+// summing over pairs turns the sums over blocks into N×N matrices made by
+// GEMMs (structured.go derives each family). For the linear model the cost
+// is about 2·N²·C multiply–adds (1.5·N²·C without the per-block norms) with
+// O(N²) memory, so C = 10⁵ is reachable where P² would not fit; for the MLP
+// it is O(m·N²·C). Its work arrays are bounded like the dense Hessian
+// (Problem.MaxStructuredBytes, 16 GiB by default, else a
+// *StructuredTooLargeError). When the softmax is saturated at every sample
+// (1 − max_k p_nk ≲ 1e-4) the output–output identity cancels terms of size
+// 1 down to the size of H and StructuredStats returns an error rather than
+// digits of rounding.
 //
 // Lanczos (with full or no reorthogonalization) gives extreme eigenvalues
 // of any Operator — HessVecOperator, BlockDiagVecOperator (blockdiag(H)·v)
@@ -72,14 +83,32 @@
 // Train runs GD, SGD (optional momentum) or Adam from an explicit seed
 // (minibatches are drawn without replacement within an epoch) and records
 // at chosen checkpoints the loss, accuracy, gradient norm and the block
-// statistics (ComputeHessianStats: dense, structured, or a seeded sample of
-// blocks with standard errors).
+// statistics. ComputeHessianStats is their single entry point: dense H for
+// small P, StructuredStats otherwise (StatsAuto), or a seeded sample of
+// blocks with standard errors (StatsSampled), and optionally the largest
+// eigenvalues by Lanczos with full reorthogonalization.
+//
+// # Export
+//
+// ExportNPY writes a problem (data, labels, weights, layout, config) and
+// optionally its Hessian as NumPy .npy and JSON files for analysis outside
+// Go, each written to a temporary file and renamed into place.
 //
 // # Checks
 //
 // GradientFD and HessianFD are Richardson-extrapolated central differences
 // (truncation O(h⁴)); HessianFD differentiates the analytic gradient and is
-// not symmetrized, so an asymmetric Hessian is caught. A dense Hessian that
-// would exceed Problem.MaxDenseBytes (2 GiB by default) is refused with a
-// *DenseTooLargeError.
+// not symmetrized, so an asymmetric Hessian is caught.
+//
+// # Errors
+//
+// Bad input is an error, never a panic or a silent NaN: Config.Validate
+// reports every invalid field (wrapping ErrInvalidConfig), data and
+// parameters must be finite, a dense Hessian that would exceed
+// Problem.MaxDenseBytes (2 GiB by default) is refused with a
+// *DenseTooLargeError naming the structured alternatives, and a result
+// that overflows float64 (enormous but finite parameters or data) is an
+// error from every method that returns one. Methods without an error
+// result (Loss, Gradient, …) panic with a clear message only on a nil or
+// zero Problem, which the constructors never return.
 package numerics

@@ -1,6 +1,7 @@
 package numerics
 
 import (
+	"fmt"
 	"math"
 
 	"gonum.org/v1/gonum/floats"
@@ -18,6 +19,9 @@ func richardson(dh, dh2 float64) float64 { return (4*dh2 - dh) / 3 }
 // central differences with base step h (DefaultFDStep when h ≤ 0), scaled by
 // max(1, |θ_i|). p is not changed.
 func GradientFD(p *Problem, h float64) ([]float64, error) {
+	if err := p.check(); err != nil {
+		return nil, err
+	}
 	if h <= 0 || math.IsNaN(h) || math.IsInf(h, 0) {
 		h = DefaultFDStep
 	}
@@ -38,7 +42,7 @@ func GradientFD(p *Problem, h float64) ([]float64, error) {
 		d2 := (loss(i, t+s/2) - loss(i, t-s/2)) / s
 		g[i] = richardson(d1, d2)
 	}
-	return g, nil
+	return finiteResult(fmt.Sprintf("the finite-difference gradient (step %g)", h), g)
 }
 
 // HessianFD returns the Jacobian of the analytic gradient by Richardson-
@@ -78,11 +82,15 @@ func HessianFD(p *Problem, h float64) (*mat.Dense, error) {
 			hfd.Set(j, i, richardson(d1[j], (gp[j]-gm[j])/s))
 		}
 	}
+	if _, err := finiteResult(fmt.Sprintf("the finite-difference Hessian (step %g)", h), hfd.RawMatrix().Data); err != nil {
+		return nil, err
+	}
 	return hfd, nil
 }
 
 // RelativeError returns ‖a − b‖ / max(‖a‖, ‖b‖) in the Euclidean norm of
-// the entries (0 when both are zero).
+// the entries (0 when both are zero, +Inf when the lengths differ, NaN when
+// an entry is not finite).
 func RelativeError(a, b []float64) float64 {
 	if len(a) != len(b) {
 		return math.Inf(1)
@@ -103,7 +111,11 @@ func CheckGradient(p *Problem, h float64) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return RelativeError(p.Gradient(nil), fd), nil
+	g, err := finiteResult("the gradient", p.Gradient(nil))
+	if err != nil {
+		return 0, err
+	}
+	return RelativeError(g, fd), nil
 }
 
 // CheckHessian returns the relative error (Frobenius) between the analytic

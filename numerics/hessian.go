@@ -2,6 +2,7 @@ package numerics
 
 import (
 	"fmt"
+	"math"
 	"runtime"
 	"sync"
 
@@ -35,9 +36,14 @@ func formatBytes(b int64) string {
 	return fmt.Sprintf("%d B", b)
 }
 
-// DenseBytes is the memory a dense Hessian of the configuration takes.
+// DenseBytes is the memory a dense Hessian of the configuration takes,
+// math.MaxInt64 when that overflows int64.
 func (c Config) DenseBytes() int64 {
 	p := int64(c.NumParams())
+	if p < 0 || p >= 1<<30 {
+		// (2^30)²·8 = 2^63 already overflows.
+		return math.MaxInt64
+	}
 	return p * p * 8
 }
 
@@ -51,6 +57,9 @@ func (p *Problem) maxDenseBytes() int64 {
 // CheckDense returns a *DenseTooLargeError if the dense Hessian would exceed
 // the memory limit.
 func (p *Problem) CheckDense() error {
+	if err := p.check(); err != nil {
+		return err
+	}
 	if b := p.cfg.DenseBytes(); b > p.maxDenseBytes() || b < 0 {
 		return &DenseTooLargeError{Params: p.NumParams(), Bytes: b, Limit: p.maxDenseBytes()}
 	}
@@ -78,13 +87,35 @@ func (p *Problem) Hessian() (*mat.SymDense, error) {
 			s.assemble(raw.Data, raw.Stride)
 		}
 	}
+	if err := checkFiniteUpper(raw.Data, np, raw.Stride); err != nil {
+		return nil, err
+	}
 	return h, nil
 }
 
+// checkFiniteUpper reports a non-finite entry in the upper triangle of an
+// n×n row-major matrix: with validated data and parameters that means
+// float64 overflowed (enormous parameters or data), which must not pass on
+// as NaN. The scan costs P²/2 comparisons, against N·P²/4 multiply–adds to
+// build H.
+func checkFiniteUpper(data []float64, n, stride int) error {
+	for i := 0; i < n; i++ {
+		for j, v := range data[i*stride+i : i*stride+n] {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return fmt.Errorf("numerics: Hessian entry (%d, %d) is %v: float64 overflowed at the current parameters and data", i, i+j, v)
+			}
+		}
+	}
+	return nil
+}
+
 // Block returns the Hessian block H_ab (size of block a × size of block b)
-// without forming H, at O(N·(nb + size_a·size_b)) cost. Blocks are indexed
-// as in Layout.
+// without forming H: one forward pass, O(N·P), plus O(N·size_a·size_b).
+// Blocks are indexed as in Layout.
 func (p *Problem) Block(a, b int) (*mat.Dense, error) {
+	if err := p.check(); err != nil {
+		return nil, err
+	}
 	l := p.Layout()
 	if a < 0 || b < 0 || a >= len(l.Blocks) || b >= len(l.Blocks) {
 		return nil, fmt.Errorf("numerics: block (%d, %d) out of range [0, %d)", a, b, len(l.Blocks))
@@ -111,6 +142,9 @@ func (p *Problem) Block(a, b int) (*mat.Dense, error) {
 					blk.Set(j, i, blk.At(i, j))
 				}
 			}
+		}
+		if _, err := finiteResult(fmt.Sprintf("Hessian block (%d, %d)", a, b), out); err != nil {
+			return nil, err
 		}
 		if transpose {
 			return mat.DenseCopyOf(blk.T()), nil

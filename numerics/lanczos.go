@@ -32,6 +32,13 @@ const (
 	ReorthNone
 )
 
+func (r Reorth) validate() error {
+	if r < ReorthAuto || r > ReorthNone {
+		return fmt.Errorf("numerics: unknown Reorth %d (want ReorthAuto, ReorthFull or ReorthNone)", int(r))
+	}
+	return nil
+}
+
 // checkEveryStep is the dimension from which Lanczos checks convergence
 // after every step.
 const checkEveryStep = 1 << 16
@@ -96,6 +103,9 @@ func lanczos(op Operator, q1 []float64, k int, reorth Reorth, check func(alpha, 
 		w, err = op(w, cur)
 		if err != nil {
 			return nil, nil, err
+		}
+		if len(w) != n {
+			return nil, nil, fmt.Errorf("numerics: operator returned a vector of length %d for one of length %d", len(w), n)
 		}
 		if err := checkFiniteVec(w); err != nil {
 			return nil, nil, err
@@ -187,8 +197,14 @@ func Lanczos(op Operator, n int, opts LanczosOptions) (*ExtremeEigen, error) {
 	if op == nil || n <= 0 {
 		return nil, fmt.Errorf("numerics: Lanczos needs an operator and n ≥ 1 (n = %d)", n)
 	}
-	if opts.MaxIter < 0 || opts.Tol < 0 || math.IsNaN(opts.Tol) {
-		return nil, fmt.Errorf("numerics: invalid Lanczos options %+v", opts)
+	if opts.MaxIter < 0 {
+		return nil, fmt.Errorf("numerics: Lanczos MaxIter = %d, want ≥ 0 (0: min(n, 300))", opts.MaxIter)
+	}
+	if !(opts.Tol >= 0) || math.IsInf(opts.Tol, 0) {
+		return nil, fmt.Errorf("numerics: Lanczos Tol = %v, want a finite value ≥ 0 (0: 1e-10)", opts.Tol)
+	}
+	if err := opts.Reorth.validate(); err != nil {
+		return nil, err
 	}
 	k := opts.MaxIter
 	if k == 0 {
@@ -288,7 +304,10 @@ func SLQ(op Operator, n int, opts SLQOptions) (*SpectralDensity, error) {
 		return nil, fmt.Errorf("numerics: SLQ needs an operator and n ≥ 1 (n = %d)", n)
 	}
 	if opts.Probes < 0 || opts.Steps < 0 {
-		return nil, fmt.Errorf("numerics: invalid SLQ options %+v", opts)
+		return nil, fmt.Errorf("numerics: SLQ Probes = %d, Steps = %d, want ≥ 0 (0: defaults)", opts.Probes, opts.Steps)
+	}
+	if err := opts.Reorth.validate(); err != nil {
+		return nil, err
 	}
 	probes, steps := opts.Probes, opts.Steps
 	if probes == 0 {
@@ -328,6 +347,25 @@ func SLQ(op Operator, n int, opts SLQOptions) (*SpectralDensity, error) {
 	return sd, nil
 }
 
+// Validate checks that s has at least one probe and a weight for every
+// node, as SLQ returns it. Moment, Expect, Range and CDF return NaN for a
+// density that fails it (one read from a malformed file, say), and Density
+// returns its error.
+func (s *SpectralDensity) Validate() error {
+	if s == nil || len(s.Nodes) == 0 {
+		return errors.New("numerics: spectral density has no probes")
+	}
+	if len(s.Weights) != len(s.Nodes) {
+		return fmt.Errorf("numerics: spectral density has %d weight lists for %d probes", len(s.Weights), len(s.Nodes))
+	}
+	for p, nodes := range s.Nodes {
+		if len(s.Weights[p]) != len(nodes) {
+			return fmt.Errorf("numerics: probe %d of the spectral density has %d weights for %d nodes", p, len(s.Weights[p]), len(nodes))
+		}
+	}
+	return nil
+}
+
 // Moment returns the estimate of tr(A^k)/n: the mean over probes of
 // Σ_j τ_j² θ_j^k. Per probe it equals q1ᵀ A^k q1 exactly (to round-off)
 // for k ≤ 2·steps−1 under full reorthogonalization, so its error is the
@@ -338,6 +376,9 @@ func (s *SpectralDensity) Moment(k int) float64 {
 
 // Expect returns the estimate of tr(f(A))/n.
 func (s *SpectralDensity) Expect(f func(float64) float64) float64 {
+	if s.Validate() != nil || f == nil {
+		return math.NaN()
+	}
 	var total float64
 	for p, nodes := range s.Nodes {
 		for j, x := range nodes {
@@ -349,6 +390,9 @@ func (s *SpectralDensity) Expect(f func(float64) float64) float64 {
 
 // Range returns the smallest and largest node over all probes.
 func (s *SpectralDensity) Range() (lo, hi float64) {
+	if s.Validate() != nil {
+		return math.NaN(), math.NaN()
+	}
 	lo, hi = math.Inf(1), math.Inf(-1)
 	for _, nodes := range s.Nodes {
 		if len(nodes) > 0 {
@@ -364,6 +408,9 @@ func (s *SpectralDensity) Range() (lo, hi float64) {
 func (s *SpectralDensity) Density(x []float64, sigma float64) ([]float64, error) {
 	if !(sigma > 0) || math.IsInf(sigma, 0) {
 		return nil, fmt.Errorf("numerics: smoothing width %v, want a finite σ > 0", sigma)
+	}
+	if err := s.Validate(); err != nil {
+		return nil, err
 	}
 	out := make([]float64, len(x))
 	norm := 1 / (sigma * math.Sqrt(2*math.Pi) * float64(len(s.Nodes)))
@@ -383,6 +430,12 @@ func (s *SpectralDensity) Density(x []float64, sigma float64) ([]float64, error)
 // quadrature's step function, averaged over probes).
 func (s *SpectralDensity) CDF(x []float64) []float64 {
 	out := make([]float64, len(x))
+	if s.Validate() != nil {
+		for i := range out {
+			out[i] = math.NaN()
+		}
+		return out
+	}
 	for p, nodes := range s.Nodes {
 		cum := make([]float64, len(nodes))
 		var acc float64

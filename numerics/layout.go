@@ -63,7 +63,7 @@ func (c Config) Layout() Layout {
 }
 
 // Layout returns the problem's block layout.
-func (p *Problem) Layout() Layout { return p.cfg.Layout() }
+func (p *Problem) Layout() Layout { return p.Config().Layout() }
 
 // Find returns the index of the block with the given name.
 func (l Layout) Find(name string) (int, error) {
@@ -86,8 +86,12 @@ func (l Layout) Of(kind BlockKind) []int {
 	return idx
 }
 
-// FamilyOf returns the family of the pair of blocks (a, b).
+// FamilyOf returns the family of the pair of blocks (a, b), or "" if a or
+// b is not a block index.
 func (l Layout) FamilyOf(a, b int) Family {
+	if a < 0 || b < 0 || a >= len(l.Blocks) || b >= len(l.Blocks) {
+		return ""
+	}
 	ka, kb := l.Blocks[a].Kind, l.Blocks[b].Kind
 	switch {
 	case ka == Hidden && kb == Hidden:
@@ -107,8 +111,12 @@ func (l Layout) Families() []Family {
 	return []Family{HiddenHidden, OutputOutput, HiddenOutput}
 }
 
-// BlockOf returns the index of the block holding parameter i.
+// BlockOf returns the index of the block holding parameter i, or −1 if no
+// block holds it (i outside [0, P) of a valid layout).
 func (l Layout) BlockOf(i int) int {
+	if i < 0 {
+		return -1
+	}
 	lo, hi := 0, len(l.Blocks)
 	for lo < hi {
 		mid := (lo + hi) / 2
@@ -118,15 +126,25 @@ func (l Layout) BlockOf(i int) int {
 			hi = mid
 		}
 	}
+	if lo == len(l.Blocks) || i < l.Blocks[lo].Start {
+		return -1
+	}
 	return lo
 }
 
-// Validate checks that the blocks tile [0, P) in order with positive sizes.
+// Validate checks that there is at least one block, that the blocks tile
+// [0, P) in order with positive sizes and that each is hidden or output.
 func (l Layout) Validate() error {
+	if len(l.Blocks) == 0 {
+		return fmt.Errorf("numerics: layout has no blocks")
+	}
 	next := 0
 	for i, b := range l.Blocks {
-		if b.Size <= 0 || b.Start != next {
-			return fmt.Errorf("numerics: layout block %d (%s) covers [%d, %d), want a non-empty range starting at %d", i, b.Name, b.Start, b.End(), next)
+		if b.Size <= 0 || b.Start != next || b.Size > l.P-next {
+			return fmt.Errorf("numerics: layout block %d (%s) covers [%d, %d), want a non-empty range in [%d, P = %d)", i, b.Name, b.Start, b.Start+b.Size, next, l.P)
+		}
+		if b.Kind != Hidden && b.Kind != Output {
+			return fmt.Errorf("numerics: layout block %d (%s) has kind %q, want %q or %q", i, b.Name, b.Kind, Hidden, Output)
 		}
 		next = b.End()
 	}

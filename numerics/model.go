@@ -32,6 +32,7 @@ func gemm(ta, tb blas.Transpose, alpha float64, a, b blas64.General, beta float6
 }
 
 func (p *Problem) forward() *forward {
+	p.mustCheck()
 	cfg := p.cfg
 	f := &forward{n: cfg.N, d: cfg.D, c: cfg.C, m: cfg.M, x: p.x.RawMatrix().Data}
 	n, d, c, m := f.n, f.d, f.c, f.m
@@ -149,11 +150,15 @@ func (f *forward) applyA(n int, dst, s []float64) {
 	}
 }
 
-// Loss returns the mean loss (1/N) Σ ℓ(f(x_n), y_n).
+// Loss returns the mean loss (1/N) Σ ℓ(f(x_n), y_n). It is finite unless
+// the logits overflow float64 (MSE with |z| beyond ~1e154, from enormous
+// parameters or data); Train and the methods that return an error report
+// such an overflow instead of passing it on.
 func (p *Problem) Loss() float64 { return p.forward().loss }
 
 // Gradient returns ∇L(θ) in parameter order. If dst has length NumParams it
-// is used for the result.
+// is used for the result. Like Loss, it is finite unless the forward pass
+// overflows.
 func (p *Problem) Gradient(dst []float64) []float64 {
 	return p.gradient(p.forward(), dst)
 }
@@ -189,10 +194,25 @@ func (p *Problem) LossGradient(dst []float64) (float64, []float64) {
 // directional derivative of the gradient along vec), at O(N·P) cost. vec
 // must have length NumParams; if dst has that length it holds the result.
 func (p *Problem) HessVec(dst, vec []float64) ([]float64, error) {
+	if err := p.check(); err != nil {
+		return nil, err
+	}
 	if err := p.checkVec(vec); err != nil {
 		return nil, err
 	}
-	return p.hessVec(p.forward(), new(hvpWork), dst, vec), nil
+	return finiteResult("H·v", p.hessVec(p.forward(), new(hvpWork), dst, vec))
+}
+
+// finiteResult returns v, or an error if an entry is not finite: with
+// finite inputs that means float64 overflowed (parameters or data too
+// large), which must not pass on as NaN.
+func finiteResult(what string, v []float64) ([]float64, error) {
+	for i, x := range v {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil, fmt.Errorf("numerics: %s has entry %d = %v: float64 overflowed at the current parameters and data", what, i, x)
+		}
+	}
+	return v, nil
 }
 
 func (p *Problem) checkVec(vec []float64) error {
@@ -209,17 +229,28 @@ func (p *Problem) checkVec(vec []float64) error {
 
 // HessVecOperator returns a function computing H·vec that reuses one
 // forward pass; use it for many products at the same parameters.
-// The operator returns an error for a vector of the wrong length. It reuses
-// its work space between calls, so it must not be called concurrently.
+// The operator returns an error for a vector of the wrong length or with
+// non-finite entries (and, for a nil or zero Problem, on every call). It
+// reuses its work space between calls, so it must not be called
+// concurrently.
 func (p *Problem) HessVecOperator() func(dst, vec []float64) ([]float64, error) {
+	if err := p.check(); err != nil {
+		return failingOperator(err)
+	}
 	f := p.forward()
 	work := new(hvpWork)
 	return func(dst, vec []float64) ([]float64, error) {
 		if err := p.checkVec(vec); err != nil {
 			return nil, err
 		}
-		return p.hessVec(f, work, dst, vec), nil
+		return finiteResult("H·v", p.hessVec(f, work, dst, vec))
 	}
+}
+
+// failingOperator is the operator of an invalid Problem: the constructors
+// of operators cannot return an error, so every product does.
+func failingOperator(err error) Operator {
+	return func(dst, vec []float64) ([]float64, error) { return nil, err }
 }
 
 // hvpWork holds the per-product buffers of hessVec (N×C and N×m), kept by

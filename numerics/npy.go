@@ -3,7 +3,6 @@ package numerics
 import (
 	"bufio"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -37,10 +36,13 @@ import (
 // so a reader never sees a partial file. Writing hessian.npy needs a second
 // P×P buffer in memory, because npyio writes only dense matrices.
 func ExportNPY(dir string, p *Problem, h mat.Symmetric) error {
-	if p == nil {
-		return errors.New("numerics: ExportNPY of a nil problem")
+	if err := p.check(); err != nil {
+		return fmt.Errorf("numerics: ExportNPY: %w", err)
 	}
 	np := p.NumParams()
+	if isNilMatrix(h) {
+		h = nil // a nil *mat.SymDense means no Hessian, like nil
+	}
 	if h != nil {
 		if n := h.SymmetricDim(); n != np {
 			return fmt.Errorf("numerics: ExportNPY: Hessian is %d×%d, want P×P = %d×%d", n, n, np, np)

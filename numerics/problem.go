@@ -33,6 +33,12 @@ const DefaultMaxDenseBytes int64 = 2 << 30
 // X holds one sample per row (N×d), the transpose of THEORY's X ∈ R^{d×N};
 // labels are in [0, C). The parameter vector θ is W row by row, then V row
 // by row (THEORY §1 block order).
+//
+// Only a Problem made by NewProblem or NewProblemWithData is usable. The
+// methods and functions that return an error report a nil or zero Problem
+// as one; the others (Loss, Gradient, LossGradient, Accuracy, Params,
+// Clone, MinAbsPreactivation) panic with a message saying so, as they have
+// no other way to refuse.
 type Problem struct {
 	cfg    Config
 	x      *mat.Dense // N×d
@@ -40,9 +46,13 @@ type Problem struct {
 	w      *mat.Dense // C×d (linear) or m×d (MLP)
 	v      *mat.Dense // C×m (MLP), nil for the linear model
 
-	// MaxDenseBytes bounds the memory Hessian may allocate; zero means
-	// DefaultMaxDenseBytes.
+	// MaxDenseBytes bounds the memory Hessian may allocate; zero (or
+	// negative) means DefaultMaxDenseBytes.
 	MaxDenseBytes int64
+	// MaxStructuredBytes bounds the work arrays of StructuredStats
+	// (Config.StructuredBytes); zero (or negative) means
+	// DefaultMaxStructuredBytes.
+	MaxStructuredBytes int64
 }
 
 // NewProblem draws Gaussian data, uniform labels (THEORY §1) and the
@@ -51,7 +61,10 @@ func NewProblem(cfg Config) (*Problem, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	x, labels := GaussianData(cfg.N, cfg.D, cfg.C, cfg.Seed)
+	x, labels, err := GaussianData(cfg.N, cfg.D, cfg.C, cfg.Seed)
+	if err != nil {
+		return nil, err
+	}
 	return newProblem(cfg, x, labels), nil
 }
 
@@ -103,8 +116,14 @@ func validateData(cfg Config, x mat.Matrix, labels []int) error {
 }
 
 // GaussianData returns x_n iid N(0, I_d) as the rows of an N×d matrix and
-// labels uniform on [0, C), drawn from seed.
-func GaussianData(n, d, c int, seed uint64) (*mat.Dense, []int) {
+// labels uniform on [0, C), drawn from seed. It needs n, d ≥ 1 and c ≥ 2.
+func GaussianData(n, d, c int, seed uint64) (*mat.Dense, []int, error) {
+	if n < 1 || d < 1 || c < 2 {
+		return nil, nil, fmt.Errorf("%w: GaussianData(N = %d, d = %d, C = %d), want N, d ≥ 1 and C ≥ 2", ErrInvalidConfig, n, d, c)
+	}
+	if n > math.MaxInt/d {
+		return nil, nil, fmt.Errorf("%w: GaussianData: N·d = %d·%d overflows int", ErrInvalidConfig, n, d)
+	}
 	rx := newRand(seed, streamData)
 	data := make([]float64, n*d)
 	for i := range data {
@@ -115,7 +134,7 @@ func GaussianData(n, d, c int, seed uint64) (*mat.Dense, []int) {
 	for i := range labels {
 		labels[i] = ry.IntN(c)
 	}
-	return mat.NewDense(n, d, data), labels
+	return mat.NewDense(n, d, data), labels, nil
 }
 
 func newProblem(cfg Config, x *mat.Dense, labels []int) *Problem {
@@ -138,27 +157,75 @@ func gaussianMatrix(r, c int, scale float64, rnd *rand.Rand) *mat.Dense {
 	return mat.NewDense(r, c, data)
 }
 
-// Config returns the problem's configuration.
-func (p *Problem) Config() Config { return p.cfg }
+// errNoProblem is returned for a nil or zero Problem.
+var errNoProblem = errors.New("numerics: nil or zero Problem (make one with NewProblem or NewProblemWithData)")
+
+// check reports whether p was made by a constructor: the error-returning
+// entry points call it so that a nil or zero Problem is an error, not a
+// nil dereference.
+func (p *Problem) check() error {
+	if p == nil || p.x == nil || p.w == nil || len(p.labels) != p.cfg.N || (p.cfg.Model == MLP && p.v == nil) {
+		return errNoProblem
+	}
+	return nil
+}
+
+// mustCheck panics with the message of check, for the methods that cannot
+// return an error.
+func (p *Problem) mustCheck() {
+	if err := p.check(); err != nil {
+		panic(err.Error())
+	}
+}
+
+// Config returns the problem's configuration (the zero Config for a nil
+// Problem).
+func (p *Problem) Config() Config {
+	if p == nil {
+		return Config{}
+	}
+	return p.cfg
+}
 
 // X returns the N×d data matrix. It is shared with p: do not modify it.
-func (p *Problem) X() *mat.Dense { return p.x }
+func (p *Problem) X() *mat.Dense {
+	if p == nil {
+		return nil
+	}
+	return p.x
+}
 
 // Labels returns the labels. They are shared with p: do not modify them.
-func (p *Problem) Labels() []int { return p.labels }
+func (p *Problem) Labels() []int {
+	if p == nil {
+		return nil
+	}
+	return p.labels
+}
 
 // W returns the first-layer weights (C×d for the linear model, m×d for the
 // MLP). They are shared with p: use SetParams to change them.
-func (p *Problem) W() *mat.Dense { return p.w }
+func (p *Problem) W() *mat.Dense {
+	if p == nil {
+		return nil
+	}
+	return p.w
+}
 
 // V returns the MLP's output weights (C×m), or nil for the linear model.
-func (p *Problem) V() *mat.Dense { return p.v }
+func (p *Problem) V() *mat.Dense {
+	if p == nil {
+		return nil
+	}
+	return p.v
+}
 
 // NumParams returns the length P of the parameter vector.
-func (p *Problem) NumParams() int { return p.cfg.NumParams() }
+func (p *Problem) NumParams() int { return p.Config().NumParams() }
 
 // Params returns a copy of the parameter vector θ = (W rows, V rows).
 func (p *Problem) Params() []float64 {
+	p.mustCheck()
 	theta := make([]float64, 0, p.NumParams())
 	theta = append(theta, p.w.RawMatrix().Data...)
 	if p.v != nil {
@@ -169,6 +236,9 @@ func (p *Problem) Params() []float64 {
 
 // SetParams sets θ, which must have length NumParams and finite entries.
 func (p *Problem) SetParams(theta []float64) error {
+	if err := p.check(); err != nil {
+		return err
+	}
 	if len(theta) != p.NumParams() {
 		return fmt.Errorf("numerics: parameter vector has length %d, want %d", len(theta), p.NumParams())
 	}
@@ -188,6 +258,9 @@ func (p *Problem) SetParams(theta []float64) error {
 // SetWeights replaces W (and V for the MLP; pass nil for the linear model)
 // after checking shapes and finiteness. The matrices are copied.
 func (p *Problem) SetWeights(w, v mat.Matrix) error {
+	if err := p.check(); err != nil {
+		return err
+	}
 	if isNilMatrix(w) {
 		return errors.New("numerics: nil W")
 	}
@@ -223,6 +296,7 @@ func isNilMatrix(m mat.Matrix) bool {
 
 // Clone returns a deep copy of p.
 func (p *Problem) Clone() *Problem {
+	p.mustCheck()
 	q := *p
 	q.x = mat.DenseCopyOf(p.x)
 	q.labels = append([]int(nil), p.labels...)

@@ -15,6 +15,9 @@ import (
 // φ(u); for the MLP's hidden blocks c = C_n[i,i] = (VᵀA_nV)_ii φ'_i² +
 // φ”_i (Vᵀr_n)_i and g = x. Cost O(N·P), like HessVec.
 func (p *Problem) BlockDiagVecOperator() Operator {
+	if err := p.check(); err != nil {
+		return failingOperator(err)
+	}
 	f := p.forward()
 	cfg := p.cfg
 	n, d, c, m := f.n, f.d, f.c, f.m
@@ -57,17 +60,20 @@ func (p *Problem) BlockDiagVecOperator() Operator {
 		}
 		if cfg.Model == Linear {
 			apply(dst, vec, f.x, c, d, q)
-			return dst, nil
+		} else {
+			apply(dst[:m*d], vec[:m*d], f.x, m, d, dg)
+			apply(dst[m*d:], vec[m*d:], f.h, c, m, q)
 		}
-		apply(dst[:m*d], vec[:m*d], f.x, m, d, dg)
-		apply(dst[m*d:], vec[m*d:], f.h, c, m, q)
-		return dst, nil
+		return finiteResult("blockdiag(H)·v", dst)
 	}
 }
 
 // OffBlockVecOperator returns a function computing (H − blockdiag(H))·vec
 // without forming H.
 func (p *Problem) OffBlockVecOperator() Operator {
+	if err := p.check(); err != nil {
+		return failingOperator(err)
+	}
 	hv := p.HessVecOperator()
 	bd := p.BlockDiagVecOperator()
 	return func(dst, vec []float64) ([]float64, error) {
@@ -89,5 +95,8 @@ func (p *Problem) OffBlockVecOperator() Operator {
 // ExtremeEigenvalues returns the largest and smallest eigenvalues of H by
 // Lanczos on HessVecOperator, without forming H.
 func (p *Problem) ExtremeEigenvalues(opts LanczosOptions) (*ExtremeEigen, error) {
+	if err := p.check(); err != nil {
+		return nil, err
+	}
 	return Lanczos(p.HessVecOperator(), p.NumParams(), opts)
 }

@@ -69,6 +69,8 @@ type StructuredOptions struct {
 	ClassChunk int
 }
 
+const defaultClassChunk = 2048
+
 // PairNorm is ‖H_ab‖_F² for one pair of blocks.
 type PairNorm struct {
 	A           int     `json:"a"`
@@ -162,6 +164,9 @@ func SummarizeSums(l Layout, sums BlockSums) Summary {
 // ComputeBlockStats on the dense Hessian to round-off and runs where the
 // dense Hessian would not fit in memory.
 func (p *Problem) StructuredStats(opts StructuredOptions) (*StructuredStats, error) {
+	if err := p.check(); err != nil {
+		return nil, err
+	}
 	l := p.Layout()
 	for _, pr := range opts.Pairs {
 		if pr[0] < 0 || pr[1] < 0 || pr[0] >= len(l.Blocks) || pr[1] >= len(l.Blocks) {
@@ -171,14 +176,21 @@ func (p *Problem) StructuredStats(opts StructuredOptions) (*StructuredStats, err
 	if opts.ClassChunk < 0 {
 		return nil, fmt.Errorf("numerics: ClassChunk = %d, want ≥ 0", opts.ClassChunk)
 	}
+	if err := p.CheckStructured(opts); err != nil {
+		return nil, err
+	}
 	if opts.ClassChunk == 0 {
-		opts.ClassChunk = 2048
+		opts.ClassChunk = defaultClassChunk
 	}
 	var st *StructuredStats
+	var err error
 	if p.cfg.Model == Linear {
-		st = p.structuredLinear(opts)
+		st, err = p.structuredLinear(opts)
 	} else {
-		st = p.structuredMLP(opts)
+		st, err = p.structuredMLP(opts)
+	}
+	if err != nil {
+		return nil, err
 	}
 	st.Layout = l
 	st.Summary = SummarizeSums(l, st.Sums)
@@ -188,10 +200,86 @@ func (p *Problem) StructuredStats(opts StructuredOptions) (*StructuredStats, err
 	return st, nil
 }
 
+// DefaultMaxStructuredBytes is the default limit on the work arrays of
+// StructuredStats (Config.StructuredBytes).
+const DefaultMaxStructuredBytes int64 = 16 << 30
+
+// StructuredTooLargeError is returned when the work arrays of
+// StructuredStats (mostly N×N) would need more memory than allowed.
+type StructuredTooLargeError struct {
+	N     int   // samples
+	Bytes int64 // estimated peak of the N×N arrays
+	Limit int64
+}
+
+func (e *StructuredTooLargeError) Error() string {
+	return fmt.Sprintf("numerics: the structured statistics at N = %d samples need about %s of work arrays, over the limit of %s; "+
+		"use the sampled statistics (ComputeHessianStats with StatsSampled, or Problem.Block on chosen pairs), "+
+		"fewer samples, or raise Problem.MaxStructuredBytes",
+		e.N, formatBytes(e.Bytes), formatBytes(e.Limit))
+}
+
+// StructuredBytes estimates the peak memory StructuredStats with opts
+// allocates beyond the forward pass: for the linear model one N×N array
+// (MSE) or three, four with SkipBlockNorms, plus five N×min(C, ClassChunk)
+// chunks (CE); for the MLP the larger of that output-family phase and the
+// hidden–output phase, seven N×N arrays plus, per worker (GOMAXPROCS), an
+// N×N Gram matrix and for CE 3·N·C + N·d + 2·d·C floats. It returns
+// math.MaxInt64 when the count overflows int64.
+func (c Config) StructuredBytes(opts StructuredOptions) int64 {
+	n, cc, d := float64(c.N), float64(c.C), float64(c.D)
+	chunk := opts.ClassChunk
+	if chunk <= 0 {
+		chunk = defaultClassChunk
+	}
+	ce := c.Loss == CE
+	out := n * n // output family
+	if ce {
+		out = 3*n*n + 5*n*math.Min(cc, float64(chunk))
+		if opts.SkipBlockNorms {
+			out += n * n
+		}
+	}
+	floats := out
+	if c.Model == MLP {
+		perWorker := n * n
+		if ce {
+			perWorker += 3*n*cc + n*d + 2*d*cc
+		}
+		floats = math.Max(out, 7*n*n+float64(runtime.GOMAXPROCS(0))*perWorker)
+	}
+	if b := 8 * floats; b < math.MaxInt64 {
+		return int64(b)
+	}
+	return math.MaxInt64
+}
+
+func (p *Problem) maxStructuredBytes() int64 {
+	if p.MaxStructuredBytes > 0 {
+		return p.MaxStructuredBytes
+	}
+	return DefaultMaxStructuredBytes
+}
+
+// CheckStructured returns a *StructuredTooLargeError if the work arrays of
+// StructuredStats with opts would exceed the memory limit.
+func (p *Problem) CheckStructured(opts StructuredOptions) error {
+	if err := p.check(); err != nil {
+		return err
+	}
+	if b := p.cfg.StructuredBytes(opts); b > p.maxStructuredBytes() {
+		return &StructuredTooLargeError{N: p.cfg.N, Bytes: b, Limit: p.maxStructuredBytes()}
+	}
+	return nil
+}
+
 func (st *StructuredStats) checkFinite() error {
 	bad := func(v float64) bool { return math.IsNaN(v) || math.IsInf(v, 0) }
 	if bad(st.FrobeniusSq) || bad(st.OffBlockSq) {
 		return fmt.Errorf("numerics: structured statistics are not finite (‖H‖_F² = %v)", st.FrobeniusSq)
+	}
+	if err := st.Summary.checkFinite(); err != nil {
+		return err
 	}
 	for _, pr := range st.Pairs {
 		if bad(pr.FrobeniusSq) {
@@ -201,12 +289,15 @@ func (st *StructuredStats) checkFinite() error {
 	return nil
 }
 
-func (p *Problem) structuredLinear(opts StructuredOptions) *StructuredStats {
+func (p *Problem) structuredLinear(opts StructuredOptions) (*StructuredStats, error) {
 	cfg := p.cfg
 	n, d, c := cfg.N, cfg.D, cfg.C
 	x := p.x.RawMatrix().Data
 	of := newOutputFamily(x, n, d, p.w.RawMatrix().Data, c, cfg.Loss == CE)
 	of.run(opts.ClassChunk, !opts.SkipBlockNorms)
+	if err := of.checkPrecision(); err != nil {
+		return nil, err
+	}
 	st := &StructuredStats{Sums: BlockSums{
 		Off:  map[Family]float64{OutputOutput: of.offSum},
 		Diag: map[BlockKind]float64{Output: of.diagSum},
@@ -215,7 +306,7 @@ func (p *Problem) structuredLinear(opts StructuredOptions) *StructuredStats {
 	for _, pr := range opts.Pairs {
 		st.Pairs = append(st.Pairs, PairNorm{A: pr[0], B: pr[1], FrobeniusSq: of.pairSq(pr[0], pr[1])})
 	}
-	return st
+	return st, nil
 }
 
 // outputFamily holds the statistics of H_kl = (1/N) Σ_n A_n[k,l] g_n g_nᵀ,
@@ -228,6 +319,7 @@ type outputFamily struct {
 	g2      []float64 // (G⊙G), N×N, full
 	lse     []float64 // log-sum-exp of the logits per sample (CE)
 	offSum  float64   // Σ_{k≠l} ‖H_kl‖²
+	offMag  float64   // Σ G²·(p·p')², the size of the terms offSum cancels
 	diagSum float64   // Σ_k ‖H_kk‖²
 	diag    []float64 // ‖H_kk‖² per class, if asked
 }
@@ -255,6 +347,28 @@ func symmetrizeSquare(a []float64, n int, fn func(float64) float64) {
 			a[i*n+j], a[j*n+i] = v, v
 		}
 	}
+}
+
+// maxCancellation bounds offMag/offSum: beyond it the output family's
+// off-diagonal sum, a difference of terms offMag times larger, keeps fewer
+// than about eight correct digits.
+const maxCancellation = 1e8
+
+// checkPrecision reports an output family whose off-diagonal sum was lost
+// to cancellation. That happens when the softmax is saturated at every
+// sample (1 − max_k p_nk below ~1e-4 everywhere), where (p·p')² and
+// Σ_k p_k² p'_k² agree to all but their last digits; the result could even
+// come out negative and make R a NaN.
+func (of *outputFamily) checkPrecision() error {
+	if !of.ce || of.offMag == 0 {
+		return nil
+	}
+	if of.offSum <= 0 || of.offMag/of.offSum > maxCancellation {
+		return fmt.Errorf("numerics: structured output–output sum lost to cancellation (%.3g left of terms of size %.3g): "+
+			"the softmax is saturated at every sample (1 − max_k p_k below ~1e-4), so H is near the level of rounding; "+
+			"the dense statistics (StatsDense) lose less precision there but are not exact either", of.offSum, of.offMag)
+	}
+	return nil
 }
 
 func (of *outputFamily) run(chunk int, blockNorms bool) {
@@ -312,18 +426,21 @@ func (of *outputFamily) run(chunk int, blockNorms bool) {
 		}
 	}
 	// Off-diagonal: Σ_{k≠l} p_k p_l p'_k p'_l = (p·p')² − Σ_k p_k² p'_k².
-	var off float64
+	var off, mag float64
 	for i := 0; i < n; i++ {
 		for j := i; j < n; j++ {
 			a := m1[i*n+j]
-			v := of.g2[i*n+j] * (a*a - m3[i*n+j])
+			g := of.g2[i*n+j]
+			v, w := g*(a*a-m3[i*n+j]), g*a*a
 			if j > i {
-				v *= 2
+				v, w = 2*v, 2*w
 			}
 			off += v
+			mag += w
 		}
 	}
 	of.offSum = off * inv2
+	of.offMag = mag * inv2
 	if blockNorms {
 		for k := range of.diag {
 			of.diag[k] *= inv2
@@ -501,7 +618,7 @@ func syrkUpper(c []float64, n int, a []float64, k, lda int, beta float64) {
 	}
 }
 
-func (p *Problem) structuredMLP(opts StructuredOptions) *StructuredStats {
+func (p *Problem) structuredMLP(opts StructuredOptions) (*StructuredStats, error) {
 	cfg := p.cfg
 	n, d, c, m := cfg.N, cfg.D, cfg.C, cfg.M
 	f := p.forward()
@@ -514,6 +631,9 @@ func (p *Problem) structuredMLP(opts StructuredOptions) *StructuredStats {
 	// Output–output: the linear identities with features h.
 	of := newOutputFamily(f.h, n, m, v, c, ce)
 	of.run(opts.ClassChunk, blockNorms)
+	if err := of.checkPrecision(); err != nil {
+		return nil, err
+	}
 
 	gx := make([]float64, n*n)
 	syrkUpper(gx, n, f.x, d, d, 0)
@@ -554,7 +674,7 @@ func (p *Problem) structuredMLP(opts StructuredOptions) *StructuredStats {
 		}
 		st.Pairs = append(st.Pairs, PairNorm{A: a, B: b, FrobeniusSq: sq})
 	}
-	return st
+	return st, nil
 }
 
 // hiddenCoefs computes the coefficients C_n[i,j] of the hidden–hidden

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -221,10 +222,10 @@ type Checkpoint struct {
 // loss or the gradient stops being finite, Train stops with an error (and
 // the checkpoints recorded so far) rather than continue with NaN.
 func Train(p *Problem, opts TrainOptions) ([]Checkpoint, error) {
-	if p == nil {
-		return nil, errors.New("numerics: Train: nil problem")
+	if err := p.check(); err != nil {
+		return nil, fmt.Errorf("numerics: Train: %w", err)
 	}
-	if opts.Optimizer == nil {
+	if isNilOptimizer(opts.Optimizer) {
 		return nil, errors.New("numerics: Train: no optimizer")
 	}
 	if err := opts.Optimizer.validate(); err != nil {
@@ -296,6 +297,16 @@ func Train(p *Problem, opts TrainOptions) ([]Checkpoint, error) {
 		}
 	}
 	return out, nil
+}
+
+// isNilOptimizer reports whether o is nil or a nil pointer such as a nil
+// *GD, whose value methods would panic.
+func isNilOptimizer(o Optimizer) bool {
+	if o == nil {
+		return true
+	}
+	v := reflect.ValueOf(o)
+	return v.Kind() == reflect.Pointer && v.IsNil()
 }
 
 func (p *Problem) checkpoint(step int, opts TrainOptions) (Checkpoint, error) {

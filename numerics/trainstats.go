@@ -124,8 +124,8 @@ type HessianStats struct {
 // estimate with standard errors, remains for sizes where even the
 // O(N²·C) structured cost is too high.
 func ComputeHessianStats(p *Problem, o StatsOptions) (*HessianStats, error) {
-	if p == nil {
-		return nil, fmt.Errorf("numerics: ComputeHessianStats: nil problem")
+	if err := p.check(); err != nil {
+		return nil, fmt.Errorf("numerics: ComputeHessianStats: %w", err)
 	}
 	if err := o.validate(); err != nil {
 		return nil, err
@@ -362,6 +362,9 @@ func sampledStats(p *Problem, o StatsOptions) (*HessianStats, error) {
 		st.Summary.Rho = off / t
 		// ρ = off/(off+diag): ∂ρ/∂off = diag/t², ∂ρ/∂diag = −off/t².
 		st.RhoStdErr = math.Sqrt(diagTotal*diagTotal*offVar+off*off*diagVar) / (t * t)
+	}
+	if err := st.Summary.checkFinite(); err != nil {
+		return nil, err
 	}
 	return st, nil
 }

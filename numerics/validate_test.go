@@ -129,7 +129,13 @@ func TestValidConfigs(t *testing.T) {
 
 func TestInvalidData(t *testing.T) {
 	cfg := Config{Model: Linear, Loss: CE, C: 3, D: 4, N: 5, Sigma: 1, Seed: 1}
-	good := func() (*mat.Dense, []int) { return GaussianData(cfg.N, cfg.D, cfg.C, 7) }
+	good := func() (*mat.Dense, []int) {
+		x, y, err := GaussianData(cfg.N, cfg.D, cfg.C, 7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return x, y
+	}
 	withX := func(f func(*mat.Dense)) *mat.Dense { x, _ := good(); f(x); return x }
 	withY := func(f func([]int) []int) []int { _, y := good(); return f(y) }
 	x0, y0 := good()
