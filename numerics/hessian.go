@@ -287,15 +287,18 @@ func (p *Problem) families(f *forward) []*family {
 	hid.coef = func(s, i, j0 int, dst []float64) {
 		dphi := f.dphi[s*m : (s+1)*m]
 		if ce {
-			ps, g := f.p[s*c:(s+1)*c], f.vtp[s*m:(s+1)*m]
-			for j := range dst {
-				dst[j] = -g[i] * g[j0+j]
-			}
+			// (VᵀAV)_ij = Σ_k p_k (V_ki − g_i)(V_kj − g_j), g = Vᵀp, with
+			// V_k − g written as (V_k − V_*) − vbar (* the top class) so
+			// that no term cancels when the softmax saturates.
+			ps, ub := f.p[s*c:(s+1)*c], f.vbar[s*m:(s+1)*m]
+			vt := v[f.top[s]*m : (f.top[s]+1)*m]
+			clear(dst)
 			for k, pk := range ps {
-				t := pk * v[k*m+i]
-				vk := v[k*m+j0 : k*m+j0+len(dst)]
-				for j, vkj := range vk {
-					dst[j] += t * vkj
+				vk := v[k*m : (k+1)*m]
+				t := pk * ((vk[i] - vt[i]) - ub[i])
+				for j := range dst {
+					jj := j0 + j
+					dst[j] += t * ((vk[jj] - vt[jj]) - ub[jj])
 				}
 			}
 		} else {
@@ -314,10 +317,11 @@ func (p *Problem) families(f *forward) []*family {
 	cross.coef = func(s, i, l0 int, dst []float64) {
 		phi := f.dphi[s*m+i]
 		if ce {
-			ps, g := f.p[s*c:(s+1)*c], f.vtp[s*m+i]
+			// (A V)_{li} = p_l (V_li − g_i), centred as in hid.coef.
+			ps, ub, vt := f.p[s*c:(s+1)*c], f.vbar[s*m+i], v[f.top[s]*m+i]
 			for j := range dst {
 				l := l0 + j
-				dst[j] = phi * ps[l] * (v[l*m+i] - g)
+				dst[j] = phi * ps[l] * ((v[l*m+i] - vt) - ub)
 			}
 			return
 		}
@@ -355,7 +359,8 @@ func (f *forward) lossCurvatureRow(n, a, b0 int, dst []float64) {
 			dst[j] = -ps[a] * ps[b0+j]
 		}
 		if j := a - b0; j >= 0 && j < len(dst) {
-			dst[j] += ps[a]
+			// p_a − p_a² cancels when p_a → 1; p_a (1 − p_a) does not.
+			dst[j] = ps[a] * f.oneMinusP(n, a)
 		}
 		return
 	}

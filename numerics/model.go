@@ -16,10 +16,19 @@ type forward struct {
 	p          []float64 // N×C softmax (CE only)
 	loss       float64
 
+	// CE only: the most probable class k*_n and q_n = 1 − p_{n,k*} summed
+	// from the other classes, so that curvature terms which cancel when the
+	// softmax saturates (p_{k*} − p_{k*}², p·s − s_{k*}) keep their digits.
+	top  []int
+	qtop []float64
+
 	// MLP only.
 	u, h, dphi, ddphi []float64 // N×m: pre-activation, activation, φ', φ''
 	vtr               []float64 // N×m: Vᵀ r_n
-	vtp               []float64 // N×m: Vᵀ p_n (CE only)
+	// vbar is Vᵀp_n − v_{k*} = Σ_{k≠k*} p_nk v_k − q_n v_{k*} (v_k the rows
+	// of V, CE only), computed from small terms so that the centred
+	// coefficients V_k − Vᵀp of VᵀAV keep their digits when p saturates.
+	vbar []float64
 }
 
 func general(rows, cols int, data []float64) blas64.General {
@@ -55,14 +64,22 @@ func (p *Problem) forward() *forward {
 	if cfg.Loss == CE {
 		f.p = z
 		f.r = make([]float64, n*c)
+		f.top = make([]int, n)
+		f.qtop = make([]float64, n)
 		for i := 0; i < n; i++ {
 			pi, ri := f.p[i*c:(i+1)*c], f.r[i*c:(i+1)*c]
 			y := p.labels[i]
 			zy := pi[y]
 			lse := softmax(pi, pi) // in place: p overwrites z
 			total += lse - zy
+			top, q := complementOfTop(pi)
+			f.top[i], f.qtop[i] = top, q
 			copy(ri, pi)
-			ri[y]--
+			if y == top {
+				ri[y] = -q // p_y − 1 without cancellation
+			} else {
+				ri[y]--
+			}
 		}
 	} else {
 		f.r = z
@@ -82,8 +99,18 @@ func (p *Problem) forward() *forward {
 		f.vtr = make([]float64, n*m)
 		gemm(blas.NoTrans, blas.NoTrans, 1, general(n, c, f.r), vd, 0, general(n, m, f.vtr))
 		if cfg.Loss == CE {
-			f.vtp = make([]float64, n*m)
-			gemm(blas.NoTrans, blas.NoTrans, 1, general(n, c, f.p), vd, 0, general(n, m, f.vtp))
+			pt := append([]float64(nil), f.p...)
+			for i := 0; i < n; i++ {
+				pt[i*c+f.top[i]] = 0
+			}
+			f.vbar = make([]float64, n*m)
+			gemm(blas.NoTrans, blas.NoTrans, 1, general(n, c, pt), vd, 0, general(n, m, f.vbar))
+			for i := 0; i < n; i++ {
+				vt := p.v.RawMatrix().Data[f.top[i]*m : (f.top[i]+1)*m]
+				for j := 0; j < m; j++ {
+					f.vbar[i*m+j] -= f.qtop[i] * vt[j]
+				}
+			}
 		}
 	}
 	return f
@@ -135,19 +162,49 @@ func activate(a Activation, u, h, d1, d2 []float64) {
 
 // applyA sets dst = A_n s for the loss curvature A_n of sample n:
 // A = I (MSE) or diag(p) − p pᵀ (CE).
+//
+// For CE, p_k (s_k − p·s) is evaluated as p_k ((s_k − s_*) − Σ_j p_j (s_j − s_*))
+// with * the most probable class: the same number, without the cancellation
+// s_* − p·s that loses every digit when the softmax saturates.
 func (f *forward) applyA(n int, dst, s []float64) {
 	if f.p == nil {
 		copy(dst, s)
 		return
 	}
 	pn := f.p[n*f.c : (n+1)*f.c]
+	st := s[f.top[n]]
 	var ps float64
 	for k, v := range s {
-		ps += pn[k] * v
+		ps += pn[k] * (v - st)
 	}
 	for k, v := range s {
-		dst[k] = pn[k] * (v - ps)
+		dst[k] = pn[k] * ((v - st) - ps)
 	}
+}
+
+// complementOfTop returns the most probable class of p and 1 − p_top,
+// summed from the other probabilities so that it is accurate however close
+// p_top is to 1.
+func complementOfTop(p []float64) (top int, q float64) {
+	for k, v := range p {
+		if v > p[top] {
+			top = k
+		}
+	}
+	for k, v := range p {
+		if k != top {
+			q += v
+		}
+	}
+	return top, q
+}
+
+// oneMinusP returns 1 − p_nk accurately (see complementOfTop).
+func (f *forward) oneMinusP(n, k int) float64 {
+	if k == f.top[n] {
+		return f.qtop[n]
+	}
+	return 1 - f.p[n*f.c+k]
 }
 
 // Loss returns the mean loss (1/N) Σ ℓ(f(x_n), y_n). It is finite unless

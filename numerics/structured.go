@@ -366,7 +366,7 @@ func (of *outputFamily) checkPrecision() error {
 	if of.offSum <= 0 || of.offMag/of.offSum > maxCancellation {
 		return fmt.Errorf("numerics: structured output–output sum lost to cancellation (%.3g left of terms of size %.3g): "+
 			"the softmax is saturated at every sample (1 − max_k p_k below ~1e-4), so H is near the level of rounding; "+
-			"the dense statistics (StatsDense) lose less precision there but are not exact either", of.offSum, of.offMag)
+			"the dense statistics (StatsDense) stay accurate there", of.offSum, of.offMag)
 	}
 	return nil
 }
@@ -693,7 +693,12 @@ func (h hiddenCoefs) block(pairs [][2]int, out []float64) {
 	v := h.p.v.RawMatrix().Data
 	np := len(pairs)
 	if f.p != nil {
-		// (VᵀA_nV)_ij = Σ_k p_nk V_ki V_kj − g_ni g_nj, g = Vᵀp.
+		// (VᵀA_nV)_ij = Σ_k p_nk (V_ki − g_ni)(V_kj − g_nj), g = Vᵀp. With
+		// * the top class, p̃ = p with p_* zeroed, q = 1 − p_*, w = p̃V and
+		// ū = w − q V_* (forward.vbar), this is
+		//   (p̃ K)_ij − V_*i w_j − w_i V_*j + q V_*i V_*j − ū_i ū_j,
+		// K[k,(i,j)] = V_ki V_kj: every term is of size q, so nothing
+		// cancels when the softmax saturates (the plain Σ p V V − g g does).
 		k := make([]float64, c*np)
 		for kk := 0; kk < c; kk++ {
 			row := v[kk*m : (kk+1)*m]
@@ -701,11 +706,22 @@ func (h hiddenCoefs) block(pairs [][2]int, out []float64) {
 				k[kk*np+t] = row[pr[0]] * row[pr[1]]
 			}
 		}
-		gemm(blas.NoTrans, blas.NoTrans, 1, general(n, c, f.p), general(c, np, k), 0, general(n, np, out))
+		pt := append([]float64(nil), f.p...)
 		for s := 0; s < n; s++ {
-			g := f.vtp[s*m : (s+1)*m]
+			pt[s*c+f.top[s]] = 0
+		}
+		gemm(blas.NoTrans, blas.NoTrans, 1, general(n, c, pt), general(c, np, k), 0, general(n, np, out))
+		w := make([]float64, m)
+		for s := 0; s < n; s++ {
+			ub := f.vbar[s*m : (s+1)*m]
+			vt := v[f.top[s]*m : (f.top[s]+1)*m]
+			q := f.qtop[s]
+			for j := range w {
+				w[j] = ub[j] + q*vt[j]
+			}
 			for t, pr := range pairs {
-				out[s*np+t] -= g[pr[0]] * g[pr[1]]
+				i, j := pr[0], pr[1]
+				out[s*np+t] += -vt[i]*w[j] - w[i]*vt[j] + q*vt[i]*vt[j] - ub[i]*ub[j]
 			}
 		}
 	} else {
@@ -905,12 +921,13 @@ func (p *Problem) crossFamilySum(f *forward, gx []float64) float64 {
 					for r, s := range act {
 						ps := f.p[s*c : (s+1)*c]
 						rs := f.r[s*c : (s+1)*c]
-						g := f.vtp[s*m+i]
+						// V_ki − g_i centred at the top class (see hid.coef).
+						ub, vt := f.vbar[s*m+i], vi[f.top[s]]
 						ph := dphi[s]
 						hi := f.h[s*m+i]
 						fr, rr, ur := fm[r*c:(r+1)*c], rm[r*c:(r+1)*c], um[r*c:(r+1)*c]
 						for k, pk := range ps {
-							a := ph * pk * (vi[k] - g)
+							a := ph * pk * ((vi[k] - vt) - ub)
 							fr[k] = a
 							ur[k] = a * hi
 							rr[k] = rs[k] * ph
@@ -972,7 +989,7 @@ func (p *Problem) crossPairSq(f *forward, gx []float64, i, l int) float64 {
 		ph := f.dphi[s*m+i]
 		av := v[l*m+i]
 		if f.p != nil {
-			av = f.p[s*c+l] * (v[l*m+i] - f.vtp[s*m+i])
+			av = f.p[s*c+l] * ((v[l*m+i] - v[f.top[s]*m+i]) - f.vbar[s*m+i])
 		}
 		a[s] = ph * av
 		ah[s] = a[s] * f.h[s*m+i]
