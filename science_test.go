@@ -285,8 +285,8 @@ func TestScienceCrossMSE(t *testing.T) {
 }
 
 // TestScienceTanhMSEHidden: under MSE the tanh network's diagonal hidden
-// weight carries the residual term φ''(Vᵀr)_i ≈ (Cσ_v²/m)φφ'', so the law
-// needs the moments of ψ = φ'² + φφ'' (theory.MLPMSEHiddenMoments); with φ'²
+// weight carries the residual term φ″(Vᵀr)_i ≈ (Cσ_v²/m)φφ″, so the law
+// needs the moments of ψ = φ'² + φφ″ (theory.MLPMSEHiddenMoments); with φ'²
 // alone it predicted √C·R = 0.79 where 1.33 is measured.
 //
 // Tolerance: the per-seed sd of √C·R measured over 8 seeds is 0.046

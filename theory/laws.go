@@ -104,16 +104,16 @@ var lawTable = []Law{
 		"R² ≈ (γP₂ + P₂²)/((C+2)(γ/2 + 1/4)), P₂ = ¼ + arcsin(cos θ_ij)/(2π) ≈ ¼ for random W",
 		"H_ii/‖v^i‖² → GMP(γ, Bernoulli(½))", "H_ij/(v^i·v^j) → GMP(γ, Bernoulli(P₂))"},
 	{ModelMLP, LossMSE, FamilyHiddenHidden, ActivationTanh, 0.5, StatusApproximate,
-		"R² ≈ (γb₂ + b₁²)/((C+2)(γa₂ + a₁²)), a the moments of ψ = φ'² + φφ'' (the residual term), b of φ'_iφ'_j (MLPMSEHiddenMoments)",
+		"R² ≈ (γb₂ + b₁²)/((C+2)(γa₂ + a₁²)), a the moments of ψ = φ'² + φφ″ (the residual term), b of φ'_iφ'_j (MLPMSEHiddenMoments)",
 		"H_ii/‖v^i‖² → GMP(γ, law of ψ(u))", "H_ij/(v^i·v^j) → GMP(γ, law of φ'(u_i)φ'(u_j))"},
 	{ModelMLP, LossCE, FamilyHiddenHidden, ActivationAny, 0.5, StatusApproximate,
-		"C·R² ≈ (γ'S + X)/(γ'Eψ²(1+(3e^{s²}−1)/C) + γ'(m/σ_v²)Eφ''²(1+(e^{s²}−2)/C) + (Eψ)²(1+2/C)), ψ = φ'² + φφ'', γ' = (d+2)/N; S, X the finite-m moments of the tilted off-diagonal weight, → e^{s²}b₂ and e^{σ_b²}b₁² (s² = σ_v²E‖h‖²/m, σ_b² = σ_v²(Eφ)²) as m → ∞ (MLPCEHidden; the first-order form is FirstOrderRatioSq, and with Eφ'' = 0, σ_b² = 0 MLPCEHiddenRatioSq)",
+		"C·R² ≈ (γ'S + X)/(γ'Eψ²(1+(3e^{s²}−1)/C) + γ'(m/σ_v²)Eφ″²(1+(e^{s²}−2)/C) + (Eψ)²(1+2/C)), ψ = φ'² + φφ″, γ' = (d+2)/N; S, X the finite-m moments of the tilted off-diagonal weight, → e^{s²}b₂ and e^{σ_b²}b₁² (s² = σ_v²E‖h‖²/m, σ_b² = σ_v²(Eφ)²) as m → ∞ (MLPCEHidden; the first-order form is FirstOrderRatioSq, and with Eφ″ = 0, σ_b² = 0 MLPCEHiddenRatioSq)",
 		"≈ (σ_v²/m)·GMP(γ, ·)", "≈ (σ_v²/(m√C))·(mean-zero GMP-like law)"},
 	{ModelMLP, LossCE, FamilyOutputOutput, ActivationAny, 1, StatusApproximate,
 		"(C·R)² → [E e^{2σ_v²κ}κ²/N + E e^{2σ_v²ρ}ρ²] / [E e^{σ_v²κ}κ²/N + E e^{σ_v²ρ}ρ²], κ = ‖h‖²/m, ρ = hᵀh'/m (MLPCEOutput: softmax averaged over V, exact at finite m, d; C → ∞ step only); ReLU σ_v = 1: ≈ √(e^{σ_v²(Eφ)²}) times finite-m factors",
 		"as linear CE with x → h", "as linear CE with x → h"},
 	{ModelMLP, LossMSE, FamilyHiddenOutput, ActivationAny, 0.5, StatusApproximate,
-		"√C·R → constant: R² ≈ [2(σ_v²/m)K + 2(σ_v²/m)(γ'Eφ'²φ² + q(Eψ)²) + γEφ'²/C] / √(mean‖H_ii‖²·‖Φ‖_F²), K = γ'[(m−1)Eφ'²Eφ² + Eφ'²φ²] + q[(m−1)((Eφ''Eφ)² + (Eφ')⁴) + (Eψ)²], mean‖H_ii‖² ≈ d(σ_v²/m)²(C²+2C)(γ'Eψ² + (Eψ)²), ψ = φ'² + φφ'', γ' = (d+2)/N, Φ = (1/N)Σhhᵀ (MLPMSECross); the Gauss–Newton and residual parts are equal on average",
+		"√C·R → constant: R² ≈ [2(σ_v²/m)K + 2(σ_v²/m)(γ'Eφ'²φ² + q(Eψ)²) + γEφ'²/C] / √(mean‖H_ii‖²·‖Φ‖_F²), K = γ'[(m−1)Eφ'²Eφ² + Eφ'²φ²] + q[(m−1)((Eφ″Eφ)² + (Eφ')⁴) + (Eψ)²], mean‖H_ii‖² ≈ d(σ_v²/m)²(C²+2C)(γ'Eψ² + (Eψ)²), ψ = φ'² + φφ″, γ' = (d+2)/N, Φ = (1/N)Σhhᵀ (MLPMSECross); the Gauss–Newton and residual parts are equal on average",
 		"", ""},
 	{ModelMLP, LossCE, FamilyHiddenOutput, ActivationAny, 0, StatusApproximate,
 		"R² ≈ [γEφ'²(1 − 2/C + e^{s²}/C)/C + G/C²] / √(mean‖H_ii‖²·mean‖H_ll‖²) (MLPCECross): the residual term r_l φ'_i x e_iᵀ has norm² ≈ γEφ'²/C, the normalizer is O(1/C), so R → √(γEφ'²/(C√(mean‖H_ii‖²mean‖H_ll‖²))) > 0; C^{−1/2} only for γ·C ≪ G/Eφ'²",
@@ -357,11 +357,11 @@ func MLPMSEHiddenRatioSq(classes int, gamma float64, a ActMoments) float64 {
 
 // MLPMSEHiddenMoments returns the moments MLPMSEHiddenRatioSq needs for the
 // hidden blocks under MSE. The diagonal weight of H_{w_i w_i} is
-// (VᵀV)_ii φ'_i² + φ''_i (Vᵀr)_i; averaged over V, (Vᵀr)_i ≈ (Cσ_v²/m) φ_i,
-// so the weight is (Cσ_v²/m) ψ with ψ = φ'² + φφ'' (fluctuations are
+// (VᵀV)_ii φ'_i² + φ″_i (Vᵀr)_i; averaged over V, (Vᵀr)_i ≈ (Cσ_v²/m) φ_i,
+// so the weight is (Cσ_v²/m) ψ with ψ = φ'² + φφ″ (fluctuations are
 // O(1/C) relative). A1 and A2 are therefore E ψ and E ψ²; B1 and B2 (the
 // off-diagonal φ'_iφ'_j) are those of ActivationMoments. For identity and
-// ReLU φφ'' = 0 and nothing changes; for tanh ψ = sech⁴ − 2tanh²sech², and
+// ReLU φφ″ = 0 and nothing changes; for tanh ψ = sech⁴ − 2tanh²sech², and
 // using φ'² alone underestimated √C·R by 40% (0.79 against 1.36 measured).
 func MLPMSEHiddenMoments(act Activation, q float64) (ActMoments, error) {
 	a, err := ActivationMoments(act, q, 0)
