@@ -71,7 +71,12 @@
 // last step is to Im z = 0 itself: inside the support the boundary value
 // m(x+i0) is a root with Im m > 0, simple except at an edge, so Newton
 // converges there, and Prob(x) = Im m(x+i0)/π needs no η → 0
-// extrapolation.
+// extrapolation. The geometric descent stops at Im z = 10⁻¹⁰·|x| before that
+// last jump: relative to x, not to the support's scale, because weight laws
+// spanning many decades (the linear-CE laws at σ ≥ 1.5) have spectral
+// islands near 0 narrower than any global floor. Newton's stopping rule is
+// relative to the size of the terms of z(m), so small densities keep their
+// digits.
 //
 // Support (Silverstein–Choi). On the real m-axis minus 0 and the poles
 // P_j = −1/(γτ_j), z(m) is real and the complement of the support is the

@@ -10,8 +10,12 @@ import (
 //
 //	d·[ (d+2)/N · E w² + (1 − 1/N)·(E w)² ],
 //
-// exact at finite d and N (E‖x‖⁴ = d(d+2), E(xᵀx')² = d).
+// exact at finite d and N (E‖x‖⁴ = d(d+2), E(xᵀx')² = d). It returns NaN
+// for d, n < 1.
 func BlockNormSq(d, n int, meanW, secondW float64) float64 {
+	if d < 1 || n < 1 {
+		return math.NaN()
+	}
 	df, nf := float64(d), float64(n)
 	return df * ((df+2)/nf*secondW + (1-1/nf)*meanW*meanW)
 }
@@ -22,10 +26,21 @@ func BlockNormSqLimit(gamma, meanW, secondW float64) float64 {
 }
 
 // LinearCERatioLimit returns lim_{C→∞} C·R for the linear model under CE
-// with weights N(0, σ²/d): √((1 + γe^{2σ²}) / (1 + γe^{σ²})).
+// with weights N(0, σ²/d): √((1 + γe^{2σ²}) / (1 + γe^{σ²})). It returns
+// NaN for γ < 0 or NaN arguments, and +Inf once the value exceeds the
+// float64 range (σ² ≳ 1419).
 func LinearCERatioLimit(gamma, sigma float64) float64 {
+	if !(gamma >= 0) || math.IsNaN(sigma) {
+		return math.NaN()
+	}
 	s2 := sigma * sigma
-	return math.Sqrt((1 + gamma*math.Exp(2*s2)) / (1 + gamma*math.Exp(s2)))
+	// R² = e^{σ²}·(e^{−2σ²} + γ)/(e^{−σ²} + γ): no intermediate overflows
+	// before the result does.
+	e1, e2 := math.Exp(-s2), math.Exp(-2*s2)
+	if gamma == 0 {
+		return 1
+	}
+	return math.Sqrt((e2 + gamma) / (e1 + gamma) * math.Exp(s2))
 }
 
 // LinearCEOffBlockMassLimit returns lim_{C→∞} C·ρ = (1+γe^{2σ²})/(1+γe^{σ²}).
@@ -46,6 +61,13 @@ func LinearCEOffDiagLaw(gamma, sigma float64) (GeneralizedMP, error) {
 	return NewGeneralizedMP(gamma, LogNormalWeights{Mu: -sigma * sigma, Sigma: math.Sqrt2 * sigma})
 }
 
+// Upper bounds that keep the finite-C and finite-size computations from
+// allocating absurd amounts of memory (a panic, not an error) on bad input.
+const (
+	maxFiniteClasses = 1 << 24
+	maxFiniteDraws   = 1 << 26
+)
+
 // LinearCEFiniteC is the finite-C deterministic equivalent of the linear
 // model under CE. With p = softmax(z), z ~ N(0, σ² I_C), the diagonal block
 // is C·H_kk = (1/N) Σ w_n x_n x_nᵀ with w = C p_k(1−p_k) and the off-diagonal
@@ -64,8 +86,8 @@ type LinearCEFiniteC struct {
 	Seed    uint64
 }
 
-// Validate requires Classes ≥ 2, finite Sigma ≥ 0, finite Gamma > 0 and
-// Draws ≥ 1.
+// Validate requires 2 ≤ Classes ≤ 2^24, finite Sigma ≥ 0, finite Gamma > 0
+// and 1 ≤ Draws ≤ 2^26 (the samples are kept: 2 float64 per draw).
 func (f LinearCEFiniteC) Validate() error {
 	switch {
 	case f.Classes < 2:
@@ -76,6 +98,9 @@ func (f LinearCEFiniteC) Validate() error {
 		return paramError("finite-C law needs finite Gamma > 0, got %v", f.Gamma)
 	case f.Draws < 1:
 		return paramError("finite-C law needs Draws ≥ 1, got %d", f.Draws)
+	case f.Classes > maxFiniteClasses || f.Draws > maxFiniteDraws:
+		return paramError("finite-C law needs Classes ≤ %d and Draws ≤ %d (memory), got %d, %d",
+			maxFiniteClasses, maxFiniteDraws, f.Classes, f.Draws)
 	}
 	return nil
 }
@@ -181,7 +206,22 @@ func (f LinearCEFiniteC) Ratio() (float64, error) {
 	}
 	num := BlockNormSqLimit(f.Gamma, m.OffMean, m.OffSecond)
 	den := BlockNormSqLimit(f.Gamma, m.DiagMean, m.DiagSecond)
-	return math.Sqrt(num/den) / float64(f.Classes), nil
+	return ratioFromNorms(num, den, f.Classes, f.Sigma)
+}
+
+// minBlockNorm is the smallest squared block norm trusted by the ratios:
+// below it the weights' squares are subnormal or zero, and num/den is
+// round-off.
+const minBlockNorm = 1e-280
+
+// ratioFromNorms returns √(num/den)/C, or an error when the softmax weights
+// underflowed (σ so large that draws are numerically one-hot) and the
+// ratio would be 0/0 or round-off.
+func ratioFromNorms(num, den float64, classes int, sigma float64) (float64, error) {
+	if !(den > minBlockNorm && num > minBlockNorm) || !isFinite(num) || !isFinite(den) {
+		return math.NaN(), paramError("block norms %v/%v are degenerate: softmax weights underflow at Sigma = %v", num, den, sigma)
+	}
+	return math.Sqrt(num/den) / float64(classes), nil
 }
 
 // RatioFinite returns R at this C for finite d and N (BlockNormSq form).
@@ -196,13 +236,23 @@ func (f LinearCEFiniteC) RatioFinite(d, n int) (float64, error) {
 	}
 	num := BlockNormSq(d, n, m.OffMean, m.OffSecond)
 	den := BlockNormSq(d, n, m.DiagMean, m.DiagSecond)
-	return math.Sqrt(num/den) / float64(f.Classes), nil
+	return ratioFromNorms(num, den, f.Classes, f.Sigma)
 }
 
 // OffBlockMassFromRatio returns ρ = (C−1)R²/((C−1)R² + 1), the off-block
 // share of ‖H‖_F² when H has C diagonal and C(C−1) off-diagonal blocks of
 // mean squared norms in the ratio 1 : R².
+// It returns NaN for classes < 1 or a negative or NaN ratio.
 func OffBlockMassFromRatio(classes int, ratio float64) float64 {
+	if classes < 1 || !(ratio >= 0) {
+		return math.NaN()
+	}
+	if math.IsInf(ratio, 1) {
+		if classes == 1 {
+			return 0
+		}
+		return 1
+	}
 	q := float64(classes-1) * ratio * ratio
 	return q / (q + 1)
 }

@@ -34,8 +34,8 @@ type LinearCEFiniteSize struct {
 	Seed    uint64
 }
 
-// Validate requires Classes ≥ 2, Inputs, Samples ≥ 1, finite Sigma ≥ 0 and
-// Draws ≥ 2.
+// Validate requires 2 ≤ Classes ≤ 2^24, Inputs, Samples ≥ 1, finite
+// Sigma ≥ 0 and Draws ≥ 2.
 func (f LinearCEFiniteSize) Validate() error {
 	switch {
 	case f.Classes < 2:
@@ -46,6 +46,8 @@ func (f LinearCEFiniteSize) Validate() error {
 		return paramError("finite-size law needs finite Sigma ≥ 0, got %v", f.Sigma)
 	case f.Draws < 2:
 		return paramError("finite-size law needs Draws ≥ 2, got %d", f.Draws)
+	case f.Classes > maxFiniteClasses:
+		return paramError("finite-size law needs Classes ≤ %d (memory), got %d", maxFiniteClasses, f.Classes)
 	}
 	return nil
 }
@@ -131,6 +133,9 @@ func (f LinearCEFiniteSize) BlockNorms() (LinearCEBlockNorms, error) {
 	}
 	k := float64(f.Draws)
 	mD, mO := sD/k, sO/k
+	if !(mD > minBlockNorm && mO > minBlockNorm) || !isFinite(mD) || !isFinite(mO) {
+		return LinearCEBlockNorms{}, paramError("block norms %v, %v are degenerate: softmax weights underflow at Sigma = %v", mD, mO, f.Sigma)
+	}
 	vD := (sDD/k - mD*mD) / (k - 1)
 	vO := (sOO/k - mO*mO) / (k - 1)
 	cDO := (sDO/k - mD*mO) / (k - 1)

@@ -48,15 +48,70 @@ func NewGeneralizedMP(ratio float64, weights WeightLaw) (GeneralizedMP, error) {
 }
 
 // Validate returns an error wrapping ErrInvalidParameter if Ratio is not
-// finite and positive or Weights is nil or invalid.
+// finite and positive, Weights is nil or invalid, or the discrete law
+// Weights.Atoms() is not a probability law on [0, ∞) with positive mass on
+// (0, ∞) (checked too, since WeightLaw may be implemented outside this
+// package). To keep every product γτm and pole −1/(γτ) representable, Ratio
+// and every positive atom must lie in [1e−100, 1e100].
 func (g GeneralizedMP) Validate() error {
 	if !isFinite(g.Ratio) || g.Ratio <= 0 {
 		return paramError("generalized MP ratio must be finite and > 0, got %v", g.Ratio)
 	}
+	if g.Ratio < gmpMinScale || g.Ratio > gmpMaxScale {
+		return paramError("generalized MP ratio %v outside [%g, %g]", g.Ratio, gmpMinScale, gmpMaxScale)
+	}
 	if g.Weights == nil {
 		return paramError("generalized MP needs a weight law")
 	}
-	return g.Weights.Validate()
+	if err := g.Weights.Validate(); err != nil {
+		return err
+	}
+	vs, ps := g.Weights.Atoms()
+	return checkAtoms(vs, ps)
+}
+
+// Range of Ratio and of the positive weight atoms accepted by GeneralizedMP.
+const (
+	gmpMinScale = 1e-100
+	gmpMaxScale = 1e100
+)
+
+// checkAtoms validates the discrete law returned by WeightLaw.Atoms: equal
+// non-zero lengths, values finite, ≥ 0, strictly increasing, positive ones
+// in [gmpMinScale, gmpMaxScale], probabilities finite and > 0 summing to 1
+// within 1e−9, and some mass on positive values.
+func checkAtoms(vs, ps []float64) error {
+	if len(vs) == 0 || len(vs) != len(ps) {
+		return paramError("weight law has %d atoms and %d probabilities; need equal, non-zero numbers", len(vs), len(ps))
+	}
+	sum := 0.0
+	for i, v := range vs {
+		p := ps[i]
+		switch {
+		case !isFinite(v) || v < 0:
+			return paramError("weight atom %d is %v; must be finite and ≥ 0", i, v)
+		case v > 0 && (v < gmpMinScale || v > gmpMaxScale):
+			return paramError("weight atom %d is %v, outside [%g, %g]", i, v, gmpMinScale, gmpMaxScale)
+		case i > 0 && !(v > vs[i-1]):
+			return paramError("weight atoms must be strictly increasing; atom %d (%v) follows %v", i, v, vs[i-1])
+		case !isFinite(p) || p <= 0:
+			return paramError("weight atom %d has probability %v; must be finite and > 0", i, p)
+		}
+		sum += p
+	}
+	if math.Abs(sum-1) > 1e-9 {
+		return paramError("weight atom probabilities sum to %v, not 1", sum)
+	}
+	if vs[len(vs)-1] == 0 {
+		return paramError("weight law puts no mass on positive values")
+	}
+	return nil
+}
+
+// invalid reports whether g fails Validate; values built by
+// NewGeneralizedMP were validated once and are not checked again.
+func (g GeneralizedMP) invalid() bool {
+	return g.cache == nil && g.Validate() != nil
 }
 
 func (g GeneralizedMP) state() *gmpState {
@@ -105,8 +160,10 @@ func newGMPState(gamma float64, w WeightLaw) *gmpState {
 // atom is max(0, 1 − (1 − ν({0}))/γ): B has rank at most #{n : τ_n > 0}.
 func (s *gmpState) atom() float64 { return math.Max(0, 1-(1-s.zeroMass)/s.gamma) }
 
-// zOf evaluates the inverse map z(m) = −1/m + Σ p τ/(1+γτm) and z'(m).
-func (s *gmpState) zOf(m complex128) (z, dz complex128) {
+// zOf evaluates the inverse map z(m) = −1/m + Σ p τ/(1+γτm) and z'(m), and
+// the size |1/m| + Σ |p τ/(1+γτm)| of its terms, the scale of its
+// round-off.
+func (s *gmpState) zOf(m complex128) (z, dz complex128, size float64) {
 	var s1, s2 complex128
 	gm := complex(s.gamma, 0) * m
 	for j, t := range s.tau {
@@ -114,9 +171,10 @@ func (s *gmpState) zOf(m complex128) (z, dz complex128) {
 		pt := complex(s.prob[j]*t, 0)
 		s1 += pt * d
 		s2 += pt * complex(t, 0) * d * d
+		size += cmplx.Abs(pt * d)
 	}
 	inv := 1 / m
-	return s1 - inv, inv*inv - complex(s.gamma, 0)*s2
+	return s1 - inv, inv*inv - complex(s.gamma, 0)*s2, size + cmplx.Abs(inv)
 }
 
 // newton solves z(m) = z from m. With upper set it keeps Im m > 0 by
@@ -125,10 +183,15 @@ func (s *gmpState) zOf(m complex128) (z, dz complex128) {
 // once steps stall at a residual that is still small: near a spectral edge
 // z'(m) is close to 0 and round-off in the step exceeds 1e−15|m|.
 func (s *gmpState) newton(z, m complex128, upper bool) (complex128, bool) {
-	size := cmplx.Abs(z) + s.mean
-	tight, loose := 4e-16*size, 1e-12*size
+	var tight, loose float64
 	for it := 0; it < 100; it++ {
-		zm, dz := s.zOf(m)
+		zm, dz, terms := s.zOf(m)
+		// The tolerance scales with the terms of z(m), not with E τ: next
+		// to a hard edge at 0, z(m) = x is a cancellation of terms of size
+		// |1/m| ~ √x, and a tolerance ~ E τ would accept any m with
+		// |z(m)| ≲ 1e−13, losing the density at x below that.
+		size := cmplx.Abs(z) + terms
+		tight, loose = 4e-16*size, 1e-12*size
 		res := cmplx.Abs(zm - z)
 		if res <= tight {
 			return m, true
@@ -147,7 +210,7 @@ func (s *gmpState) newton(z, m complex128, upper bool) (complex128, bool) {
 		}
 		m = next
 	}
-	zm, _ := s.zOf(m)
+	zm, _, _ := s.zOf(m)
 	return m, cmplx.Abs(zm-z) <= loose
 }
 
@@ -170,7 +233,15 @@ func (s *gmpState) solve(z complex128) (complex128, bool) {
 	if !ok {
 		return m, false
 	}
-	floor := 1e-10 * s.scale
+	// On the real axis, stop lowering Im z geometrically at a floor relative
+	// to the local scale |x| (islands of the spectrum far below the top
+	// edge are as narrow as their location), not to the global scale: with
+	// atoms spanning many decades a global floor is wider than the low
+	// islands, and the last jump to Im z = 0 leaves Newton's basin (or, next
+	// to a hard edge at 0, lands on a root in C+ of the real equation that
+	// is not the boundary value). At x = 0 the continuation runs down to
+	// Im z = 0 itself.
+	floor := 1e-10 * math.Abs(x)
 	cur, jump := top, 1e3
 	for cur > eta {
 		next := cur / jump
@@ -192,11 +263,18 @@ func (s *gmpState) solve(z complex128) (complex128, bool) {
 }
 
 // Stieltjes returns m(z) = ∫ dF(λ)/(λ − z), including the atom at 0. For real
-// z it returns the boundary value from the upper half-plane.
+// z it returns the boundary value from the upper half-plane. At z = 0, when
+// the law has an atom there or its support reaches 0 (hard edge), m is
+// infinite and Stieltjes returns cmplx.Inf(). Near the real axis, if the
+// Newton continuation cannot reach Im z itself, the value at the lowest
+// height reached (a Poisson-smoothed m) is returned.
 func (g GeneralizedMP) Stieltjes(z complex128) complex128 {
 	s := g.state()
 	if s == nil || cmplx.IsNaN(z) {
 		return cmplx.NaN()
+	}
+	if z == 0 && (s.atom() > 0 || s.support()[0].Min <= 0) {
+		return cmplx.Inf()
 	}
 	m, _ := s.solve(z)
 	return m
@@ -236,6 +314,11 @@ func (s *gmpState) prob1(x float64) float64 {
 	if x == 0 {
 		return math.Inf(1) // hard edge: density ~ x^{-1/2}
 	}
+	return s.density(x)
+}
+
+// density is Im m(x+i0)/π from the solver.
+func (s *gmpState) density(x float64) float64 {
 	m, _ := s.solve(complex(x, 0))
 	return math.Max(0, imag(m)/math.Pi)
 }
@@ -263,7 +346,7 @@ func (g GeneralizedMP) Mean() float64 { return g.Moment(1) }
 
 // Variance returns γ E τ².
 func (g GeneralizedMP) Variance() float64 {
-	if g.Validate() != nil {
+	if g.invalid() {
 		return math.NaN()
 	}
 	return g.Ratio * g.Weights.Moment(2)
@@ -272,7 +355,7 @@ func (g GeneralizedMP) Variance() float64 {
 // Moment returns E λ^k from the free cumulants κ_j = γ^{j−1} E τ^j by the
 // non-crossing moment–cumulant recursion (exact weight moments are used).
 func (g GeneralizedMP) Moment(k int) float64 {
-	if g.Validate() != nil || k < 0 {
+	if k < 0 || g.invalid() {
 		return math.NaN()
 	}
 	kappa := make([]float64, k+1)
@@ -369,14 +452,13 @@ func (s *gmpState) partialMass(iv Interval, x float64) float64 {
 		if y <= iv.Min || y >= iv.Max {
 			return 0
 		}
-		m, _ := s.solve(complex(y, 0))
-		return math.Max(0, imag(m)/math.Pi) * w / 2 * math.Sin(t)
+		return s.density(y) * w / 2 * math.Sin(t)
 	}
 	return adaptiveGK(f, 0, theta, 1e-13, 12)
 }
 
-// Quantile returns the smallest x with CDF(x) ≥ p (0 for p ≤ Atom()), NaN
-// for p outside [0, 1].
+// Quantile returns the smallest x ≥ 0 with CDF(x) ≥ p (0 for p ≤ Atom(),
+// the top edge of the support for p = 1), NaN for p outside [0, 1].
 func (g GeneralizedMP) Quantile(p float64) float64 {
 	s := g.state()
 	if s == nil || !(p >= 0 && p <= 1) {
@@ -388,7 +470,9 @@ func (g GeneralizedMP) Quantile(p float64) float64 {
 	iv := s.support()
 	cum := s.masses()
 	i := sort.SearchFloat64s(cum, p)
-	if i >= len(iv) {
+	// The interval masses are quadratures: their sum can round to 1 before
+	// the last interval, so p = 1 maps to the top edge explicitly.
+	if i >= len(iv) || p == 1 {
 		return iv[len(iv)-1].Max
 	}
 	return invertOnInterval(iv[i], p, s.cdf, s.prob1)

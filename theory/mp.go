@@ -59,6 +59,9 @@ func (mp MarchenkoPastur) Validate() error {
 	if !isFinite(mp.Scale) || mp.Scale <= 0 {
 		return paramError("Marchenko–Pastur scale must be finite and > 0, got %v", mp.Scale)
 	}
+	if r := 1 + math.Sqrt(mp.Ratio); !isFinite(mp.Scale * r * r) {
+		return paramError("Marchenko–Pastur upper edge s(1+√γ)² overflows for ratio %v, scale %v", mp.Ratio, mp.Scale)
+	}
 	return nil
 }
 
@@ -66,8 +69,16 @@ func (mp MarchenkoPastur) valid() bool { return mp.Validate() == nil }
 
 // edges returns the end points a ≤ b of the continuous part.
 func (mp MarchenkoPastur) edges() (a, b float64) {
+	a, b = mp.unitEdges()
+	return mp.Scale * a, mp.Scale * b
+}
+
+// unitEdges returns the end points for Scale = 1. Prob, CDF and Quantile
+// work in the unit y = x/s, so that neither a tiny nor a huge scale
+// underflows or overflows (b−x)(x−a).
+func (mp MarchenkoPastur) unitEdges() (a, b float64) {
 	r := math.Sqrt(mp.Ratio)
-	return mp.Scale * (1 - r) * (1 - r), mp.Scale * (1 + r) * (1 + r)
+	return (1 - r) * (1 - r), (1 + r) * (1 + r)
 }
 
 // Atom returns the mass at 0, max(0, 1 − 1/γ).
@@ -94,14 +105,19 @@ func (mp MarchenkoPastur) Prob(x float64) float64 {
 	if !mp.valid() || math.IsNaN(x) {
 		return math.NaN()
 	}
-	a, b := mp.edges()
-	if x == 0 && a == 0 {
+	return mp.unitProb(x/mp.Scale) / mp.Scale
+}
+
+// unitProb is the density of MP(γ, 1) at y.
+func (mp MarchenkoPastur) unitProb(y float64) float64 {
+	a, b := mp.unitEdges()
+	if y == 0 && a == 0 {
 		return math.Inf(1)
 	}
-	if x <= a || x >= b {
+	if y <= a || y >= b {
 		return 0
 	}
-	return math.Sqrt((b-x)*(x-a)) / (2 * math.Pi * mp.Scale * mp.Ratio * x)
+	return math.Sqrt((b-y)*(y-a)) / (2 * math.Pi * mp.Ratio * y)
 }
 
 // LogProb returns the logarithm of Prob(x).
@@ -109,33 +125,56 @@ func (mp MarchenkoPastur) LogProb(x float64) float64 {
 	if !mp.valid() || math.IsNaN(x) {
 		return math.NaN()
 	}
-	a, b := mp.edges()
-	if x == 0 && a == 0 {
+	a, b := mp.unitEdges()
+	y := x / mp.Scale
+	if y == 0 && a == 0 {
 		return math.Inf(1)
 	}
-	if x <= a || x >= b {
+	if y <= a || y >= b {
 		return math.Inf(-1)
 	}
-	return 0.5*(math.Log(b-x)+math.Log(x-a)) - math.Log(2*math.Pi*mp.Scale*mp.Ratio*x)
+	return 0.5*(math.Log(b-y)+math.Log(y-a)) - math.Log(2*math.Pi*mp.Ratio*y) - math.Log(mp.Scale)
 }
 
 // mpIncrement returns G(x) − G(a) for G an antiderivative of
-// √((b−x)(x−a))/x on [a, b] (derived in the package documentation):
+// √((b−x)(x−a))/x on [a, b] with a, b = (1∓√γ)² the unit edges (derived in
+// the package documentation):
 //
 //	G(x) = r + ((a+b)/2)·arcsin u − √(ab)·arcsin v,
 //	r = √((b−x)(x−a)), u = (2x−a−b)/(b−a), v = ((a+b)x − 2ab)/(x(b−a)).
 //
 // arcsin is ill-conditioned next to ±1 (an error ε in u costs √ε), so the
-// shifted angles arcsin u + π/2 = 2 atan √((x−a)/(b−x)) and
-// arcsin v + π/2 = 2 atan √(b(x−a)/(a(b−x))) are formed from the distances
-// to the edges instead.
-func mpIncrement(x, a, b float64) float64 {
+// shifted angles arcsin u + π/2 = 2A, A = atan t, t = √((x−a)/(b−x)), and
+// arcsin v + π/2 = 2B, B = atan(kt), k = √(b/a), are formed from the
+// distances to the edges instead. With a+b = 2(1+γ) and 2√(ab) = 2|1−γ|,
+//
+//	(a+b)A − 2√(ab)B = 2[(A−B) + γ(A+B)]  (γ < 1),  2[(A+B) + γ(A−B)]  (γ > 1),
+//
+// and A − B = −atan((k−1)t/(1+kt²)) with k−1 = 2√γ/(1−√γ) or 2/(√γ−1) in
+// closed form. For small γ this avoids subtracting two O(1) angles to get
+// an O(γ) result (the naive form loses a factor 1/γ of accuracy; this one
+// loses 1/√γ, from r + 2(A−B) = O(γ) with both terms O(√γ)).
+func mpIncrement(x, a, b, gamma float64) float64 {
 	r := math.Sqrt((b - x) * (x - a))
-	inc := r + (a+b)*math.Atan(math.Sqrt((x-a)/(b-x)))
-	if a > 0 {
-		inc -= 2 * math.Sqrt(a*b) * math.Atan(math.Sqrt(b*(x-a)/(a*(b-x))))
+	t := math.Sqrt((x - a) / (b - x))
+	A := math.Atan(t)
+	if a <= 0 { // γ = 1: the √(ab) term vanishes
+		return r + (a+b)*A
 	}
-	return inc
+	rg := math.Sqrt(gamma)
+	var k, km1 float64
+	if gamma < 1 {
+		km1 = 2 * rg / (1 - rg)
+	} else {
+		km1 = 2 / (rg - 1)
+	}
+	k = 1 + km1
+	B := math.Atan(k * t)
+	AmB := -math.Atan(km1 * t / (1 + k*t*t))
+	if gamma < 1 {
+		return r + 2*(AmB+gamma*(A+B))
+	}
+	return r + 2*((A+B)+gamma*AmB)
 }
 
 func clamp(x, lo, hi float64) float64 { return math.Min(hi, math.Max(lo, x)) }
@@ -148,33 +187,63 @@ func (mp MarchenkoPastur) CDF(x float64) float64 {
 	if x < 0 {
 		return 0
 	}
-	a, b := mp.edges()
-	atom := math.Max(0, 1-1/mp.Ratio)
-	switch {
-	case x <= a:
-		return atom
-	case x >= b:
-		return 1
-	}
-	c := atom + mpIncrement(x, a, b)/(2*math.Pi*mp.Scale*mp.Ratio)
-	return clamp(c, atom, 1)
+	return mp.unitCDF(x / mp.Scale)
 }
 
-// Quantile returns the smallest x with CDF(x) ≥ p. For p ≤ Atom() it is 0.
-// It returns NaN for p outside [0, 1].
+// unitCDF is the CDF of MP(γ, 1) at y ≥ 0.
+func (mp MarchenkoPastur) unitCDF(y float64) float64 {
+	a, b := mp.unitEdges()
+	atom := math.Max(0, 1-1/mp.Ratio)
+	switch {
+	case y <= a:
+		return atom
+	case y >= b:
+		return 1
+	}
+	var inc float64
+	if mp.Ratio < mpQuadratureBelow {
+		inc = mpIncrementQuad(y, a, b)
+	} else {
+		inc = mpIncrement(y, a, b, mp.Ratio) / (2 * math.Pi * mp.Ratio)
+	}
+	return clamp(atom+inc, atom, 1)
+}
+
+// mpQuadratureBelow is the ratio under which unitCDF integrates the density
+// numerically: the closed form expresses an O(1) mass as a difference of
+// O(√γ) terms divided by γ, losing ~1e−16/γ (3·10⁻⁸ at γ = 10⁻¹⁰).
+const mpQuadratureBelow = 1e-3
+
+// mpIncrementQuad returns the continuous mass of MP(γ, 1) on [a, y]. In the
+// angle φ of x = a + (b−a) sin²(φ/2), with (b−a)² = 16γ, the mass element
+// is f(x)dx = 2 sin²φ / (π x(φ)) dφ: smooth, and free of cancellation.
+func mpIncrementQuad(y, a, b float64) float64 {
+	w := b - a
+	theta := 2 * math.Asin(math.Sqrt(clamp((y-a)/w, 0, 1)))
+	f := func(phi float64) float64 {
+		h := math.Sin(phi / 2)
+		s := math.Sin(phi)
+		return 2 * s * s / (math.Pi * (a + w*h*h))
+	}
+	return adaptiveGK(f, 0, theta, 1e-16, 20)
+}
+
+// Quantile returns the smallest x ≥ 0 with CDF(x) ≥ p: 0 for p ≤ Atom()
+// (so Quantile(0) = 0 even when γ < 1 and the support starts at a > 0), the
+// upper edge for p = 1. It returns NaN for p outside [0, 1].
 func (mp MarchenkoPastur) Quantile(p float64) float64 {
 	if !mp.valid() || !(p >= 0 && p <= 1) {
 		return math.NaN()
 	}
-	a, b := mp.edges()
+	a, b := mp.unitEdges()
 	atom := mp.Atom()
-	if p <= atom {
+	switch {
+	case p <= atom:
 		return 0
+	case p == 1:
+		return mp.Scale * b
 	}
-	if p == 1 {
-		return b
-	}
-	return invertOnInterval(Interval{a, b}, p, mp.CDF, mp.Prob)
+	return mp.Scale * invertOnInterval(Interval{a, b}, p, mp.unitCDF, mp.unitProb)
 }
 
 // invertOnInterval solves cdf(x) = p for x in iv, where cdf is increasing on
@@ -267,14 +336,18 @@ func binomial(n, k int) float64 {
 // Stieltjes returns m(z) = ∫ dF(λ)/(λ − z) for z off the support. For s = 1 it
 // is the root of γ z m² + (z + γ − 1) m + 1 = 0 that behaves like −1/z at
 // infinity; in general m_s(z) = m_1(z/s)/s. On the support it returns the
-// boundary value from the upper half-plane.
+// boundary value from the upper half-plane. At z = 0 when γ ≥ 1 (an atom
+// or, for γ = 1, the hard edge there) m is infinite and Stieltjes returns
+// cmplx.Inf(). NaN z gives NaN.
 func (mp MarchenkoPastur) Stieltjes(z complex128) complex128 {
-	if !mp.valid() {
+	if !mp.valid() || cmplx.IsNaN(z) {
 		return cmplx.NaN()
 	}
 	g := mp.Ratio
-	r := math.Sqrt(g)
-	a, b := (1-r)*(1-r), (1+r)*(1+r)
+	if z == 0 && g >= 1 {
+		return cmplx.Inf()
+	}
+	a, b := mp.unitEdges()
 	w := z / complex(mp.Scale, 0)
 	if imag(w) == 0 && real(w) > a && real(w) < b {
 		// Boundary value from above: the branch √(w−a)√(w−b) jumps on [a,b].
