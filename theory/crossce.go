@@ -2,14 +2,10 @@ package theory
 
 import "math"
 
-// MLPCECross predicts the hidden–output pair ratio of the one-hidden-layer
-// network under CE at random initialization (see "Network, CE, cross
-// blocks" in the package documentation). All moments are taken at
-// ‖x‖²/d = 1 with u ~ N(0, σ_w²) for a pre-activation; the law is
-// approximate (StatusApproximate): its leading residual term is exact to
-// O(1/C), the Gauss–Newton constant rests on a first-order Stein expansion
-// and is good to about 25%, the normalizer to about 15%.
-type MLPCECross struct {
+// Network is the setting of the one-hidden-layer network laws (MLPCECross,
+// MLPCEHidden, MLPCEOutput, MLPMSECross, each a type with these fields):
+// f(x) = V φ(W x) at random initialization on N samples x ~ N(0, I_d).
+type Network struct {
 	Activation Activation // identity, relu or tanh
 	Classes    int        // C ≥ 2
 	Inputs     int        // d ≥ 1
@@ -18,6 +14,15 @@ type MLPCECross struct {
 	SigmaW     float64    // W_ij ~ N(0, σ_w²/d)
 	SigmaV     float64    // V_ki ~ N(0, σ_v²/m)
 }
+
+// MLPCECross predicts the hidden–output pair ratio of the one-hidden-layer
+// network under CE at random initialization (see "Network, CE, cross
+// blocks" in the package documentation). All moments are taken at
+// ‖x‖²/d = 1 with u ~ N(0, σ_w²) for a pre-activation; the law is
+// approximate (StatusApproximate): its leading residual term is exact to
+// O(1/C), the Gauss–Newton constant rests on a first-order Stein expansion
+// and is good to about 25%, the normalizer to about 15%.
+type MLPCECross Network
 
 // CrossTerms are the pieces of the prediction: mean squared Frobenius
 // norms of the cross block's residual part (Residual, ∝ 1/C) and of
@@ -159,15 +164,7 @@ func (c MLPCECross) RatioLimit() (float64, error) {
 // so dominates the Gauss–Newton weight σ_v²/m, and the class offsets
 // V_k·E h of a non-centred activation (ReLU), which raise the mean square
 // of the off-diagonal weight by e^{σ_v²(Eφ)²}. Approximate.
-type MLPCEHidden struct {
-	Activation Activation
-	Classes    int // C ≥ 2
-	Inputs     int // d ≥ 1
-	Samples    int // N ≥ 1
-	Width      int // m ≥ 1
-	SigmaW     float64
-	SigmaV     float64
-}
+type MLPCEHidden Network
 
 // FirstOrderRatioSq returns the first-order form
 //
@@ -270,7 +267,7 @@ func (h MLPCEHidden) Ratio() (float64, error) {
 // the feature moments are first order in the correlations of distinct
 // hidden units (cos∠(w_i, w_j) ~ d^{−1/2}), the output normalizer is exact
 // at finite m and d.
-type MLPMSECross MLPCECross
+type MLPMSECross Network
 
 // Terms returns the mean squared norms: GaussNewton is the Gauss–Newton
 // part V_li·(1/N)Σφ'_i x hᵀ, Residual the residual part (1/N)Σ r_l φ'_i x e_iᵀ

@@ -16,15 +16,7 @@ import (
 // two-dimensional Gaussian integral. The one approximation is the
 // C → ∞ step (softmax denominator replaced by its mean over the classes,
 // p_k(1−p_k) by p_k), so C·R is a constant; Status approximate.
-type MLPCEOutput struct {
-	Activation Activation // identity, relu or tanh
-	Classes    int        // C ≥ 2
-	Inputs     int        // d ≥ 1
-	Samples    int        // N ≥ 1
-	Width      int        // m ≥ 1
-	SigmaW     float64    // W_ij ~ N(0, σ_w²/d)
-	SigmaV     float64    // V_ki ~ N(0, σ_v²/m)
-}
+type MLPCEOutput Network
 
 // OutputNorms are the C → ∞ mean squared Frobenius norms of the scaled
 // output blocks C·H_kk (Diag) and C²·H_kl (Off), divided by m², split into

@@ -320,21 +320,8 @@ func (l LogLog) Plot() (*plot.Plot, error) {
 		if err != nil {
 			return nil, err
 		}
-		ln, err := plotter.NewLine(xy)
-		if err != nil {
+		if err := addCurve(p, c, xy, 1.2, []vg.Length{vg.Points(5), vg.Points(3)}); err != nil {
 			return nil, err
-		}
-		ln.Color = Color(c.Color)
-		ln.Width = c.Width
-		if ln.Width == 0 {
-			ln.Width = 1.2
-		}
-		if c.Dashed {
-			ln.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
-		}
-		p.Add(ln)
-		if c.Label != "" {
-			p.Legend.Add(c.Label, ln)
 		}
 	}
 	for i, s := range l.Series {
@@ -546,21 +533,8 @@ func (h HistPanel) Plot() (*plot.Plot, error) {
 			}
 			xy = append(xy, plotter.XY{X: c.X[i], Y: c.Y[i]})
 		}
-		ln, err := plotter.NewLine(xy)
-		if err != nil {
+		if err := addCurve(p, c, xy, 1.4, []vg.Length{vg.Points(4), vg.Points(2)}); err != nil {
 			return nil, err
-		}
-		ln.Color = Color(c.Color)
-		ln.Width = c.Width
-		if ln.Width == 0 {
-			ln.Width = 1.4
-		}
-		if c.Dashed {
-			ln.Dashes = []vg.Length{vg.Points(4), vg.Points(2)}
-		}
-		p.Add(ln)
-		if c.Label != "" {
-			p.Legend.Add(c.Label, ln)
 		}
 	}
 	p.Y.Min = 0
@@ -593,4 +567,27 @@ func logAbs(v float64) float64 {
 		return math.Inf(-1)
 	}
 	return math.Log10(math.Abs(v))
+}
+
+// addCurve draws c through xy on p with its colour, its width (or
+// defaultWidth) and the given dashes when c is dashed, and adds its label
+// to the legend.
+func addCurve(p *plot.Plot, c Curve, xy plotter.XYs, defaultWidth vg.Length, dashes []vg.Length) error {
+	ln, err := plotter.NewLine(xy)
+	if err != nil {
+		return err
+	}
+	ln.Color = Color(c.Color)
+	ln.Width = c.Width
+	if ln.Width == 0 {
+		ln.Width = defaultWidth
+	}
+	if c.Dashed {
+		ln.Dashes = dashes
+	}
+	p.Add(ln)
+	if c.Label != "" {
+		p.Legend.Add(c.Label, ln)
+	}
+	return nil
 }
