@@ -237,43 +237,35 @@ func (l Law) Predict(s Setting) (Prediction, error) {
 		s2 := LogitVariance(s.activationOr(l), s.SigmaW, s.SigmaV)
 		p.Ratio = math.Sqrt(MLPCEHiddenRatioSq(s.Classes, s.Gamma, s2, a))
 		if s.Width >= 1 && s.Inputs >= 1 {
-			h := MLPCEHidden{Activation: s.activationOr(l), Classes: s.Classes, Inputs: s.Inputs,
-				Samples: s.samples(), Width: s.Width, SigmaW: s.SigmaW, SigmaV: s.SigmaV}
-			r, err := h.Ratio()
+			r, err := MLPCEHidden(s.network(l)).Ratio()
 			if err != nil {
 				return Prediction{}, err
 			}
 			p.Ratio = r
 		}
 	case l.Family == FamilyHiddenOutput && l.Loss == LossCE:
-		if s.Width < 1 || s.Inputs < 1 {
-			return Prediction{}, paramError("network CE hidden-output needs Width and Inputs ≥ 1")
+		if err := s.needsNetwork("network CE hidden-output"); err != nil {
+			return Prediction{}, err
 		}
-		x := MLPCECross{Activation: s.activationOr(l), Classes: s.Classes, Inputs: s.Inputs,
-			Samples: s.samples(), Width: s.Width, SigmaW: s.SigmaW, SigmaV: s.SigmaV}
-		r, err := x.Ratio()
+		r, err := MLPCECross(s.network(l)).Ratio()
 		if err != nil {
 			return Prediction{}, err
 		}
 		p.Ratio = r
 	case l.Family == FamilyOutputOutput && l.Loss == LossCE:
-		if s.Width < 1 || s.Inputs < 1 {
-			return Prediction{}, paramError("network CE output needs Width and Inputs ≥ 1")
+		if err := s.needsNetwork("network CE output"); err != nil {
+			return Prediction{}, err
 		}
-		o := MLPCEOutput{Activation: s.activationOr(l), Classes: s.Classes, Inputs: s.Inputs,
-			Samples: s.samples(), Width: s.Width, SigmaW: s.SigmaW, SigmaV: s.SigmaV}
-		r, err := o.Ratio()
+		r, err := MLPCEOutput(s.network(l)).Ratio()
 		if err != nil {
 			return Prediction{}, err
 		}
 		p.Ratio = r
 	case l.Family == FamilyHiddenOutput && l.Loss == LossMSE:
-		if s.Width < 1 || s.Inputs < 1 {
-			return Prediction{}, paramError("network MSE hidden-output needs Width and Inputs ≥ 1")
+		if err := s.needsNetwork("network MSE hidden-output"); err != nil {
+			return Prediction{}, err
 		}
-		x := MLPMSECross{Activation: s.activationOr(l), Classes: s.Classes, Inputs: s.Inputs,
-			Samples: s.samples(), Width: s.Width, SigmaW: s.SigmaW, SigmaV: s.SigmaV}
-		r, err := x.Ratio()
+		r, err := MLPMSECross(s.network(l)).Ratio()
 		if err != nil {
 			return Prediction{}, err
 		}
@@ -284,6 +276,21 @@ func (l Law) Predict(s Setting) (Prediction, error) {
 
 // samples returns N = round(Inputs/Gamma), at least 1.
 func (s Setting) samples() int { return max(1, int(math.Round(float64(s.Inputs)/s.Gamma))) }
+
+// network is the Network setting of a prediction for law l.
+func (s Setting) network(l Law) Network {
+	return Network{Activation: s.activationOr(l), Classes: s.Classes, Inputs: s.Inputs,
+		Samples: s.samples(), Width: s.Width, SigmaW: s.SigmaW, SigmaV: s.SigmaV}
+}
+
+// needsNetwork reports an error when the law named what needs the
+// network's width and input dimension and s lacks them.
+func (s Setting) needsNetwork(what string) error {
+	if s.Width < 1 || s.Inputs < 1 {
+		return paramError("%s needs Width and Inputs ≥ 1", what)
+	}
+	return nil
+}
 
 // activationOr is the activation of a prediction. A law looked up with a
 // concrete activation carries it; a row of Laws() for "any" activation
