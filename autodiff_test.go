@@ -5,6 +5,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/hessblock/hessblock/kind"
 	"github.com/hessblock/hessblock/numerics"
 )
 
@@ -55,16 +56,16 @@ func (x hyperDual) log() hyperDual {
 	return x.apply(math.Log(x.v), 1/x.v, -1/(x.v*x.v))
 }
 
-func (x hyperDual) activate(a numerics.Activation) hyperDual {
+func (x hyperDual) activate(a kind.Activation) hyperDual {
 	switch a {
-	case numerics.ReLU:
+	case kind.ReLU:
 		// φ'(0) = 0, the convention of the subgradient numerics uses; u = 0
 		// exactly has probability zero for the drawn data.
 		if x.v > 0 {
 			return x
 		}
 		return hyperDual{}
-	case numerics.Tanh:
+	case kind.Tanh:
 		t := math.Tanh(x.v)
 		return x.apply(t, 1-t*t, -2*t*(1-t*t))
 	}
@@ -99,12 +100,12 @@ func hdLoss(cfg numerics.Config, x *mat.Dense, labels []int, th []hyperDual) hyp
 	var total hyperDual
 	z := make([]hyperDual, c)
 	var hid []hyperDual
-	if cfg.Model == numerics.MLP {
+	if cfg.Model == kind.MLP {
 		hid = make([]hyperDual, cfg.M)
 	}
 	for s := 0; s < n; s++ {
 		xs := x.RawRowView(s)
-		if cfg.Model == numerics.Linear {
+		if cfg.Model == kind.Linear {
 			for k := 0; k < c; k++ {
 				var acc hyperDual
 				for j := 0; j < d; j++ {
@@ -131,7 +132,7 @@ func hdLoss(cfg numerics.Config, x *mat.Dense, labels []int, th []hyperDual) hyp
 			}
 		}
 		y := labels[s]
-		if cfg.Loss == numerics.MSE {
+		if cfg.Loss == kind.MSE {
 			for k := 0; k < c; k++ {
 				r := z[k]
 				if k == y {

@@ -17,6 +17,7 @@ import (
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 
+	"github.com/hessblock/hessblock/kind"
 	"github.com/hessblock/hessblock/numerics"
 	"github.com/hessblock/hessblock/theory"
 )
@@ -109,11 +110,11 @@ func benchProblem(b *testing.B, cfg numerics.Config) *numerics.Problem {
 }
 
 func benchLinearCE(c, d, n int) numerics.Config {
-	return numerics.Config{Model: numerics.Linear, Loss: numerics.CE, C: c, D: d, N: n, Sigma: 1, Seed: 1}
+	return numerics.Config{Model: kind.Linear, Loss: kind.CE, C: c, D: d, N: n, Sigma: 1, Seed: 1}
 }
 
 func benchMLPReLUCE(c, d, n, m int) numerics.Config {
-	return numerics.Config{Model: numerics.MLP, Activation: numerics.ReLU, Loss: numerics.CE,
+	return numerics.Config{Model: kind.MLP, Activation: kind.ReLU, Loss: kind.CE,
 		C: c, D: d, N: n, M: m, SigmaW: 1, SigmaV: 1, Seed: 1}
 }
 
@@ -183,7 +184,7 @@ func BenchmarkDenseHessian(b *testing.B) {
 		p := benchProblem(b, cfg)
 		n := float64(cfg.N)
 		var flops float64
-		if cfg.Model == numerics.Linear {
+		if cfg.Model == kind.Linear {
 			np := float64(p.NumParams())
 			flops = n * np * np / 2
 		} else {
@@ -221,7 +222,7 @@ func BenchmarkHessVec(b *testing.B) {
 		dst := make([]float64, len(v))
 		n, d, c, m := float64(cfg.N), float64(cfg.D), float64(cfg.C), float64(cfg.M)
 		flops := 4 * n * float64(p.NumParams())
-		if cfg.Model == numerics.MLP {
+		if cfg.Model == kind.MLP {
 			flops = 4*n*m*d + 12*n*c*m
 		}
 		benchLoop(b, p.NumParams(), flops, func() error {
@@ -255,7 +256,7 @@ func BenchmarkHessVec(b *testing.B) {
 func structuredFlops(cfg numerics.Config) float64 {
 	n, d, c := float64(cfg.N), float64(cfg.D), float64(cfg.C)
 	out := func(f float64) float64 { return 2*n*n*c + 2*n*c*f + n*n*f/2 }
-	if cfg.Model == numerics.Linear {
+	if cfg.Model == kind.Linear {
 		return 2 * out(d)
 	}
 	m := float64(cfg.M)

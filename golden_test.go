@@ -32,6 +32,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/hessblock/hessblock/kind"
 	"github.com/hessblock/hessblock/numerics"
 	"github.com/hessblock/hessblock/theory"
 )
@@ -138,17 +139,17 @@ func goldenOptions() cmp.Options {
 // goldenConfigs lists the sweep in file order.
 func goldenConfigs() []numerics.Config {
 	type combo struct {
-		model numerics.Model
-		act   numerics.Activation
-		loss  numerics.Loss
+		model kind.Model
+		act   kind.Activation
+		loss  kind.Loss
 	}
 	var combos []combo
-	for _, loss := range []numerics.Loss{numerics.MSE, numerics.CE} {
-		combos = append(combos, combo{numerics.Linear, "", loss})
+	for _, loss := range []kind.Loss{kind.MSE, kind.CE} {
+		combos = append(combos, combo{kind.Linear, "", loss})
 	}
-	for _, act := range []numerics.Activation{numerics.Identity, numerics.ReLU, numerics.Tanh} {
-		for _, loss := range []numerics.Loss{numerics.MSE, numerics.CE} {
-			combos = append(combos, combo{numerics.MLP, act, loss})
+	for _, act := range []kind.Activation{kind.Identity, kind.ReLU, kind.Tanh} {
+		for _, loss := range []kind.Loss{kind.MSE, kind.CE} {
+			combos = append(combos, combo{kind.MLP, act, loss})
 		}
 	}
 	var cfgs []numerics.Config
@@ -156,7 +157,7 @@ func goldenConfigs() []numerics.Config {
 		for _, c := range goldenClasses {
 			for _, seed := range goldenSeeds {
 				cfg := numerics.Config{Model: cb.model, Activation: cb.act, Loss: cb.loss, C: c, D: goldenD, N: goldenN, Seed: seed}
-				if cb.model == numerics.MLP {
+				if cb.model == kind.MLP {
 					cfg.M, cfg.SigmaW, cfg.SigmaV = goldenM, goldenSigma, goldenSigma
 				} else {
 					cfg.Sigma = goldenSigma
@@ -188,13 +189,13 @@ func computeGoldenRow(cfg numerics.Config) (goldenRow, error) {
 		return row, err
 	}
 	row.Rho = st.Rho
-	row.ROutput = st.Ratio(numerics.OutputOutput)
-	if cfg.Model == numerics.MLP {
-		row.RHidden = st.Ratio(numerics.HiddenHidden)
-		row.RCross = st.Ratio(numerics.HiddenOutput)
+	row.ROutput = st.Ratio(kind.OutputOutput)
+	if cfg.Model == kind.MLP {
+		row.RHidden = st.Ratio(kind.HiddenHidden)
+		row.RCross = st.Ratio(kind.HiddenOutput)
 	}
 	l := p.Layout()
-	out, hid := l.Of(numerics.Output), l.Of(numerics.Hidden)
+	out, hid := l.Of(kind.Output), l.Of(kind.Hidden)
 	gamma := cfg.Gamma()
 
 	diagOut, err := p.Block(out[0], out[0])
@@ -209,10 +210,10 @@ func computeGoldenRow(cfg numerics.Config) (goldenRow, error) {
 	if row.EigOutOff, err = blockMaxAbsEig(p, out[0], out[1]); err != nil {
 		return row, err
 	}
-	if cfg.Model == numerics.Linear {
+	if cfg.Model == kind.Linear {
 		var law interface{ CDF(float64) float64 }
 		scale := 1.0
-		if cfg.Loss == numerics.MSE {
+		if cfg.Loss == kind.MSE {
 			law = theory.MarchenkoPastur{Ratio: gamma, Scale: 1}
 		} else {
 			g, err := theory.LinearCEDiagLaw(gamma, cfg.Sigma)
@@ -244,14 +245,14 @@ func computeGoldenRow(cfg numerics.Config) (goldenRow, error) {
 	if row.SVCross, err = numerics.SpectralNorm(cross); err != nil {
 		return row, err
 	}
-	if cfg.Loss == numerics.MSE && cfg.Activation != numerics.Tanh {
+	if cfg.Loss == kind.MSE && cfg.Activation != kind.Tanh {
 		v0 := mat.Col(nil, 0, p.V())
 		vn := 0.0
 		for _, v := range v0 {
 			vn += v * v
 		}
 		var law interface{ CDF(float64) float64 } = theory.MarchenkoPastur{Ratio: gamma, Scale: 1}
-		if cfg.Activation == numerics.ReLU {
+		if cfg.Activation == kind.ReLU {
 			g, err := theory.NewGeneralizedMP(gamma, theory.BernoulliWeights{P: 0.5})
 			if err != nil {
 				return row, err

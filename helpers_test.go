@@ -11,6 +11,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 	"pgregory.net/rapid"
 
+	"github.com/hessblock/hessblock/kind"
 	"github.com/hessblock/hessblock/numerics"
 )
 
@@ -59,12 +60,12 @@ var smallBounds = drawBounds{maxC: 6, maxD: 5, maxN: 12, maxM: 5, maxSigma: 3}
 
 // drawConfig draws (model, activation, loss, C, d, N, m, σ, seed). Shrinking
 // moves every size towards its minimum and σ towards 0.
-func drawConfig(t *rapid.T, b drawBounds, model numerics.Model, loss numerics.Loss) numerics.Config {
+func drawConfig(t *rapid.T, b drawBounds, model kind.Model, loss kind.Loss) numerics.Config {
 	if model == "" {
-		model = rapid.SampledFrom([]numerics.Model{numerics.Linear, numerics.MLP}).Draw(t, "model")
+		model = rapid.SampledFrom([]kind.Model{kind.Linear, kind.MLP}).Draw(t, "model")
 	}
 	if loss == "" {
-		loss = rapid.SampledFrom([]numerics.Loss{numerics.MSE, numerics.CE}).Draw(t, "loss")
+		loss = rapid.SampledFrom([]kind.Loss{kind.MSE, kind.CE}).Draw(t, "loss")
 	}
 	cfg := numerics.Config{
 		Model: model,
@@ -74,8 +75,8 @@ func drawConfig(t *rapid.T, b drawBounds, model numerics.Model, loss numerics.Lo
 		N:     rapid.IntRange(1, b.maxN).Draw(t, "N"),
 		Seed:  rapid.Uint64().Draw(t, "seed"),
 	}
-	if model == numerics.MLP {
-		cfg.Activation = rapid.SampledFrom([]numerics.Activation{numerics.Identity, numerics.ReLU, numerics.Tanh}).Draw(t, "activation")
+	if model == kind.MLP {
+		cfg.Activation = rapid.SampledFrom([]kind.Activation{kind.Identity, kind.ReLU, kind.Tanh}).Draw(t, "activation")
 		cfg.M = rapid.IntRange(1, b.maxM).Draw(t, "m")
 		cfg.SigmaW = drawSigma(t, b.maxSigma, "sigma_w")
 		cfg.SigmaV = drawSigma(t, b.maxSigma, "sigma_v")

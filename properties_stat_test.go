@@ -25,6 +25,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/hessblock/hessblock/kind"
 	"github.com/hessblock/hessblock/numerics"
 	"github.com/hessblock/hessblock/theory"
 )
@@ -43,9 +44,9 @@ func seedsFor(n, short int) []uint64 {
 
 // ratios runs the structured statistics of cfg for every C and seed and
 // returns R[family][seed][c] and ρ[seed][c].
-func ratios(t *testing.T, base numerics.Config, classes []int, seeds []uint64, fams []numerics.Family) (map[numerics.Family][][]float64, [][]float64) {
+func ratios(t *testing.T, base numerics.Config, classes []int, seeds []uint64, fams []kind.Family) (map[kind.Family][][]float64, [][]float64) {
 	t.Helper()
-	r := map[numerics.Family][][]float64{}
+	r := map[kind.Family][][]float64{}
 	rho := make([][]float64, len(seeds))
 	for _, f := range fams {
 		r[f] = make([][]float64, len(seeds))
@@ -120,9 +121,9 @@ func TestScalingLinearCEOutput(t *testing.T) {
 	if testing.Short() {
 		draws = 2000
 	}
-	base := numerics.Config{Model: numerics.Linear, Loss: numerics.CE, D: d, N: n, Sigma: sigma}
-	r, rho := ratios(t, base, classes, seeds, []numerics.Family{numerics.OutputOutput})
-	rr := r[numerics.OutputOutput]
+	base := numerics.Config{Model: kind.Linear, Loss: kind.CE, D: d, N: n, Sigma: sigma}
+	r, rho := ratios(t, base, classes, seeds, []kind.Family{kind.OutputOutput})
+	rr := r[kind.OutputOutput]
 	ns := float64(len(seeds))
 
 	de := make([]float64, len(classes))
@@ -199,8 +200,8 @@ func TestLinearCEDeterministicEquivalentSigmaHalf(t *testing.T) {
 	)
 	classes := []int{8, 64, 512}
 	seeds := seedsFor(3, 2)
-	base := numerics.Config{Model: numerics.Linear, Loss: numerics.CE, D: d, N: n, Sigma: sigma}
-	r, rho := ratios(t, base, classes, seeds, []numerics.Family{numerics.OutputOutput})
+	base := numerics.Config{Model: kind.Linear, Loss: kind.CE, D: d, N: n, Sigma: sigma}
+	r, rho := ratios(t, base, classes, seeds, []kind.Family{kind.OutputOutput})
 	ns := float64(len(seeds))
 	for i, c := range classes {
 		f := theory.LinearCEFiniteSize{Classes: c, Inputs: d, Samples: n, Sigma: sigma, Draws: 4000, Seed: 2}
@@ -211,7 +212,7 @@ func TestLinearCEDeterministicEquivalentSigmaHalf(t *testing.T) {
 		de := math.Sqrt(b.Off/b.Diag) / float64(c)
 		var meanR, meanRho float64
 		for si := range seeds {
-			meanR += r[numerics.OutputOutput][si][i] / ns
+			meanR += r[kind.OutputOutput][si][i] / ns
 			meanRho += rho[si][i] / ns
 		}
 		tolR := 6 * math.Hypot(relSpreadR/math.Sqrt(ns), b.RatioErr/de)
@@ -233,7 +234,7 @@ func TestLinearCEDeterministicEquivalentSigmaHalf(t *testing.T) {
 // measured per-seed slope spreads (24 seeds, d = 32, N = 256, m = 32,
 // σ_w = σ_v = 1, C = 16 … 512), inflated by 1.5.
 type networkSlopeCase struct {
-	act             numerics.Activation
+	act             kind.Activation
 	outSD, hiddenSD float64 // measured 0.0068 / 0.0181 (ReLU), 0.0010 / 0.0147 (tanh)
 }
 
@@ -254,34 +255,34 @@ func TestScalingNetworkCE(t *testing.T) {
 	seeds := seedsFor(4, 2)
 	ns := float64(len(seeds))
 	cases := []networkSlopeCase{
-		{numerics.ReLU, 1.5 * 0.0068, 1.5 * 0.0181},
-		{numerics.Tanh, 1.5 * 0.0010, 1.5 * 0.0147},
+		{kind.ReLU, 1.5 * 0.0068, 1.5 * 0.0181},
+		{kind.Tanh, 1.5 * 0.0010, 1.5 * 0.0147},
 	}
 	if testing.Short() {
 		cases = cases[:1]
 	}
 	for _, tc := range cases {
 		t.Run(string(tc.act), func(t *testing.T) {
-			base := numerics.Config{Model: numerics.MLP, Activation: tc.act, Loss: numerics.CE, D: d, N: n, M: m, SigmaW: 1, SigmaV: 1}
-			r, _ := ratios(t, base, classes, seeds, []numerics.Family{numerics.OutputOutput, numerics.HiddenHidden})
+			base := numerics.Config{Model: kind.MLP, Activation: tc.act, Loss: kind.CE, D: d, N: n, M: m, SigmaW: 1, SigmaV: 1}
+			r, _ := ratios(t, base, classes, seeds, []kind.Family{kind.OutputOutput, kind.HiddenHidden})
 
-			outMean, outSD := slopeStats(classes, r[numerics.OutputOutput])
+			outMean, outSD := slopeStats(classes, r[kind.OutputOutput])
 			tolOut := 0.03 + 6*tc.outSD/math.Sqrt(ns)
 			if math.Abs(outMean+1) > tolOut {
 				t.Errorf("output blocks: slope %.4f (seed sd %.4f), want −1 ± %.4f", outMean, outSD, tolOut)
 			}
 
-			a, err := theory.ActivationMoments(theory.Activation(tc.act), 1, 0)
+			a, err := theory.ActivationMoments(kind.Activation(tc.act), 1, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
-			s2 := theory.LogitVariance(theory.Activation(tc.act), 1, 1)
+			s2 := theory.LogitVariance(kind.Activation(tc.act), 1, 1)
 			pred := make([]float64, len(classes))
 			for i, c := range classes {
 				pred[i] = math.Sqrt(theory.MLPCEHiddenRatioSq(c, float64(d)/float64(n), s2, a))
 			}
 			predSlope := slopeOf(classes, pred)
-			hidMean, hidSD := slopeStats(classes, r[numerics.HiddenHidden])
+			hidMean, hidSD := slopeStats(classes, r[kind.HiddenHidden])
 			tolHid := 0.03 + 6*tc.hiddenSD/math.Sqrt(ns)
 			if math.Abs(hidMean-predSlope) > tolHid {
 				t.Errorf("hidden blocks: slope %.4f (seed sd %.4f), approximate finite-C law %.4f: |Δ| > %.4f", hidMean, hidSD, predSlope, tolHid)
@@ -306,14 +307,14 @@ func TestScalingIdentityNetworkMSEHidden(t *testing.T) {
 	const slopeSD = 1.5 * 0.0062
 	classes := []int{4, 16, 64, 256, 1024}
 	seeds := seedsFor(4, 2)
-	base := numerics.Config{Model: numerics.MLP, Activation: numerics.Identity, Loss: numerics.MSE, D: 4, N: 8, M: 64, SigmaW: 1, SigmaV: 1}
-	r, _ := ratios(t, base, classes, seeds, []numerics.Family{numerics.HiddenHidden})
+	base := numerics.Config{Model: kind.MLP, Activation: kind.Identity, Loss: kind.MSE, D: 4, N: 8, M: 64, SigmaW: 1, SigmaV: 1}
+	r, _ := ratios(t, base, classes, seeds, []kind.Family{kind.HiddenHidden})
 	exact := make([]float64, len(classes))
 	for i, c := range classes {
 		exact[i] = theory.MLPMSEIdentityRatio(c)
 	}
 	want := slopeOf(classes, exact)
-	mean, sd := slopeStats(classes, r[numerics.HiddenHidden])
+	mean, sd := slopeStats(classes, r[kind.HiddenHidden])
 	tol := 6 * slopeSD / math.Sqrt(float64(len(seeds)))
 	if math.Abs(mean-want) > tol {
 		t.Errorf("hidden slope %.4f (seed sd %.4f), exact law −½·log(C+2) gives %.4f: |Δ| > %.4f", mean, sd, want, tol)
@@ -360,17 +361,17 @@ func TestSpectralLawsKS(t *testing.T) {
 	cases := []ksCase{
 		{"linear-CE σ=0 C²/(C−1)·H_kk vs MP", func(t *testing.T, d int, seed uint64) ([]float64, func(float64) float64) {
 			const c = 7
-			p := mustProblem(t, numerics.Config{Model: numerics.Linear, Loss: numerics.CE, C: c, D: d, N: 4 * d, Seed: seed})
+			p := mustProblem(t, numerics.Config{Model: kind.Linear, Loss: kind.CE, C: c, D: d, N: 4 * d, Seed: seed})
 			return blockEigs(t, p, 0, 0, c*c/float64(c-1)), theory.MarchenkoPastur{Ratio: 0.25, Scale: 1}.CDF
 		}},
 		{"linear-CE σ=0 −C²·H_kl vs MP", func(t *testing.T, d int, seed uint64) ([]float64, func(float64) float64) {
 			const c = 7
-			p := mustProblem(t, numerics.Config{Model: numerics.Linear, Loss: numerics.CE, C: c, D: d, N: 4 * d, Seed: seed})
+			p := mustProblem(t, numerics.Config{Model: kind.Linear, Loss: kind.CE, C: c, D: d, N: 4 * d, Seed: seed})
 			return blockEigs(t, p, 0, 1, -c*c), theory.MarchenkoPastur{Ratio: 0.25, Scale: 1}.CDF
 		}},
 		{"linear-CE σ=1 C·H_kk vs GMP(γ, C·p_k(1−p_k))", func(t *testing.T, d int, seed uint64) ([]float64, func(float64) float64) {
 			const c = 10
-			p := mustProblem(t, numerics.Config{Model: numerics.Linear, Loss: numerics.CE, C: c, D: d, N: 4 * d, Sigma: 1, Seed: seed})
+			p := mustProblem(t, numerics.Config{Model: kind.Linear, Loss: kind.CE, C: c, D: d, N: 4 * d, Sigma: 1, Seed: seed})
 			pr := softmaxRows(p)
 			tau := make([]float64, 4*d)
 			for i := range tau {
@@ -380,7 +381,7 @@ func TestSpectralLawsKS(t *testing.T) {
 		}},
 		{"linear-CE σ=1 −C²·H_kl vs GMP(γ, C²·p_k p_l)", func(t *testing.T, d int, seed uint64) ([]float64, func(float64) float64) {
 			const c = 10
-			p := mustProblem(t, numerics.Config{Model: numerics.Linear, Loss: numerics.CE, C: c, D: d, N: 4 * d, Sigma: 1, Seed: seed})
+			p := mustProblem(t, numerics.Config{Model: kind.Linear, Loss: kind.CE, C: c, D: d, N: 4 * d, Sigma: 1, Seed: seed})
 			pr := softmaxRows(p)
 			tau := make([]float64, 4*d)
 			for i := range tau {
@@ -501,7 +502,7 @@ func softmaxRows(p *numerics.Problem) *mat.Dense {
 // reluNetwork is a ReLU network under MSE with N = 8d (γ = 1/8), m = 4;
 // it also returns the activity indicators 1[u_ni > 0] of units 0 and 1.
 func reluNetwork(t *testing.T, d int, seed uint64) (*numerics.Problem, [2][]float64) {
-	p := mustProblem(t, numerics.Config{Model: numerics.MLP, Activation: numerics.ReLU, Loss: numerics.MSE, C: 10, D: d, N: 8 * d, M: 4, SigmaW: 1, SigmaV: 1, Seed: seed})
+	p := mustProblem(t, numerics.Config{Model: kind.MLP, Activation: kind.ReLU, Loss: kind.MSE, C: 10, D: d, N: 8 * d, M: 4, SigmaW: 1, SigmaV: 1, Seed: seed})
 	u := mat.NewDense(8*d, 4, nil)
 	u.Mul(p.X(), p.W().T())
 	var act [2][]float64

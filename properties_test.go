@@ -22,6 +22,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 	"pgregory.net/rapid"
 
+	"github.com/hessblock/hessblock/kind"
 	"github.com/hessblock/hessblock/numerics"
 )
 
@@ -132,14 +133,14 @@ func forwardScales(p *numerics.Problem) scales {
 	s := scales{x: maxAbs(p.X())}
 	var feat mat.Matrix = p.X()
 	out := p.W()
-	if cfg.Model == numerics.MLP {
+	if cfg.Model == kind.MLP {
 		u := mat.NewDense(cfg.N, cfg.M, nil)
 		u.Mul(p.X(), p.W().T())
 		u.Apply(func(_, _ int, v float64) float64 {
 			switch cfg.Activation {
-			case numerics.ReLU:
+			case kind.ReLU:
 				return math.Max(v, 0)
-			case numerics.Tanh:
+			case kind.Tanh:
 				return math.Tanh(v)
 			}
 			return v
@@ -204,7 +205,7 @@ func TestPropHessVecSymmetric(t *testing.T) {
 func TestPropLinearCEPSDNullSpace(t *testing.T) {
 	b := drawBounds{maxC: 8, maxD: 8, maxN: 16, maxSigma: 4}
 	check(t, 200, func(t *rapid.T) {
-		cfg := drawConfig(t, b, numerics.Linear, numerics.CE)
+		cfg := drawConfig(t, b, kind.Linear, kind.CE)
 		p := mustProblem(t, cfg)
 		h := mustHessian(t, p)
 		l := p.Layout()
@@ -258,11 +259,11 @@ func TestPropLinearCEPSDNullSpace(t *testing.T) {
 // the network alike. R(output) must then be exactly 0.
 func TestPropMSEOutputBlocksExactlyZero(t *testing.T) {
 	check(t, 200, func(t *rapid.T) {
-		cfg := drawConfig(t, smallBounds, "", numerics.MSE)
+		cfg := drawConfig(t, smallBounds, "", kind.MSE)
 		p := mustProblem(t, cfg)
 		h := mustHessian(t, p)
 		l := p.Layout()
-		out := l.Of(numerics.Output)
+		out := l.Of(kind.Output)
 		for _, a := range out {
 			for _, b := range out {
 				if a == b {
@@ -285,10 +286,10 @@ func TestPropMSEOutputBlocksExactlyZero(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r := st.Ratio(numerics.OutputOutput); r != 0 {
+		if r := st.Ratio(kind.OutputOutput); r != 0 {
 			t.Fatalf("%v: R(output) = %g, want 0", cfg, r)
 		}
-		if cfg.Model == numerics.Linear && st.Rho != 0 {
+		if cfg.Model == kind.Linear && st.Rho != 0 {
 			t.Fatalf("%v: ρ = %g, want 0 for linear MSE", cfg, st.Rho)
 		}
 	})
@@ -306,7 +307,7 @@ func TestPropMSEOutputBlocksExactlyZero(t *testing.T) {
 func TestPropLinearCEAtZero(t *testing.T) {
 	check(t, 100, func(t *rapid.T) {
 		cfg := numerics.Config{
-			Model: numerics.Linear, Loss: numerics.CE,
+			Model: kind.Linear, Loss: kind.CE,
 			C:    rapid.IntRange(2, 64).Draw(t, "C"),
 			D:    rapid.IntRange(1, 8).Draw(t, "d"),
 			N:    rapid.IntRange(1, 40).Draw(t, "N"),
@@ -340,7 +341,7 @@ func TestPropLinearCEAtZero(t *testing.T) {
 		if want := 1 / c; math.Abs(st.Rho-want) > 1e-12*want {
 			t.Fatalf("%v: ρ = %.17g, want 1/C = %.17g", cfg, st.Rho, want)
 		}
-		if want, r := 1/(c-1), st.Ratio(numerics.OutputOutput); math.Abs(r-want) > 1e-12*want {
+		if want, r := 1/(c-1), st.Ratio(kind.OutputOutput); math.Abs(r-want) > 1e-12*want {
 			t.Fatalf("%v: R = %.17g, want 1/(C−1) = %.17g", cfg, r, want)
 		}
 		// Unitarily invariant norms: the spectral norms have the same ratio.
@@ -363,8 +364,8 @@ func TestPropLinearCEAtZero(t *testing.T) {
 func TestPropIdentityNetworkMSEExactLaw(t *testing.T) {
 	b := drawBounds{maxC: 8, maxD: 6, maxN: 16, maxM: 6, maxSigma: 3}
 	check(t, 200, func(t *rapid.T) {
-		cfg := drawConfig(t, b, numerics.MLP, numerics.MSE)
-		cfg.Activation = numerics.Identity
+		cfg := drawConfig(t, b, kind.MLP, kind.MSE)
+		cfg.Activation = kind.Identity
 		p := mustProblem(t, cfg)
 		h := mustHessian(t, p)
 		l := p.Layout()
@@ -392,7 +393,7 @@ func TestPropIdentityNetworkMSEExactLaw(t *testing.T) {
 		hid := mat.NewDense(cfg.N, m, nil)
 		hid.Mul(p.X(), p.W().T())
 		phi := sampleCov(hid)
-		out := l.Of(numerics.Output)
+		out := l.Of(kind.Output)
 		blk, _ := numerics.BlockOfMatrix(h, l, out[0], out[0])
 		if e := maxAbsDiff(blk, phi); e > 8*float64(cfg.N+cfg.D)*eps*maxAbs(phi) {
 			t.Fatalf("%v: H_{v0 v0} differs from Φ by %.2e", cfg, e)
@@ -417,7 +418,7 @@ func TestPropIdentityNetworkMSEExactLaw(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := st.Ratio(numerics.HiddenHidden); math.Abs(got-want) > 1e-10*want+1e-300 {
+		if got := st.Ratio(kind.HiddenHidden); math.Abs(got-want) > 1e-10*want+1e-300 {
 			t.Fatalf("%v: R(hidden) = %.17g, exact law gives %.17g", cfg, got, want)
 		}
 	})
@@ -459,7 +460,7 @@ func TestPropClassPermutation(t *testing.T) {
 		for i := range phi {
 			phi[i] = i
 		}
-		if cfg.Model == numerics.Linear {
+		if cfg.Model == kind.Linear {
 			if err := q.SetWeights(permRows(p.W()), nil); err != nil {
 				t.Fatal(err)
 			}
@@ -514,8 +515,8 @@ func seq(n int) []int {
 // for bit.
 func TestPropInputScaling(t *testing.T) {
 	check(t, 200, func(t *rapid.T) {
-		loss := rapid.SampledFrom([]numerics.Loss{numerics.MSE, numerics.CE}).Draw(t, "loss")
-		cfg := drawConfig(t, drawBounds{maxC: 6, maxD: 6, maxN: 20, maxSigma: 3}, numerics.Linear, loss)
+		loss := rapid.SampledFrom([]kind.Loss{kind.MSE, kind.CE}).Draw(t, "loss")
+		cfg := drawConfig(t, drawBounds{maxC: 6, maxD: 6, maxN: 20, maxSigma: 3}, kind.Linear, loss)
 		p := mustProblem(t, cfg)
 		h := mustHessian(t, p)
 		scaled := func(c float64, rescaleW bool) *mat.SymDense {
@@ -537,10 +538,10 @@ func TestPropInputScaling(t *testing.T) {
 		pow := math.Ldexp(1, rapid.IntRange(-6, 6).Draw(t, "log2 c"))
 		want := mat.NewSymDense(p.NumParams(), nil)
 		want.ScaleSym(pow*pow, h)
-		if got := scaled(pow, cfg.Loss == numerics.CE); !mat.Equal(got, want) {
+		if got := scaled(pow, cfg.Loss == kind.CE); !mat.Equal(got, want) {
 			t.Fatalf("%v, c = %g: H(c·X) ≠ c²·H(X) bit for bit (max diff %.2e)", cfg, pow, maxAbsDiff(got, want))
 		}
-		if cfg.Loss != numerics.MSE {
+		if cfg.Loss != kind.MSE {
 			return
 		}
 		c := rapid.Float64Range(0.1, 10).Draw(t, "c")
@@ -585,7 +586,7 @@ func TestPropSeedReproducibility(t *testing.T) {
 		other := cfg
 		other.Seed++
 		q := mustProblem(t, other)
-		if cfg.Model == numerics.Linear && cfg.Sigma == 0 || cfg.Model == numerics.MLP && cfg.SigmaW == 0 && cfg.SigmaV == 0 {
+		if cfg.Model == kind.Linear && cfg.Sigma == 0 || cfg.Model == kind.MLP && cfg.SigmaW == 0 && cfg.SigmaV == 0 {
 			return // all-zero parameters for every seed
 		}
 		if floats.Same(p1.Params(), q.Params()) {
@@ -616,7 +617,7 @@ func slicesEqualInt(a, b []int) bool {
 // where an unshifted exp overflows.
 func TestPropExtremeLogitsFinite(t *testing.T) {
 	check(t, 150, func(t *rapid.T) {
-		cfg := drawConfig(t, smallBounds, "", numerics.CE)
+		cfg := drawConfig(t, smallBounds, "", kind.CE)
 		p := mustProblem(t, cfg)
 		scale := math.Pow(10, rapid.Float64Range(2, 4).Draw(t, "log10 logit scale"))
 		theta := p.Params()

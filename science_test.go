@@ -11,6 +11,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/hessblock/hessblock/kind"
 	"github.com/hessblock/hessblock/numerics"
 	"github.com/hessblock/hessblock/theory"
 )
@@ -113,19 +114,19 @@ func TestScienceCrossResidual(t *testing.T) {
 	var resMean, rMeas, rGN float64
 	const seeds = 3
 	for s := uint64(1); s <= seeds; s++ {
-		cfg := numerics.Config{Model: numerics.MLP, Activation: numerics.ReLU, Loss: numerics.CE, C: c, D: d, N: n, M: m, SigmaW: 1, SigmaV: 1, Seed: s}
+		cfg := numerics.Config{Model: kind.MLP, Activation: kind.ReLU, Loss: kind.CE, C: c, D: d, N: n, M: m, SigmaW: 1, SigmaV: 1, Seed: s}
 		p, st := scienceStats(t, cfg)
 		gn, res, cr := crossParts(p)
 		// The decomposition is exact: it must add up to numerics' sum.
-		if got, want := (gn+res+cr)*float64(m*c), st.Sums.Off[numerics.HiddenOutput]; math.Abs(got/want-1) > 1e-9 {
+		if got, want := (gn+res+cr)*float64(m*c), st.Sums.Off[kind.HiddenOutput]; math.Abs(got/want-1) > 1e-9 {
 			t.Fatalf("seed %d: GN + residual + cross = %v, numerics %v", s, got, want)
 		}
-		norm := math.Sqrt(st.Sums.Diag[numerics.Hidden] / m * st.Sums.Diag[numerics.Output] / c)
+		norm := math.Sqrt(st.Sums.Diag[kind.Hidden] / m * st.Sums.Diag[kind.Output] / c)
 		resMean += res / seeds
-		rMeas += st.Ratio(numerics.HiddenOutput) / seeds
+		rMeas += st.Ratio(kind.HiddenOutput) / seeds
 		rGN += math.Sqrt(gn/norm) / seeds
 	}
-	x := theory.MLPCECross{Activation: theory.ActivationReLU, Classes: c, Inputs: d, Samples: n, Width: m, SigmaW: 1, SigmaV: 1}
+	x := theory.MLPCECross{Activation: kind.ReLU, Classes: c, Inputs: d, Samples: n, Width: m, SigmaW: 1, SigmaV: 1}
 	terms, err := x.Terms()
 	if err != nil {
 		t.Fatal(err)
@@ -157,8 +158,8 @@ func TestScienceLinearCEFiniteSize(t *testing.T) {
 	const c, d, n, seeds = 128, 32, 128, 12
 	var mean float64
 	for s := uint64(1); s <= seeds; s++ {
-		_, st := scienceStats(t, numerics.Config{Model: numerics.Linear, Loss: numerics.CE, C: c, D: d, N: n, Sigma: 1, Seed: s})
-		mean += c * st.Ratio(numerics.OutputOutput) / seeds
+		_, st := scienceStats(t, numerics.Config{Model: kind.Linear, Loss: kind.CE, C: c, D: d, N: n, Sigma: 1, Seed: s})
+		mean += c * st.Ratio(kind.OutputOutput) / seeds
 	}
 	fs := theory.LinearCEFiniteSize{Classes: c, Inputs: d, Samples: n, Sigma: 1, Draws: 4000, Seed: 1}
 	b, err := fs.BlockNorms()
@@ -187,10 +188,10 @@ func TestScienceHiddenTanh(t *testing.T) {
 	const c, d, n, m, seeds = 64, 64, 256, 16, 3
 	var mean float64
 	for s := uint64(1); s <= seeds; s++ {
-		_, st := scienceStats(t, numerics.Config{Model: numerics.MLP, Activation: numerics.Tanh, Loss: numerics.CE, C: c, D: d, N: n, M: m, SigmaW: 1, SigmaV: 0.5, Seed: s})
-		mean += st.Ratio(numerics.HiddenHidden) / seeds
+		_, st := scienceStats(t, numerics.Config{Model: kind.MLP, Activation: kind.Tanh, Loss: kind.CE, C: c, D: d, N: n, M: m, SigmaW: 1, SigmaV: 0.5, Seed: s})
+		mean += st.Ratio(kind.HiddenHidden) / seeds
 	}
-	pred, err := theory.MLPCEHidden{Activation: theory.ActivationTanh, Classes: c, Inputs: d, Samples: n, Width: m, SigmaW: 1, SigmaV: 0.5}.Ratio()
+	pred, err := theory.MLPCEHidden{Activation: kind.Tanh, Classes: c, Inputs: d, Samples: n, Width: m, SigmaW: 1, SigmaV: 0.5}.Ratio()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,26 +222,26 @@ func scienceMean(t *testing.T, cfg numerics.Config, seeds int, f func(*numerics.
 func TestScienceOutputCE(t *testing.T) {
 	const c, d, n, m = 256, 64, 256, 32
 	cases := []struct {
-		act          numerics.Activation
+		act          kind.Activation
 		seeds        int
 		tolOut, tolH float64
 	}{
 		// Seed spread of C·R (10 seeds): 1.4% (ReLU), 0.17% (tanh); the
 		// limit law is 0.2–0.9% below the measurement at C = 256 (finite C).
 		// ReLU √C·R of the hidden blocks: 4.4% per seed, 1.8% for 6 seeds.
-		{numerics.ReLU, 6, 0.03, 0.07},
-		{numerics.Tanh, 3, 0.015, 0},
+		{kind.ReLU, 6, 0.03, 0.07},
+		{kind.Tanh, 3, 0.015, 0},
 	}
 	for _, tc := range cases {
-		cfg := numerics.Config{Model: numerics.MLP, Activation: tc.act, Loss: numerics.CE, C: c, D: d, N: n, M: m, SigmaW: 1, SigmaV: 1}
+		cfg := numerics.Config{Model: kind.MLP, Activation: tc.act, Loss: kind.CE, C: c, D: d, N: n, M: m, SigmaW: 1, SigmaV: 1}
 		var out, hid float64
 		for s := 1; s <= tc.seeds; s++ {
 			cfg.Seed = uint64(s)
 			_, st := scienceStats(t, cfg)
-			out += c * st.Ratio(numerics.OutputOutput) / float64(tc.seeds)
-			hid += st.Ratio(numerics.HiddenHidden) / float64(tc.seeds)
+			out += c * st.Ratio(kind.OutputOutput) / float64(tc.seeds)
+			hid += st.Ratio(kind.HiddenHidden) / float64(tc.seeds)
 		}
-		act := theory.Activation(tc.act)
+		act := kind.Activation(tc.act)
 		k, err := theory.MLPCEOutput{Activation: act, Classes: c, Inputs: d, Samples: n, Width: m, SigmaW: 1, SigmaV: 1}.Constant()
 		if err != nil {
 			t.Fatal(err)
@@ -268,10 +269,10 @@ func TestScienceOutputCE(t *testing.T) {
 // decays like C^{−1/2} with the constant of theory.MLPMSECross.
 func TestScienceCrossMSE(t *testing.T) {
 	const c, d, n, m, seeds = 256, 64, 256, 32, 3
-	for _, act := range []numerics.Activation{numerics.ReLU, numerics.Tanh} {
-		cfg := numerics.Config{Model: numerics.MLP, Activation: act, Loss: numerics.MSE, C: c, D: d, N: n, M: m, SigmaW: 1, SigmaV: 1}
-		got := scienceMean(t, cfg, seeds, func(st *numerics.StructuredStats) float64 { return st.Ratio(numerics.HiddenOutput) })
-		pred, err := theory.MLPMSECross{Activation: theory.Activation(act), Classes: c, Inputs: d, Samples: n, Width: m, SigmaW: 1, SigmaV: 1}.Ratio()
+	for _, act := range []kind.Activation{kind.ReLU, kind.Tanh} {
+		cfg := numerics.Config{Model: kind.MLP, Activation: act, Loss: kind.MSE, C: c, D: d, N: n, M: m, SigmaW: 1, SigmaV: 1}
+		got := scienceMean(t, cfg, seeds, func(st *numerics.StructuredStats) float64 { return st.Ratio(kind.HiddenOutput) })
+		pred, err := theory.MLPMSECross{Activation: kind.Activation(act), Classes: c, Inputs: d, Samples: n, Width: m, SigmaW: 1, SigmaV: 1}.Ratio()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -301,7 +302,7 @@ func TestScienceTanhMSEHidden(t *testing.T) {
 	}
 	var sum float64
 	for seed := 1; seed <= seeds; seed++ {
-		p, err := numerics.NewProblem(numerics.Config{Model: numerics.MLP, Activation: numerics.Tanh, Loss: numerics.MSE,
+		p, err := numerics.NewProblem(numerics.Config{Model: kind.MLP, Activation: kind.Tanh, Loss: kind.MSE,
 			C: c, D: d, N: n, M: m, SigmaW: 1, SigmaV: 1, Seed: uint64(seed)})
 		if err != nil {
 			t.Fatal(err)
@@ -310,10 +311,10 @@ func TestScienceTanhMSEHidden(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sum += math.Sqrt(c) * st.Ratio(numerics.HiddenHidden)
+		sum += math.Sqrt(c) * st.Ratio(kind.HiddenHidden)
 	}
 	measured := sum / float64(seeds)
-	a, err := theory.MLPMSEHiddenMoments(theory.ActivationTanh, 1)
+	a, err := theory.MLPMSEHiddenMoments(kind.Tanh, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

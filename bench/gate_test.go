@@ -12,6 +12,7 @@ import (
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 
+	"github.com/hessblock/hessblock/kind"
 	"github.com/hessblock/hessblock/numerics"
 )
 
@@ -39,8 +40,8 @@ func problem(cfg numerics.Config) *numerics.Problem {
 }
 
 var (
-	linCfg = numerics.Config{Model: numerics.Linear, Loss: numerics.CE, C: 20, D: 50, N: 300, Sigma: 1, Seed: 1}
-	mlpCfg = numerics.Config{Model: numerics.MLP, Activation: numerics.Tanh, Loss: numerics.CE, C: 20, D: 30, N: 300, M: 10, SigmaW: 1, SigmaV: 1, Seed: 1}
+	linCfg = numerics.Config{Model: kind.Linear, Loss: kind.CE, C: 20, D: 50, N: 300, Sigma: 1, Seed: 1}
+	mlpCfg = numerics.Config{Model: kind.MLP, Activation: kind.Tanh, Loss: kind.CE, C: 20, D: 30, N: 300, M: 10, SigmaW: 1, SigmaV: 1, Seed: 1}
 )
 
 func gateKernels() []gateKernel {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/hessblock/hessblock/kind"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -15,11 +16,11 @@ import (
 // denominator is sqrt(mean_i ‖H_ii‖_F² · mean_k ‖H_kk‖_F²), the geometric
 // mean of the two kinds' diagonal blocks.
 type FamilyRatio struct {
-	Family     Family  `json:"family"`
-	R          float64 `json:"R"`
-	MeanOffSq  float64 `json:"mean_off_sq"`  // mean ‖H_ab‖_F² over the family's off-diagonal pairs
-	MeanDiagSq float64 `json:"mean_diag_sq"` // the denominator before the square root
-	Pairs      int     `json:"pairs"`        // number of ordered off-diagonal pairs
+	Family     kind.Family `json:"family"`
+	R          float64     `json:"R"`
+	MeanOffSq  float64     `json:"mean_off_sq"`  // mean ‖H_ab‖_F² over the family's off-diagonal pairs
+	MeanDiagSq float64     `json:"mean_diag_sq"` // the denominator before the square root
+	Pairs      int         `json:"pairs"`        // number of ordered off-diagonal pairs
 }
 
 // Summary holds the scalar block statistics.
@@ -31,7 +32,7 @@ type Summary struct {
 }
 
 // Ratio returns the pair ratio of family f, or NaN if f is absent.
-func (s Summary) Ratio(f Family) float64 {
+func (s Summary) Ratio(f kind.Family) float64 {
 	for _, r := range s.Ratios {
 		if r.Family == f {
 			return r.R
@@ -141,14 +142,14 @@ func ratio(off, diag float64) float64 {
 	return math.Sqrt(off / diag)
 }
 
-func familyKinds(f Family) (BlockKind, BlockKind) {
+func familyKinds(f kind.Family) (kind.Layer, kind.Layer) {
 	switch f {
-	case HiddenHidden:
-		return Hidden, Hidden
-	case OutputOutput:
-		return Output, Output
+	case kind.HiddenHidden:
+		return kind.Hidden, kind.Hidden
+	case kind.OutputOutput:
+		return kind.Output, kind.Output
 	}
-	return Hidden, Output
+	return kind.Hidden, kind.Output
 }
 
 // BlockOfMatrix returns a copy of block (a, b) of h.

@@ -4,73 +4,17 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strings"
+
+	"github.com/hessblock/hessblock/kind"
 )
-
-// Model names the architecture whose Hessian is studied.
-type Model string
-
-const (
-	// Linear is f(x) = W x with W ∈ R^{C×d}.
-	Linear Model = "linear"
-	// MLP is the one-hidden-layer network f(x) = V φ(W x), W ∈ R^{m×d}, V ∈ R^{C×m}.
-	MLP Model = "mlp"
-)
-
-// Activation names the hidden non-linearity φ of the MLP.
-type Activation string
-
-const (
-	Identity Activation = "identity"
-	ReLU     Activation = "relu"
-	Tanh     Activation = "tanh"
-)
-
-// Loss names the per-sample loss ℓ(z, y).
-type Loss string
-
-const (
-	// MSE is ½‖z − e_y‖².
-	MSE Loss = "mse"
-	// CE is the softmax cross-entropy −z_y + log Σ_k e^{z_k}.
-	CE Loss = "ce"
-)
-
-// ParseModel, ParseActivation and ParseLoss accept the names used on the
-// command line and in JSON.
-func ParseModel(s string) (Model, error) {
-	switch Model(strings.ToLower(s)) {
-	case Linear:
-		return Linear, nil
-	case MLP, "network", "one-hidden-layer":
-		return MLP, nil
-	}
-	return "", fmt.Errorf("numerics: unknown model %q (want %q or %q)", s, Linear, MLP)
-}
-
-func ParseActivation(s string) (Activation, error) {
-	switch a := Activation(strings.ToLower(s)); a {
-	case Identity, ReLU, Tanh:
-		return a, nil
-	}
-	return "", fmt.Errorf("numerics: unknown activation %q (want %q, %q or %q)", s, Identity, ReLU, Tanh)
-}
-
-func ParseLoss(s string) (Loss, error) {
-	switch l := Loss(strings.ToLower(s)); l {
-	case MSE, CE:
-		return l, nil
-	}
-	return "", fmt.Errorf("numerics: unknown loss %q (want %q or %q)", s, MSE, CE)
-}
 
 // Config fixes one finite-size problem: the model, the loss, the sizes and
 // the initialization scales (THEORY §1). The zero value is not valid; start
 // from DefaultConfig.
 type Config struct {
-	Model      Model      `json:"model"`
-	Activation Activation `json:"activation,omitempty"` // MLP only
-	Loss       Loss       `json:"loss"`
+	Model      kind.Model      `json:"model"`
+	Activation kind.Activation `json:"activation,omitempty"` // MLP only
+	Loss       kind.Loss       `json:"loss"`
 
 	C int `json:"C"`           // number of classes, ≥ 2
 	D int `json:"d"`           // input dimension
@@ -85,10 +29,10 @@ type Config struct {
 }
 
 // DefaultConfig returns a small valid configuration of the given model.
-func DefaultConfig(model Model) Config {
-	c := Config{Model: model, Loss: CE, C: 10, D: 20, N: 100, Sigma: 1, Seed: 1}
-	if model == MLP {
-		c.Activation = ReLU
+func DefaultConfig(model kind.Model) Config {
+	c := Config{Model: model, Loss: kind.CE, C: 10, D: 20, N: 100, Sigma: 1, Seed: 1}
+	if model == kind.MLP {
+		c.Activation = kind.ReLU
 		c.M = 8
 		c.Sigma = 0
 		c.SigmaW, c.SigmaV = 1, 1
@@ -106,17 +50,17 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrInvalidConfig}, args...)...))
 	}
 	switch c.Model {
-	case Linear:
-		if c.Activation != "" && c.Activation != Identity {
+	case kind.Linear:
+		if c.Activation != "" && c.Activation != kind.Identity {
 			bad("activation %q given for the linear model", c.Activation)
 		}
 		if c.M != 0 {
 			bad("hidden width m = %d given for the linear model", c.M)
 		}
-	case MLP:
+	case kind.MLP:
 		// The forward pass matches names exactly: "ReLU" must not pass here
 		// and then fall through every case of the activation switch.
-		if a, err := ParseActivation(string(c.Activation)); err != nil {
+		if a, err := kind.ParseActivation(string(c.Activation)); err != nil {
 			bad("%v", err)
 		} else if a != c.Activation {
 			bad("activation %q is not canonical (use %q)", c.Activation, a)
@@ -125,10 +69,10 @@ func (c Config) Validate() error {
 			bad("hidden width m = %d, want m ≥ 1", c.M)
 		}
 	default:
-		bad("unknown model %q (want %q or %q)", c.Model, Linear, MLP)
+		bad("unknown model %q (want %q or %q)", c.Model, kind.Linear, kind.MLP)
 	}
-	if c.Loss != MSE && c.Loss != CE {
-		bad("unknown loss %q (want %q or %q)", c.Loss, MSE, CE)
+	if c.Loss != kind.MSE && c.Loss != kind.CE {
+		bad("unknown loss %q (want %q or %q)", c.Loss, kind.MSE, kind.CE)
 	}
 	if c.C < 2 {
 		bad("C = %d classes, want C ≥ 2", c.C)
@@ -152,10 +96,10 @@ func (c Config) Validate() error {
 			bad("%v", err)
 		}
 	}
-	if c.Model == Linear && (c.SigmaW != 0 || c.SigmaV != 0) {
+	if c.Model == kind.Linear && (c.SigmaW != 0 || c.SigmaV != 0) {
 		bad("sigma_w/sigma_v given for the linear model (use sigma)")
 	}
-	if c.Model == MLP && c.Sigma != 0 {
+	if c.Model == kind.MLP && c.Sigma != 0 {
 		bad("sigma given for the MLP (use sigma_w and sigma_v)")
 	}
 	return errors.Join(errs...)
@@ -174,7 +118,7 @@ func (c Config) checkSizes() error {
 		a, b int
 	}
 	arrays := []dims{{"N·d", c.N, c.D}, {"N·C", c.N, c.C}, {"C·d", c.C, c.D}}
-	if c.Model == MLP {
+	if c.Model == kind.MLP {
 		arrays = append(arrays, dims{"N·m", c.N, c.M}, dims{"m·d", c.M, c.D}, dims{"C·m", c.C, c.M})
 	}
 	for _, a := range arrays {
@@ -192,7 +136,7 @@ func (c Config) checkSizes() error {
 // NumParams is the length of the parameter vector: C·d for the linear model,
 // m·d + C·m for the MLP.
 func (c Config) NumParams() int {
-	if c.Model == MLP {
+	if c.Model == kind.MLP {
 		return c.M*c.D + c.C*c.M
 	}
 	return c.C * c.D
@@ -203,7 +147,7 @@ func (c Config) NumParams() int {
 func (c Config) Gamma() float64 { return float64(c.D) / float64(c.N) }
 
 func (c Config) String() string {
-	if c.Model == MLP {
+	if c.Model == kind.MLP {
 		return fmt.Sprintf("mlp/%s/%s C=%d d=%d N=%d m=%d σw=%g σv=%g seed=%d",
 			c.Activation, c.Loss, c.C, c.D, c.N, c.M, c.SigmaW, c.SigmaV, c.Seed)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/hessblock/hessblock/kind"
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 )
@@ -140,7 +141,7 @@ func CheckHessian(p *Problem, h float64) (float64, error) {
 // relative to ‖x_n‖, the distance (in parameter units) from θ to the nearest
 // ReLU kink along any single coordinate of W; +Inf for the linear model.
 func (p *Problem) MinAbsPreactivation() float64 {
-	if p.cfg.Model != MLP {
+	if p.cfg.Model != kind.MLP {
 		return math.Inf(1)
 	}
 	f := p.forward()

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/hessblock/hessblock/kind"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -37,18 +38,18 @@ func fuzzSize(v int8, hi int) int {
 // supplies the data: byte 255 is NaN, 254 is +Inf, any other b is
 // (b − 127)/32 ∈ [−4, 4].
 func decodeFuzz(flags uint8, c, d, n, m int8, sigma, sigma2 float64, seed uint64, raw []byte) fuzzCase {
-	cfg := Config{Loss: MSE, C: fuzzSize(c, 8), D: fuzzSize(d, 6), N: fuzzSize(n, 12), Seed: seed}
+	cfg := Config{Loss: kind.MSE, C: fuzzSize(c, 8), D: fuzzSize(d, 6), N: fuzzSize(n, 12), Seed: seed}
 	if flags&2 != 0 {
-		cfg.Loss = CE
+		cfg.Loss = kind.CE
 	}
-	act := []Activation{Identity, ReLU, Tanh, "ReLU"}[(flags>>2)&3]
+	act := []kind.Activation{kind.Identity, kind.ReLU, kind.Tanh, "ReLU"}[(flags>>2)&3]
 	if flags&1 == 0 {
-		cfg.Model, cfg.Sigma = Linear, sigma
+		cfg.Model, cfg.Sigma = kind.Linear, sigma
 		if flags&64 != 0 {
 			cfg.Activation = act
 		}
 	} else {
-		cfg.Model, cfg.Activation, cfg.M = MLP, act, fuzzSize(m, 5)
+		cfg.Model, cfg.Activation, cfg.M = kind.MLP, act, fuzzSize(m, 5)
 		cfg.SigmaW, cfg.SigmaV = sigma, sigma2
 	}
 	fc := fuzzCase{cfg: cfg, moderate: math.Abs(sigma) <= 8 && math.Abs(sigma2) <= 8}

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/hessblock/hessblock/kind"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
@@ -264,10 +265,10 @@ func (s *family) assemble(data []float64, stride int) {
 func (p *Problem) families(f *forward) []*family {
 	cfg := p.cfg
 	n, d, c, m := f.n, f.d, f.c, f.m
-	ce := cfg.Loss == CE
+	ce := cfg.Loss == kind.CE
 	// Output–output: (1/N) Σ A_n[k,l] g_n g_nᵀ, g = x (linear) or h (MLP).
 	out := &family{n: n, fa: f.x, fb: f.x, da: d, db: d, na: c, nb: c, sym: true, diagOnly: !ce}
-	if cfg.Model == Linear {
+	if cfg.Model == kind.Linear {
 		out.coef = f.lossCurvatureRow
 		return []*family{out}
 	}

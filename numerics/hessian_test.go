@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hessblock/hessblock/kind"
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 )
@@ -13,10 +14,10 @@ import (
 // finite-difference Hessian is cheap.
 func smallConfigs() []Config {
 	var cs []Config
-	for _, loss := range []Loss{MSE, CE} {
-		cs = append(cs, Config{Model: Linear, Loss: loss, C: 4, D: 5, N: 12, Sigma: 1, Seed: 3})
-		for _, act := range []Activation{Identity, ReLU, Tanh} {
-			cs = append(cs, Config{Model: MLP, Activation: act, Loss: loss, C: 3, D: 4, N: 10, M: 5, SigmaW: 1, SigmaV: 1, Seed: 5})
+	for _, loss := range []kind.Loss{kind.MSE, kind.CE} {
+		cs = append(cs, Config{Model: kind.Linear, Loss: loss, C: 4, D: 5, N: 12, Sigma: 1, Seed: 3})
+		for _, act := range []kind.Activation{kind.Identity, kind.ReLU, kind.Tanh} {
+			cs = append(cs, Config{Model: kind.MLP, Activation: act, Loss: loss, C: 3, D: 4, N: 10, M: 5, SigmaW: 1, SigmaV: 1, Seed: 5})
 		}
 	}
 	return cs
@@ -114,7 +115,7 @@ func TestBlockMatchesDense(t *testing.T) {
 }
 
 func TestLinearCEPSDAndNullSpace(t *testing.T) {
-	cfg := Config{Model: Linear, Loss: CE, C: 6, D: 7, N: 30, Sigma: 2, Seed: 11}
+	cfg := Config{Model: kind.Linear, Loss: kind.CE, C: 6, D: 7, N: 30, Sigma: 2, Seed: 11}
 	p, _ := NewProblem(cfg)
 	h, _ := p.Hessian()
 	l := p.Layout()
@@ -143,15 +144,15 @@ func TestLinearCEPSDAndNullSpace(t *testing.T) {
 }
 
 func TestMSEOffDiagonalBlocksExactlyZero(t *testing.T) {
-	cfgs := []Config{{Model: Linear, Loss: MSE, C: 5, D: 4, N: 20, Sigma: 1, Seed: 2}}
-	for _, act := range []Activation{Identity, ReLU, Tanh} {
-		cfgs = append(cfgs, Config{Model: MLP, Activation: act, Loss: MSE, C: 5, D: 4, N: 20, M: 3, SigmaW: 1, SigmaV: 1, Seed: 2})
+	cfgs := []Config{{Model: kind.Linear, Loss: kind.MSE, C: 5, D: 4, N: 20, Sigma: 1, Seed: 2}}
+	for _, act := range []kind.Activation{kind.Identity, kind.ReLU, kind.Tanh} {
+		cfgs = append(cfgs, Config{Model: kind.MLP, Activation: act, Loss: kind.MSE, C: 5, D: 4, N: 20, M: 3, SigmaW: 1, SigmaV: 1, Seed: 2})
 	}
 	for _, cfg := range cfgs {
 		p, _ := NewProblem(cfg)
 		h, _ := p.Hessian()
 		l := p.Layout()
-		out := l.Of(Output)
+		out := l.Of(kind.Output)
 		for _, a := range out {
 			for _, b := range out {
 				if a == b {
@@ -164,7 +165,7 @@ func TestMSEOffDiagonalBlocksExactlyZero(t *testing.T) {
 			}
 		}
 		st, _ := ComputeBlockStats(h, l)
-		if r := st.Ratio(OutputOutput); r != 0 {
+		if r := st.Ratio(kind.OutputOutput); r != 0 {
 			t.Errorf("%s: R(output) = %g, want 0", cfg, r)
 		}
 	}
@@ -172,7 +173,7 @@ func TestMSEOffDiagonalBlocksExactlyZero(t *testing.T) {
 
 func TestLinearCEAtZero(t *testing.T) {
 	for _, c := range []int{2, 3, 10, 100} {
-		cfg := Config{Model: Linear, Loss: CE, C: c, D: 3, N: 8, Sigma: 0, Seed: 4}
+		cfg := Config{Model: kind.Linear, Loss: kind.CE, C: c, D: 3, N: 8, Sigma: 0, Seed: 4}
 		p, _ := NewProblem(cfg)
 		h, err := p.Hessian()
 		if err != nil {
@@ -184,7 +185,7 @@ func TestLinearCEAtZero(t *testing.T) {
 		if math.Abs(st.Rho-wantRho) > 1e-12*wantRho {
 			t.Errorf("C=%d: ρ = %.17g, want 1/C = %.17g", c, st.Rho, wantRho)
 		}
-		if r := st.Ratio(OutputOutput); math.Abs(r-wantR) > 1e-12*wantR {
+		if r := st.Ratio(kind.OutputOutput); math.Abs(r-wantR) > 1e-12*wantR {
 			t.Errorf("C=%d: R = %.17g, want 1/(C−1) = %.17g", c, r, wantR)
 		}
 	}
@@ -206,7 +207,7 @@ func TestHessianSymmetricAndDeterministic(t *testing.T) {
 }
 
 func TestExtremeLogitsFinite(t *testing.T) {
-	cfg := Config{Model: Linear, Loss: CE, C: 3, D: 2, N: 2, Sigma: 1, Seed: 1}
+	cfg := Config{Model: kind.Linear, Loss: kind.CE, C: 3, D: 2, N: 2, Sigma: 1, Seed: 1}
 	x := mat.NewDense(2, 2, []float64{1, 0, 0, 1})
 	p, err := NewProblemWithData(cfg, x, []int{0, 2})
 	if err != nil {
@@ -238,7 +239,7 @@ func TestExtremeLogitsFinite(t *testing.T) {
 }
 
 func TestDenseMemoryGuard(t *testing.T) {
-	cfg := Config{Model: Linear, Loss: CE, C: 100, D: 100, N: 10, Sigma: 1, Seed: 1}
+	cfg := Config{Model: kind.Linear, Loss: kind.CE, C: 100, D: 100, N: 10, Sigma: 1, Seed: 1}
 	p, _ := NewProblem(cfg)
 	p.MaxDenseBytes = 1 << 20
 	_, err := p.Hessian()

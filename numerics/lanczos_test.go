@@ -6,15 +6,16 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/hessblock/hessblock/kind"
 	"gonum.org/v1/gonum/mat"
 )
 
 func spectralConfigs() []Config {
 	return []Config{
-		{Model: Linear, Loss: CE, C: 10, D: 20, N: 100, Sigma: 1, Seed: 7},
-		{Model: Linear, Loss: MSE, C: 4, D: 15, N: 40, Sigma: 1, Seed: 7},
-		{Model: MLP, Activation: Tanh, Loss: CE, C: 6, D: 10, N: 80, M: 8, SigmaW: 1, SigmaV: 1, Seed: 8},
-		{Model: MLP, Activation: ReLU, Loss: MSE, C: 5, D: 9, N: 60, M: 7, SigmaW: 1, SigmaV: 1, Seed: 9},
+		{Model: kind.Linear, Loss: kind.CE, C: 10, D: 20, N: 100, Sigma: 1, Seed: 7},
+		{Model: kind.Linear, Loss: kind.MSE, C: 4, D: 15, N: 40, Sigma: 1, Seed: 7},
+		{Model: kind.MLP, Activation: kind.Tanh, Loss: kind.CE, C: 6, D: 10, N: 80, M: 8, SigmaW: 1, SigmaV: 1, Seed: 8},
+		{Model: kind.MLP, Activation: kind.ReLU, Loss: kind.MSE, C: 5, D: 9, N: 60, M: 7, SigmaW: 1, SigmaV: 1, Seed: 9},
 	}
 }
 
@@ -221,7 +222,7 @@ func TestSLQFullKrylovRecoversSpectrum(t *testing.T) {
 	// With steps = P and full reorthogonalization the quadrature nodes are
 	// the distinct eigenvalues of H (a repeated eigenvalue — the CE null
 	// space — is one node), including both extremes.
-	cfg := Config{Model: MLP, Activation: Tanh, Loss: CE, C: 3, D: 4, N: 20, M: 3, SigmaW: 1, SigmaV: 1, Seed: 2}
+	cfg := Config{Model: kind.MLP, Activation: kind.Tanh, Loss: kind.CE, C: 3, D: 4, N: 20, M: 3, SigmaW: 1, SigmaV: 1, Seed: 2}
 	p, _ := NewProblem(cfg)
 	h, _ := p.Hessian()
 	ev, _ := Eigenvalues(h)
@@ -251,7 +252,7 @@ func TestSLQFullKrylovRecoversSpectrum(t *testing.T) {
 // LargestOnly stops on λmax alone: never later than the two-ended run, and
 // still within the tolerance on λmax.
 func TestLanczosLargestOnly(t *testing.T) {
-	p, err := NewProblem(Config{Model: Linear, Loss: CE, C: 30, D: 20, N: 200, Sigma: 1, Seed: 8})
+	p, err := NewProblem(Config{Model: kind.Linear, Loss: kind.CE, C: 30, D: 20, N: 200, Sigma: 1, Seed: 8})
 	if err != nil {
 		t.Fatal(err)
 	}

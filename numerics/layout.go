@@ -2,35 +2,17 @@ package numerics
 
 import (
 	"fmt"
-)
 
-// BlockKind says which layer a block (one neuron's incoming weights) is in.
-type BlockKind string
-
-const (
-	// Hidden blocks are the rows w_i of the MLP's first layer.
-	Hidden BlockKind = "hidden"
-	// Output blocks are the rows of the last layer: w_k of the linear model,
-	// v_k of the MLP.
-	Output BlockKind = "output"
-)
-
-// Family groups the pairs of blocks by the kinds of the two blocks.
-type Family string
-
-const (
-	HiddenHidden Family = "hidden-hidden"
-	OutputOutput Family = "output-output"
-	HiddenOutput Family = "hidden-output"
+	"github.com/hessblock/hessblock/kind"
 )
 
 // Block is one neuron's parameter block: θ[Start : Start+Size].
 type Block struct {
-	Name  string    `json:"name"` // "W[3]", "V[17]"
-	Kind  BlockKind `json:"kind"`
-	Index int       `json:"index"` // the row of W or V
-	Start int       `json:"start"`
-	Size  int       `json:"size"`
+	Name  string     `json:"name"` // "W[3]", "V[17]"
+	Kind  kind.Layer `json:"kind"`
+	Index int        `json:"index"` // the row of W or V
+	Start int        `json:"start"`
+	Size  int        `json:"size"`
 }
 
 // End is one past the block's last index in θ.
@@ -47,17 +29,17 @@ type Layout struct {
 // size d followed by C output blocks V[k] of size m.
 func (c Config) Layout() Layout {
 	var l Layout
-	add := func(name string, kind BlockKind, count, size int) {
+	add := func(name string, kind kind.Layer, count, size int) {
 		for i := 0; i < count; i++ {
 			l.Blocks = append(l.Blocks, Block{Name: fmt.Sprintf("%s[%d]", name, i), Kind: kind, Index: i, Start: l.P, Size: size})
 			l.P += size
 		}
 	}
-	if c.Model == MLP {
-		add("W", Hidden, c.M, c.D)
-		add("V", Output, c.C, c.M)
+	if c.Model == kind.MLP {
+		add("W", kind.Hidden, c.M, c.D)
+		add("V", kind.Output, c.C, c.M)
 	} else {
-		add("W", Output, c.C, c.D)
+		add("W", kind.Output, c.C, c.D)
 	}
 	return l
 }
@@ -76,7 +58,7 @@ func (l Layout) Find(name string) (int, error) {
 }
 
 // Of returns the indices of the blocks of one kind, in θ order.
-func (l Layout) Of(kind BlockKind) []int {
+func (l Layout) Of(kind kind.Layer) []int {
 	var idx []int
 	for i, b := range l.Blocks {
 		if b.Kind == kind {
@@ -88,27 +70,27 @@ func (l Layout) Of(kind BlockKind) []int {
 
 // FamilyOf returns the family of the pair of blocks (a, b), or "" if a or
 // b is not a block index.
-func (l Layout) FamilyOf(a, b int) Family {
+func (l Layout) FamilyOf(a, b int) kind.Family {
 	if a < 0 || b < 0 || a >= len(l.Blocks) || b >= len(l.Blocks) {
 		return ""
 	}
 	ka, kb := l.Blocks[a].Kind, l.Blocks[b].Kind
 	switch {
-	case ka == Hidden && kb == Hidden:
-		return HiddenHidden
-	case ka == Output && kb == Output:
-		return OutputOutput
+	case ka == kind.Hidden && kb == kind.Hidden:
+		return kind.HiddenHidden
+	case ka == kind.Output && kb == kind.Output:
+		return kind.OutputOutput
 	}
-	return HiddenOutput
+	return kind.HiddenOutput
 }
 
 // Families lists the families present: output-output only for the linear
 // model; hidden-hidden, output-output and hidden-output for the MLP.
-func (l Layout) Families() []Family {
-	if len(l.Of(Hidden)) == 0 {
-		return []Family{OutputOutput}
+func (l Layout) Families() []kind.Family {
+	if len(l.Of(kind.Hidden)) == 0 {
+		return []kind.Family{kind.OutputOutput}
 	}
-	return []Family{HiddenHidden, OutputOutput, HiddenOutput}
+	return []kind.Family{kind.HiddenHidden, kind.OutputOutput, kind.HiddenOutput}
 }
 
 // BlockOf returns the index of the block holding parameter i, or −1 if no
@@ -143,8 +125,8 @@ func (l Layout) Validate() error {
 		if b.Size <= 0 || b.Start != next || b.Size > l.P-next {
 			return fmt.Errorf("numerics: layout block %d (%s) covers [%d, %d), want a non-empty range in [%d, P = %d)", i, b.Name, b.Start, b.Start+b.Size, next, l.P)
 		}
-		if b.Kind != Hidden && b.Kind != Output {
-			return fmt.Errorf("numerics: layout block %d (%s) has kind %q, want %q or %q", i, b.Name, b.Kind, Hidden, Output)
+		if b.Kind != kind.Hidden && b.Kind != kind.Output {
+			return fmt.Errorf("numerics: layout block %d (%s) has kind %q, want %q or %q", i, b.Name, b.Kind, kind.Hidden, kind.Output)
 		}
 		next = b.End()
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/hessblock/hessblock/kind"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 )
@@ -49,7 +50,7 @@ func (p *Problem) forward() *forward {
 	// (CE) or the residual (MSE), so that at large C the forward pass keeps
 	// two N×C arrays, not three.
 	z := make([]float64, n*c)
-	if cfg.Model == Linear {
+	if cfg.Model == kind.Linear {
 		gemm(blas.NoTrans, blas.Trans, 1, general(n, d, f.x), general(c, d, p.w.RawMatrix().Data), 0, general(n, c, z))
 	} else {
 		f.u = make([]float64, n*m)
@@ -61,7 +62,7 @@ func (p *Problem) forward() *forward {
 		gemm(blas.NoTrans, blas.Trans, 1, general(n, m, f.h), general(c, m, p.v.RawMatrix().Data), 0, general(n, c, z))
 	}
 	var total float64
-	if cfg.Loss == CE {
+	if cfg.Loss == kind.CE {
 		f.p = z
 		f.r = make([]float64, n*c)
 		f.top = make([]int, n)
@@ -94,11 +95,11 @@ func (p *Problem) forward() *forward {
 		}
 	}
 	f.loss = total / float64(n)
-	if cfg.Model == MLP {
+	if cfg.Model == kind.MLP {
 		vd := general(c, m, p.v.RawMatrix().Data)
 		f.vtr = make([]float64, n*m)
 		gemm(blas.NoTrans, blas.NoTrans, 1, general(n, c, f.r), vd, 0, general(n, m, f.vtr))
-		if cfg.Loss == CE {
+		if cfg.Loss == kind.CE {
 			pt := append([]float64(nil), f.p...)
 			for i := 0; i < n; i++ {
 				pt[i*c+f.top[i]] = 0
@@ -136,14 +137,14 @@ func softmax(p, z []float64) float64 {
 	return zmax + math.Log(s)
 }
 
-func activate(a Activation, u, h, d1, d2 []float64) {
+func activate(a kind.Activation, u, h, d1, d2 []float64) {
 	switch a {
-	case Identity:
+	case kind.Identity:
 		copy(h, u)
 		for i := range d1 {
 			d1[i], d2[i] = 1, 0
 		}
-	case ReLU:
+	case kind.ReLU:
 		for i, v := range u {
 			if v > 0 {
 				h[i], d1[i] = v, 1
@@ -152,7 +153,7 @@ func activate(a Activation, u, h, d1, d2 []float64) {
 			}
 			d2[i] = 0
 		}
-	case Tanh:
+	case kind.Tanh:
 		for i, v := range u {
 			t := math.Tanh(v)
 			h[i], d1[i], d2[i] = t, 1-t*t, -2*t*(1-t*t)
@@ -226,7 +227,7 @@ func (p *Problem) gradient(f *forward, dst []float64) []float64 {
 	}
 	n, d, c, m := f.n, f.d, f.c, f.m
 	inv := 1 / float64(n)
-	if p.cfg.Model == Linear {
+	if p.cfg.Model == kind.Linear {
 		// ∂L/∂W = (1/N) Rᵀ X.
 		gemm(blas.Trans, blas.NoTrans, inv, general(n, c, f.r), general(n, d, f.x), 0, general(c, d, dst))
 		return dst
@@ -330,7 +331,7 @@ func (p *Problem) hessVec(f *forward, w *hvpWork, dst, vec []float64) []float64 
 	n, d, c, m := f.n, f.d, f.c, f.m
 	inv := 1 / float64(n)
 	dz := grow(&w.dz, n*c)
-	if p.cfg.Model == Linear {
+	if p.cfg.Model == kind.Linear {
 		// dz_n = dW x_n; s_n = A_n dz_n; H·dW = (1/N) Sᵀ X.
 		gemm(blas.NoTrans, blas.Trans, 1, general(n, d, f.x), general(c, d, vec), 0, general(n, c, dz))
 		for i := 0; i < n; i++ {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"codeberg.org/sbinet/npyio"
+	"github.com/hessblock/hessblock/kind"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -54,9 +55,9 @@ func ExportNPY(dir string, p *Problem, h mat.Symmetric) error {
 	cfg := p.Config()
 	l := p.Layout()
 	layout := struct {
-		P        int      `json:"params"`
-		Blocks   []Block  `json:"blocks"`
-		Families []Family `json:"families"`
+		P        int           `json:"params"`
+		Blocks   []Block       `json:"blocks"`
+		Families []kind.Family `json:"families"`
 	}{l.P, l.Blocks, l.Families()}
 	config := struct {
 		Config

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"codeberg.org/sbinet/npyio"
+	"github.com/hessblock/hessblock/kind"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -42,8 +43,8 @@ func equalExact(t *testing.T, name string, got *mat.Dense, want mat.Matrix) {
 
 func TestExportNPYRoundTrip(t *testing.T) {
 	for _, cfg := range []Config{
-		{Model: Linear, Loss: CE, C: 4, D: 5, N: 12, Sigma: 1, Seed: 3},
-		{Model: MLP, Activation: Tanh, Loss: MSE, C: 3, D: 4, N: 10, M: 5, SigmaW: 1, SigmaV: 1, Seed: 5},
+		{Model: kind.Linear, Loss: kind.CE, C: 4, D: 5, N: 12, Sigma: 1, Seed: 3},
+		{Model: kind.MLP, Activation: kind.Tanh, Loss: kind.MSE, C: 3, D: 4, N: 10, M: 5, SigmaW: 1, SigmaV: 1, Seed: 5},
 	} {
 		t.Run(string(cfg.Model), func(t *testing.T) {
 			p, err := NewProblem(cfg)
@@ -67,7 +68,7 @@ func TestExportNPYRoundTrip(t *testing.T) {
 			readNPY(t, filepath.Join(dir, "W.npy"), &got)
 			equalExact(t, "W", &got, p.W())
 			_, errV := os.Stat(filepath.Join(dir, "V.npy"))
-			if cfg.Model == MLP {
+			if cfg.Model == kind.MLP {
 				readNPY(t, filepath.Join(dir, "V.npy"), &got)
 				equalExact(t, "V", &got, p.V())
 			} else if errV == nil {
@@ -85,9 +86,9 @@ func TestExportNPYRoundTrip(t *testing.T) {
 			}
 
 			var layout struct {
-				P        int      `json:"params"`
-				Blocks   []Block  `json:"blocks"`
-				Families []Family `json:"families"`
+				P        int           `json:"params"`
+				Blocks   []Block       `json:"blocks"`
+				Families []kind.Family `json:"families"`
 			}
 			readJSON(t, filepath.Join(dir, "layout.json"), &layout)
 			want := p.Layout()
@@ -128,7 +129,7 @@ func TestExportNPYRoundTrip(t *testing.T) {
 }
 
 func TestExportNPYWithoutHessian(t *testing.T) {
-	p, err := NewProblem(DefaultConfig(Linear))
+	p, err := NewProblem(DefaultConfig(kind.Linear))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +148,7 @@ func TestExportNPYWithoutHessian(t *testing.T) {
 }
 
 func TestExportNPYErrors(t *testing.T) {
-	p, err := NewProblem(DefaultConfig(Linear))
+	p, err := NewProblem(DefaultConfig(kind.Linear))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +179,7 @@ func readJSON(t *testing.T, path string, v any) {
 	}
 }
 
-func famStrings(fs []Family) []string {
+func famStrings(fs []kind.Family) []string {
 	s := make([]string, len(fs))
 	for i, f := range fs {
 		s[i] = string(f)

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 
+	"github.com/hessblock/hessblock/kind"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -140,9 +141,9 @@ func GaussianData(n, d, c int, seed uint64) (*mat.Dense, []int, error) {
 func newProblem(cfg Config, x *mat.Dense, labels []int) *Problem {
 	p := &Problem{cfg: cfg, x: x, labels: labels}
 	switch cfg.Model {
-	case Linear:
+	case kind.Linear:
 		p.w = gaussianMatrix(cfg.C, cfg.D, cfg.Sigma/math.Sqrt(float64(cfg.D)), newRand(cfg.Seed, streamW))
-	case MLP:
+	case kind.MLP:
 		p.w = gaussianMatrix(cfg.M, cfg.D, cfg.SigmaW/math.Sqrt(float64(cfg.D)), newRand(cfg.Seed, streamW))
 		p.v = gaussianMatrix(cfg.C, cfg.M, cfg.SigmaV/math.Sqrt(float64(cfg.M)), newRand(cfg.Seed, streamV))
 	}
@@ -164,7 +165,7 @@ var errNoProblem = errors.New("numerics: nil or zero Problem (make one with NewP
 // entry points call it so that a nil or zero Problem is an error, not a
 // nil dereference.
 func (p *Problem) check() error {
-	if p == nil || p.x == nil || p.w == nil || len(p.labels) != p.cfg.N || (p.cfg.Model == MLP && p.v == nil) {
+	if p == nil || p.x == nil || p.w == nil || len(p.labels) != p.cfg.N || (p.cfg.Model == kind.MLP && p.v == nil) {
 		return errNoProblem
 	}
 	return nil

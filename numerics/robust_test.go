@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/hessblock/hessblock/kind"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -17,7 +18,7 @@ func TestInvalidReceiversAndArguments(t *testing.T) {
 	var nilP *Problem
 	zero := &Problem{}
 	var nilSym *mat.SymDense
-	p, err := NewProblem(DefaultConfig(Linear))
+	p, err := NewProblem(DefaultConfig(kind.Linear))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +104,7 @@ func TestInvalidReceiversAndArguments(t *testing.T) {
 	for _, a := range [][3]int{{3, 2, 0}, {3, 2, 1}, {-3, 2, 2}, {3, 0, 2}} {
 		noPanic(t, "GaussianData", func() error { _, _, err := GaussianData(a[0], a[1], a[2], 1); return err })
 	}
-	if b := (Config{Model: Linear, C: 1 << 15, D: 1 << 15}).DenseBytes(); b != math.MaxInt64 {
+	if b := (Config{Model: kind.Linear, C: 1 << 15, D: 1 << 15}).DenseBytes(); b != math.MaxInt64 {
 		t.Errorf("DenseBytes of P = 2^30 = %d, want MaxInt64 (saturated)", b)
 	}
 }
@@ -142,8 +143,8 @@ func TestLanczosAndSLQBadInput(t *testing.T) {
 // in the forward pass; the error-returning paths must say so, not return
 // NaN.
 func TestOverflowIsAnError(t *testing.T) {
-	cfg := DefaultConfig(MLP)
-	cfg.Loss = MSE
+	cfg := DefaultConfig(kind.MLP)
+	cfg.Loss = kind.MSE
 	p, err := NewProblem(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -167,7 +168,7 @@ func TestOverflowIsAnError(t *testing.T) {
 // the Gram identity cancels to nothing; StructuredStats must refuse rather
 // than report ρ = 0 (which it did).
 func TestStructuredSaturatedSoftmax(t *testing.T) {
-	p, err := NewProblem(Config{Model: Linear, Loss: CE, C: 2, D: 1, N: 1, Sigma: 38, Seed: 6})
+	p, err := NewProblem(Config{Model: kind.Linear, Loss: kind.CE, C: 2, D: 1, N: 1, Sigma: 38, Seed: 6})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +176,7 @@ func TestStructuredSaturatedSoftmax(t *testing.T) {
 }
 
 func TestStructuredMemoryGuard(t *testing.T) {
-	p, err := NewProblem(DefaultConfig(MLP))
+	p, err := NewProblem(DefaultConfig(kind.MLP))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,13 +189,13 @@ func TestStructuredMemoryGuard(t *testing.T) {
 	if _, err := ComputeHessianStats(p, StatsOptions{Method: StatsStructured}); !errors.As(err, &tooLarge) {
 		t.Errorf("ComputeHessianStats(structured) over the limit: %v", err)
 	}
-	if b := (Config{Model: MLP, Loss: CE, C: 10, D: 10, N: 1 << 40, M: 5}).StructuredBytes(StructuredOptions{}); b != math.MaxInt64 {
+	if b := (Config{Model: kind.MLP, Loss: kind.CE, C: 10, D: 10, N: 1 << 40, M: 5}).StructuredBytes(StructuredOptions{}); b != math.MaxInt64 {
 		t.Errorf("StructuredBytes at N = 2^40 = %d, want MaxInt64", b)
 	}
 }
 
 func TestExportNPYUnwritable(t *testing.T) {
-	p, err := NewProblem(DefaultConfig(Linear))
+	p, err := NewProblem(DefaultConfig(kind.Linear))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/hessblock/hessblock/kind"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -12,7 +13,7 @@ import (
 // Linear CE, C = 2, one sample x = 1 with logits (Δ/2, −Δ/2): H = A exactly,
 // A = q(1−q)·[[1, −1], [−1, 1]], so ρ = ½ and R = 1.
 func TestSaturatedSoftmaxLinear(t *testing.T) {
-	cfg := Config{Model: Linear, Loss: CE, C: 2, D: 1, N: 1, Sigma: 1, Seed: 1}
+	cfg := Config{Model: kind.Linear, Loss: kind.CE, C: 2, D: 1, N: 1, Sigma: 1, Seed: 1}
 	for _, delta := range []float64{10, 40, 200} {
 		for _, label := range []int{0, 1} {
 			p, err := NewProblemWithData(cfg, mat.NewDense(1, 1, []float64{1}), []int{label})
@@ -74,7 +75,7 @@ func TestSaturatedSoftmaxLinear(t *testing.T) {
 // plain Σ_k p_k V_ki V_kj − g_i g_j the hidden blocks were noise of size ε
 // against entries of size 1 − p_max ≪ ε.
 func TestSaturatedSoftmaxMLP(t *testing.T) {
-	cfg := Config{Model: MLP, Activation: Tanh, Loss: CE, C: 4, D: 3, N: 6, M: 3, SigmaW: 1, SigmaV: 1, Seed: 2}
+	cfg := Config{Model: kind.MLP, Activation: kind.Tanh, Loss: kind.CE, C: 4, D: 3, N: 6, M: 3, SigmaW: 1, SigmaV: 1, Seed: 2}
 	p, err := NewProblem(cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 package numerics
 
 import (
+	"github.com/hessblock/hessblock/kind"
 	"gonum.org/v1/gonum/blas"
 )
 
@@ -30,7 +31,7 @@ func (p *Problem) BlockDiagVecOperator() Operator {
 		}
 	}
 	var dg []float64
-	if cfg.Model == MLP {
+	if cfg.Model == kind.MLP {
 		pairs := make([][2]int, m)
 		for i := range pairs {
 			pairs[i] = [2]int{i, i}
@@ -58,7 +59,7 @@ func (p *Problem) BlockDiagVecOperator() Operator {
 		if len(dst) != len(vec) {
 			dst = make([]float64, len(vec))
 		}
-		if cfg.Model == Linear {
+		if cfg.Model == kind.Linear {
 			apply(dst, vec, f.x, c, d, q)
 		} else {
 			apply(dst[:m*d], vec[:m*d], f.x, m, d, dg)

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/hessblock/hessblock/kind"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 )
@@ -95,14 +96,14 @@ type StructuredStats struct {
 // (for hidden–output, the pairs (hidden, output) in that order only) and,
 // for each block kind, the sum of ‖H_aa‖_F² over its diagonal blocks.
 type BlockSums struct {
-	Off  map[Family]float64    `json:"off"`
-	Diag map[BlockKind]float64 `json:"diag"`
+	Off  map[kind.Family]float64 `json:"off"`
+	Diag map[kind.Layer]float64  `json:"diag"`
 }
 
 // SumsFromFrobenius computes BlockSums from a map of squared block norms,
 // frobSq(a, b) = ‖H_ab‖_F², as ComputeBlockStats has it.
 func SumsFromFrobenius(l Layout, frobSq func(a, b int) float64) BlockSums {
-	s := BlockSums{Off: map[Family]float64{}, Diag: map[BlockKind]float64{}}
+	s := BlockSums{Off: map[kind.Family]float64{}, Diag: map[kind.Layer]float64{}}
 	for a, ba := range l.Blocks {
 		s.Diag[ba.Kind] += frobSq(a, a)
 		for b, bb := range l.Blocks {
@@ -110,7 +111,7 @@ func SumsFromFrobenius(l Layout, frobSq func(a, b int) float64) BlockSums {
 				continue
 			}
 			f := l.FamilyOf(a, b)
-			if f == HiddenOutput && !(ba.Kind == Hidden && bb.Kind == Output) {
+			if f == kind.HiddenOutput && !(ba.Kind == kind.Hidden && bb.Kind == kind.Output) {
 				continue
 			}
 			s.Off[f] += frobSq(a, b)
@@ -123,7 +124,7 @@ func SumsFromFrobenius(l Layout, frobSq func(a, b int) float64) BlockSums {
 // definitions of Summarize (THEORY §4) to sums instead of a block map, so
 // the structured path needs no nb×nb array.
 func SummarizeSums(l Layout, sums BlockSums) Summary {
-	count := map[BlockKind]int{}
+	count := map[kind.Layer]int{}
 	for _, b := range l.Blocks {
 		count[b.Kind]++
 	}
@@ -149,7 +150,7 @@ func SummarizeSums(l Layout, sums BlockSums) Summary {
 		s.OffBlockSq += mult * off
 	}
 	s.FrobeniusSq = s.OffBlockSq
-	for _, k := range []BlockKind{Hidden, Output} {
+	for _, k := range []kind.Layer{kind.Hidden, kind.Output} {
 		s.FrobeniusSq += sums.Diag[k]
 	}
 	if s.FrobeniusSq > 0 {
@@ -184,7 +185,7 @@ func (p *Problem) StructuredStats(opts StructuredOptions) (*StructuredStats, err
 	}
 	var st *StructuredStats
 	var err error
-	if p.cfg.Model == Linear {
+	if p.cfg.Model == kind.Linear {
 		st, err = p.structuredLinear(opts)
 	} else {
 		st, err = p.structuredMLP(opts)
@@ -232,7 +233,7 @@ func (c Config) StructuredBytes(opts StructuredOptions) int64 {
 	if chunk <= 0 {
 		chunk = defaultClassChunk
 	}
-	ce := c.Loss == CE
+	ce := c.Loss == kind.CE
 	out := n * n // output family
 	if ce {
 		out = 3*n*n + 5*n*math.Min(cc, float64(chunk))
@@ -241,7 +242,7 @@ func (c Config) StructuredBytes(opts StructuredOptions) int64 {
 		}
 	}
 	floats := out
-	if c.Model == MLP {
+	if c.Model == kind.MLP {
 		perWorker := n * n
 		if ce {
 			perWorker += 3*n*cc + n*d + 2*d*cc
@@ -293,14 +294,14 @@ func (p *Problem) structuredLinear(opts StructuredOptions) (*StructuredStats, er
 	cfg := p.cfg
 	n, d, c := cfg.N, cfg.D, cfg.C
 	x := p.x.RawMatrix().Data
-	of := newOutputFamily(x, n, d, p.w.RawMatrix().Data, c, cfg.Loss == CE)
+	of := newOutputFamily(x, n, d, p.w.RawMatrix().Data, c, cfg.Loss == kind.CE)
 	of.run(opts.ClassChunk, !opts.SkipBlockNorms)
 	if err := of.checkPrecision(); err != nil {
 		return nil, err
 	}
 	st := &StructuredStats{Sums: BlockSums{
-		Off:  map[Family]float64{OutputOutput: of.offSum},
-		Diag: map[BlockKind]float64{Output: of.diagSum},
+		Off:  map[kind.Family]float64{kind.OutputOutput: of.offSum},
+		Diag: map[kind.Layer]float64{kind.Output: of.diagSum},
 	}}
 	st.DiagFrobeniusSq = of.diag
 	for _, pr := range opts.Pairs {
@@ -623,7 +624,7 @@ func (p *Problem) structuredMLP(opts StructuredOptions) (*StructuredStats, error
 	n, d, c, m := cfg.N, cfg.D, cfg.C, cfg.M
 	f := p.forward()
 	l := p.Layout()
-	ce := cfg.Loss == CE
+	ce := cfg.Loss == kind.CE
 	inv2 := 1 / (float64(n) * float64(n))
 	v := p.v.RawMatrix().Data
 	blockNorms := !opts.SkipBlockNorms
@@ -651,8 +652,8 @@ func (p *Problem) structuredMLP(opts StructuredOptions) (*StructuredStats, error
 	crossOff := p.crossFamilySum(f, gx)
 
 	st := &StructuredStats{Sums: BlockSums{
-		Off:  map[Family]float64{HiddenHidden: hid.offSum, OutputOutput: of.offSum, HiddenOutput: crossOff},
-		Diag: map[BlockKind]float64{Hidden: hid.diagSum, Output: of.diagSum},
+		Off:  map[kind.Family]float64{kind.HiddenHidden: hid.offSum, kind.OutputOutput: of.offSum, kind.HiddenOutput: crossOff},
+		Diag: map[kind.Layer]float64{kind.Hidden: hid.diagSum, kind.Output: of.diagSum},
 	}}
 	if blockNorms {
 		st.DiagFrobeniusSq = append(append([]float64(nil), hid.diag...), of.diag...)
@@ -662,12 +663,12 @@ func (p *Problem) structuredMLP(opts StructuredOptions) (*StructuredStats, error
 		ba, bb := l.Blocks[a], l.Blocks[b]
 		var sq float64
 		switch {
-		case ba.Kind == Hidden && bb.Kind == Hidden:
+		case ba.Kind == kind.Hidden && bb.Kind == kind.Hidden:
 			coef := hh.pair(ba.Index, bb.Index)
 			sq = quadForm(gx2, coef, coef, n) * inv2
-		case ba.Kind == Output && bb.Kind == Output:
+		case ba.Kind == kind.Output && bb.Kind == kind.Output:
 			sq = of.pairSq(ba.Index, bb.Index)
-		case ba.Kind == Hidden:
+		case ba.Kind == kind.Hidden:
 			sq = p.crossPairSq(f, gx, ba.Index, bb.Index)
 		default:
 			sq = p.crossPairSq(f, gx, bb.Index, ba.Index)

@@ -3,6 +3,8 @@ package numerics
 import (
 	"math"
 	"testing"
+
+	"github.com/hessblock/hessblock/kind"
 )
 
 // structuredConfigs covers every model × activation × loss, with more
@@ -11,14 +13,14 @@ import (
 // syrk tiles (N > 256) are exercised.
 func structuredConfigs() []Config {
 	var cs []Config
-	for _, loss := range []Loss{MSE, CE} {
+	for _, loss := range []kind.Loss{kind.MSE, kind.CE} {
 		cs = append(cs,
-			Config{Model: Linear, Loss: loss, C: 7, D: 5, N: 300, Sigma: 1.5, Seed: 3},
-			Config{Model: Linear, Loss: loss, C: 2, D: 3, N: 4, Sigma: 1, Seed: 4})
-		for _, act := range []Activation{Identity, ReLU, Tanh} {
+			Config{Model: kind.Linear, Loss: loss, C: 7, D: 5, N: 300, Sigma: 1.5, Seed: 3},
+			Config{Model: kind.Linear, Loss: loss, C: 2, D: 3, N: 4, Sigma: 1, Seed: 4})
+		for _, act := range []kind.Activation{kind.Identity, kind.ReLU, kind.Tanh} {
 			cs = append(cs,
-				Config{Model: MLP, Activation: act, Loss: loss, C: 6, D: 4, N: 270, M: 5, SigmaW: 1, SigmaV: 1.5, Seed: 5},
-				Config{Model: MLP, Activation: act, Loss: loss, C: 3, D: 2, N: 7, M: 1, SigmaW: 1, SigmaV: 1, Seed: 6})
+				Config{Model: kind.MLP, Activation: act, Loss: loss, C: 6, D: 4, N: 270, M: 5, SigmaW: 1, SigmaV: 1.5, Seed: 5},
+				Config{Model: kind.MLP, Activation: act, Loss: loss, C: 3, D: 2, N: 7, M: 1, SigmaW: 1, SigmaV: 1, Seed: 6})
 		}
 	}
 	return cs
@@ -101,7 +103,7 @@ func TestStructuredMatchesDense(t *testing.T) {
 func TestStructuredLinearCEAtZero(t *testing.T) {
 	// THEORY §5.4 at a size where the dense path would be refused.
 	for _, c := range []int{3, 1000} {
-		cfg := Config{Model: Linear, Loss: CE, C: c, D: 40, N: 50, Sigma: 0, Seed: 2}
+		cfg := Config{Model: kind.Linear, Loss: kind.CE, C: c, D: 40, N: 50, Sigma: 0, Seed: 2}
 		p, _ := NewProblem(cfg)
 		st, err := p.StructuredStats(StructuredOptions{})
 		if err != nil {
@@ -110,8 +112,8 @@ func TestStructuredLinearCEAtZero(t *testing.T) {
 		if want := 1 / float64(c); relDiff(st.Rho, want) > 1e-12 {
 			t.Errorf("C=%d: ρ = %.17g, want %.17g", c, st.Rho, want)
 		}
-		if want := 1 / float64(c-1); relDiff(st.Ratio(OutputOutput), want) > 1e-12 {
-			t.Errorf("C=%d: R = %.17g, want %.17g", c, st.Ratio(OutputOutput), want)
+		if want := 1 / float64(c-1); relDiff(st.Ratio(kind.OutputOutput), want) > 1e-12 {
+			t.Errorf("C=%d: R = %.17g, want %.17g", c, st.Ratio(kind.OutputOutput), want)
 		}
 	}
 }
@@ -136,7 +138,7 @@ func TestSummarizeSumsMatchesSummarize(t *testing.T) {
 }
 
 func TestStructuredBadInput(t *testing.T) {
-	p, _ := NewProblem(DefaultConfig(Linear))
+	p, _ := NewProblem(DefaultConfig(kind.Linear))
 	if _, err := p.StructuredStats(StructuredOptions{Pairs: [][2]int{{0, 99}}}); err == nil {
 		t.Error("out-of-range pair accepted")
 	}
@@ -149,8 +151,8 @@ func TestStructuredBadInput(t *testing.T) {
 // bit-identical statistics (a scheduling-dependent sum differed in the last
 // bits before).
 func TestStructuredStatsDeterministic(t *testing.T) {
-	for _, loss := range []Loss{MSE, CE} {
-		p, err := NewProblem(Config{Model: MLP, Activation: ReLU, Loss: loss, C: 12, D: 10, N: 80, M: 16, SigmaW: 1, SigmaV: 1, Seed: 4})
+	for _, loss := range []kind.Loss{kind.MSE, kind.CE} {
+		p, err := NewProblem(Config{Model: kind.MLP, Activation: kind.ReLU, Loss: loss, C: 12, D: 10, N: 80, M: 16, SigmaW: 1, SigmaV: 1, Seed: 4})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -178,10 +180,10 @@ func TestStructuredStatsDeterministic(t *testing.T) {
 // R is scale-free: multiplying every block norm by a tiny factor leaves it
 // unchanged (the geometric mean of the diagonal means once underflowed).
 func TestSummarizeSumsScaleFree(t *testing.T) {
-	l := Config{Model: MLP, Activation: ReLU, Loss: CE, C: 3, D: 2, N: 4, M: 2, SigmaW: 1, SigmaV: 1}.Layout()
+	l := Config{Model: kind.MLP, Activation: kind.ReLU, Loss: kind.CE, C: 3, D: 2, N: 4, M: 2, SigmaW: 1, SigmaV: 1}.Layout()
 	sums := BlockSums{
-		Off:  map[Family]float64{HiddenHidden: 2, OutputOutput: 3, HiddenOutput: 5},
-		Diag: map[BlockKind]float64{Hidden: 7, Output: 11},
+		Off:  map[kind.Family]float64{kind.HiddenHidden: 2, kind.OutputOutput: 3, kind.HiddenOutput: 5},
+		Diag: map[kind.Layer]float64{kind.Hidden: 7, kind.Output: 11},
 	}
 	want := SummarizeSums(l, sums)
 	const tiny = 1e-300

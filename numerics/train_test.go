@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hessblock/hessblock/kind"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -13,10 +14,10 @@ import (
 // and dense statistics take milliseconds.
 func trainConfigs() []Config {
 	return []Config{
-		{Model: Linear, Loss: CE, C: 5, D: 20, N: 200, Sigma: 1, Seed: 11},
-		{Model: Linear, Loss: MSE, C: 5, D: 20, N: 200, Sigma: 1, Seed: 12},
-		{Model: MLP, Activation: ReLU, Loss: CE, C: 5, D: 20, N: 200, M: 16, SigmaW: 1, SigmaV: 1, Seed: 13},
-		{Model: MLP, Activation: Tanh, Loss: MSE, C: 5, D: 20, N: 200, M: 16, SigmaW: 1, SigmaV: 1, Seed: 14},
+		{Model: kind.Linear, Loss: kind.CE, C: 5, D: 20, N: 200, Sigma: 1, Seed: 11},
+		{Model: kind.Linear, Loss: kind.MSE, C: 5, D: 20, N: 200, Sigma: 1, Seed: 12},
+		{Model: kind.MLP, Activation: kind.ReLU, Loss: kind.CE, C: 5, D: 20, N: 200, M: 16, SigmaW: 1, SigmaV: 1, Seed: 13},
+		{Model: kind.MLP, Activation: kind.Tanh, Loss: kind.MSE, C: 5, D: 20, N: 200, M: 16, SigmaW: 1, SigmaV: 1, Seed: 14},
 	}
 }
 
@@ -134,9 +135,9 @@ func findRow(x *mat.Dense, row []float64) int {
 // differences of the gradient (the same 1e-6 as at initialization).
 func TestTrainedHessianFiniteDifferences(t *testing.T) {
 	cfgs := []Config{
-		{Model: Linear, Loss: CE, C: 4, D: 5, N: 30, Sigma: 1, Seed: 3},
-		{Model: MLP, Activation: Tanh, Loss: CE, C: 3, D: 4, N: 30, M: 5, SigmaW: 1, SigmaV: 1, Seed: 5},
-		{Model: MLP, Activation: ReLU, Loss: MSE, C: 3, D: 4, N: 30, M: 5, SigmaW: 1, SigmaV: 1, Seed: 5},
+		{Model: kind.Linear, Loss: kind.CE, C: 4, D: 5, N: 30, Sigma: 1, Seed: 3},
+		{Model: kind.MLP, Activation: kind.Tanh, Loss: kind.CE, C: 3, D: 4, N: 30, M: 5, SigmaW: 1, SigmaV: 1, Seed: 5},
+		{Model: kind.MLP, Activation: kind.ReLU, Loss: kind.MSE, C: 3, D: 4, N: 30, M: 5, SigmaW: 1, SigmaV: 1, Seed: 5},
 	}
 	for _, cfg := range cfgs {
 		t.Run(cfg.String(), func(t *testing.T) {
@@ -252,9 +253,9 @@ func TestSampledStatsExhaustiveMatchesDense(t *testing.T) {
 // normal approximation is good at 300 draws of these light-tailed norms.
 func TestSampledStatsWithinStdErr(t *testing.T) {
 	for _, cfg := range []Config{
-		{Model: Linear, Loss: CE, C: 60, D: 10, N: 150, Sigma: 2, Seed: 21},
-		{Model: MLP, Activation: ReLU, Loss: CE, C: 40, D: 10, N: 150, M: 20, SigmaW: 1, SigmaV: 2, Seed: 22},
-		{Model: MLP, Activation: Tanh, Loss: MSE, C: 40, D: 10, N: 150, M: 20, SigmaW: 1, SigmaV: 1, Seed: 23},
+		{Model: kind.Linear, Loss: kind.CE, C: 60, D: 10, N: 150, Sigma: 2, Seed: 21},
+		{Model: kind.MLP, Activation: kind.ReLU, Loss: kind.CE, C: 40, D: 10, N: 150, M: 20, SigmaW: 1, SigmaV: 2, Seed: 22},
+		{Model: kind.MLP, Activation: kind.Tanh, Loss: kind.MSE, C: 40, D: 10, N: 150, M: 20, SigmaW: 1, SigmaV: 1, Seed: 23},
 	} {
 		p, err := NewProblem(cfg)
 		if err != nil {
@@ -288,7 +289,7 @@ func TestSampledStatsWithinStdErr(t *testing.T) {
 // structured and the sampled paths must give R = 1/(C−1) and ρ = 1/C exactly (THEORY §5.4) at
 // a C where the dense Hessian would not fit.
 func TestSampledStatsZeroInitLargeC(t *testing.T) {
-	cfg := Config{Model: Linear, Loss: CE, C: 3000, D: 8, N: 40, Sigma: 0, Seed: 1}
+	cfg := Config{Model: kind.Linear, Loss: kind.CE, C: 3000, D: 8, N: 40, Sigma: 0, Seed: 1}
 	p, err := NewProblem(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -303,7 +304,7 @@ func TestSampledStatsZeroInitLargeC(t *testing.T) {
 			t.Fatalf("auto chose %q for P = %d", st.Method, p.NumParams())
 		}
 		c := float64(cfg.C)
-		if r := st.Summary.Ratio(OutputOutput); math.Abs(r*(c-1)-1) > 1e-10 {
+		if r := st.Summary.Ratio(kind.OutputOutput); math.Abs(r*(c-1)-1) > 1e-10 {
 			t.Errorf("%s: R·(C−1) = %v, want 1", st.Method, r*(c-1))
 		}
 		if math.Abs(st.Summary.Rho*c-1) > 1e-10 {
@@ -317,9 +318,9 @@ func TestSampledStatsZeroInitLargeC(t *testing.T) {
 // from the bulk, are exact to 1e-8 relative.
 func TestTopEigenvaluesMatchDense(t *testing.T) {
 	for _, cfg := range []Config{
-		{Model: Linear, Loss: CE, C: 6, D: 12, N: 80, Sigma: 1, Seed: 31},
-		{Model: MLP, Activation: Tanh, Loss: CE, C: 5, D: 10, N: 80, M: 12, SigmaW: 1, SigmaV: 1, Seed: 32},
-		{Model: MLP, Activation: ReLU, Loss: MSE, C: 10, D: 20, N: 200, M: 20, SigmaW: 1, SigmaV: 1, Seed: 33},
+		{Model: kind.Linear, Loss: kind.CE, C: 6, D: 12, N: 80, Sigma: 1, Seed: 31},
+		{Model: kind.MLP, Activation: kind.Tanh, Loss: kind.CE, C: 5, D: 10, N: 80, M: 12, SigmaW: 1, SigmaV: 1, Seed: 32},
+		{Model: kind.MLP, Activation: kind.ReLU, Loss: kind.MSE, C: 10, D: 20, N: 200, M: 20, SigmaW: 1, SigmaV: 1, Seed: 33},
 	} {
 		p, err := NewProblem(cfg)
 		if err != nil {
@@ -364,7 +365,7 @@ func TestAccuracy(t *testing.T) {
 		labels[i] = i % c
 		x.Set(i, labels[i], 1)
 	}
-	p, err := NewProblemWithData(Config{Model: Linear, Loss: CE, C: c, Sigma: 1, Seed: 1}, x, labels)
+	p, err := NewProblemWithData(Config{Model: kind.Linear, Loss: kind.CE, C: c, Sigma: 1, Seed: 1}, x, labels)
 	if err != nil {
 		t.Fatal(err)
 	}

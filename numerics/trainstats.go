@@ -3,6 +3,8 @@ package numerics
 import (
 	"fmt"
 	"math"
+
+	"github.com/hessblock/hessblock/kind"
 )
 
 // streamStats is the random stream of block sampling and of the Lanczos
@@ -255,9 +257,9 @@ func sampledStats(p *Problem, o StatsOptions) (*HessianStats, error) {
 	l := bn.layout
 	rnd := newRand(o.Seed, streamStats)
 
-	diag := map[BlockKind]meanEstimate{}
-	count := map[BlockKind]int{}
-	for _, kind := range []BlockKind{Hidden, Output} {
+	diag := map[kind.Layer]meanEstimate{}
+	count := map[kind.Layer]int{}
+	for _, kind := range []kind.Layer{kind.Hidden, kind.Output} {
 		idx := l.Of(kind)
 		if len(idx) == 0 {
 			continue
@@ -284,7 +286,7 @@ func sampledStats(p *Problem, o StatsOptions) (*HessianStats, error) {
 
 	st := &HessianStats{Method: StatsSampled}
 	var off, diagTotal, offVar, diagVar float64
-	for _, kind := range []BlockKind{Hidden, Output} {
+	for _, kind := range []kind.Layer{kind.Hidden, kind.Output} {
 		if e, ok := diag[kind]; ok {
 			n := float64(count[kind])
 			diagTotal += n * e.mean

@@ -6,6 +6,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/hessblock/hessblock/kind"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -29,8 +30,8 @@ func noPanic(t *testing.T, what string, f func() error) {
 }
 
 func TestInvalidConfigs(t *testing.T) {
-	lin := DefaultConfig(Linear)
-	mlp := DefaultConfig(MLP)
+	lin := DefaultConfig(kind.Linear)
+	mlp := DefaultConfig(kind.MLP)
 	with := func(c Config, f func(*Config)) Config { f(&c); return c }
 	nan, inf := math.NaN(), math.Inf(1)
 
@@ -73,8 +74,8 @@ func TestInvalidConfigs(t *testing.T) {
 		{"non-canonical activation", with(mlp, func(c *Config) { c.Activation = "ReLU" })},
 		{"non-canonical model", with(lin, func(c *Config) { c.Model = "Linear" })},
 		{"non-canonical loss", with(lin, func(c *Config) { c.Loss = "CE" })},
-		{"relu for linear", with(lin, func(c *Config) { c.Activation = ReLU })},
-		{"tanh for linear", with(lin, func(c *Config) { c.Activation = Tanh })},
+		{"relu for linear", with(lin, func(c *Config) { c.Activation = kind.ReLU })},
+		{"tanh for linear", with(lin, func(c *Config) { c.Activation = kind.Tanh })},
 		// Sizes whose products overflow int would make allocation panic.
 		{"N·d overflows", with(lin, func(c *Config) { c.N, c.D = math.MaxInt/2, 4 })},
 		{"C·d overflows", with(lin, func(c *Config) { c.C, c.D = math.MaxInt/3, 5 })},
@@ -118,8 +119,8 @@ func TestInvalidConfigs(t *testing.T) {
 func TestValidConfigs(t *testing.T) {
 	// The other side of the table: what must be accepted.
 	for _, cfg := range append(smallConfigs(),
-		Config{Model: Linear, Activation: Identity, Loss: MSE, C: 2, D: 1, N: 1, Sigma: 0},
-		Config{Model: MLP, Activation: Identity, Loss: CE, C: 2, D: 1, N: 1, M: 1},
+		Config{Model: kind.Linear, Activation: kind.Identity, Loss: kind.MSE, C: 2, D: 1, N: 1, Sigma: 0},
+		Config{Model: kind.MLP, Activation: kind.Identity, Loss: kind.CE, C: 2, D: 1, N: 1, M: 1},
 	) {
 		if err := cfg.Validate(); err != nil {
 			t.Errorf("%v: %v", cfg, err)
@@ -128,7 +129,7 @@ func TestValidConfigs(t *testing.T) {
 }
 
 func TestInvalidData(t *testing.T) {
-	cfg := Config{Model: Linear, Loss: CE, C: 3, D: 4, N: 5, Sigma: 1, Seed: 1}
+	cfg := Config{Model: kind.Linear, Loss: kind.CE, C: 3, D: 4, N: 5, Sigma: 1, Seed: 1}
 	good := func() (*mat.Dense, []int) {
 		x, y, err := GaussianData(cfg.N, cfg.D, cfg.C, 7)
 		if err != nil {
@@ -201,8 +202,8 @@ func TestInvalidData(t *testing.T) {
 func TestInvalidProblemInputs(t *testing.T) {
 	var nilDense *mat.Dense
 	for _, cfg := range []Config{
-		{Model: Linear, Loss: CE, C: 3, D: 4, N: 6, Sigma: 1, Seed: 1},
-		{Model: MLP, Activation: ReLU, Loss: MSE, C: 3, D: 4, N: 6, M: 2, SigmaW: 1, SigmaV: 1, Seed: 1},
+		{Model: kind.Linear, Loss: kind.CE, C: 3, D: 4, N: 6, Sigma: 1, Seed: 1},
+		{Model: kind.MLP, Activation: kind.ReLU, Loss: kind.MSE, C: 3, D: 4, N: 6, M: 2, SigmaW: 1, SigmaV: 1, Seed: 1},
 	} {
 		t.Run(string(cfg.Model), func(t *testing.T) {
 			p, err := NewProblem(cfg)
@@ -245,7 +246,7 @@ func TestInvalidProblemInputs(t *testing.T) {
 			nanW := mat.DenseCopyOf(p.W())
 			nanW.Set(0, 1, math.NaN())
 			check("SetWeights(W NaN)", func() error { return p.SetWeights(nanW, v) })
-			if cfg.Model == Linear {
+			if cfg.Model == kind.Linear {
 				check("SetWeights(V for linear)", func() error { return p.SetWeights(p.W(), mat.NewDense(3, 2, nil)) })
 			} else {
 				vr, vc := v.Dims()

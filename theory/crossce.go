@@ -1,18 +1,22 @@
 package theory
 
-import "math"
+import (
+	"math"
+
+	"github.com/hessblock/hessblock/kind"
+)
 
 // Network is the setting of the one-hidden-layer network laws (MLPCECross,
 // MLPCEHidden, MLPCEOutput, MLPMSECross, each a type with these fields):
 // f(x) = V φ(W x) at random initialization on N samples x ~ N(0, I_d).
 type Network struct {
-	Activation Activation // identity, relu or tanh
-	Classes    int        // C ≥ 2
-	Inputs     int        // d ≥ 1
-	Samples    int        // N ≥ 1
-	Width      int        // m ≥ 1
-	SigmaW     float64    // W_ij ~ N(0, σ_w²/d)
-	SigmaV     float64    // V_ki ~ N(0, σ_v²/m)
+	Activation kind.Activation // identity, relu or tanh
+	Classes    int             // C ≥ 2
+	Inputs     int             // d ≥ 1
+	Samples    int             // N ≥ 1
+	Width      int             // m ≥ 1
+	SigmaW     float64         // W_ij ~ N(0, σ_w²/d)
+	SigmaV     float64         // V_ki ~ N(0, σ_v²/m)
 }
 
 // MLPCECross predicts the hidden–output pair ratio of the one-hidden-layer
@@ -74,14 +78,14 @@ type actStats struct {
 	t2, t4 float64 // E φ², E φ⁴
 }
 
-func activationStats(act Activation, q float64) (actStats, error) {
+func activationStats(act kind.Activation, q float64) (actStats, error) {
 	switch act {
-	case ActivationIdentity:
+	case kind.Identity:
 		return actStats{k1: 1, a1: 1, a2: 1, t2: q, t4: 3 * q * q}, nil
-	case ActivationReLU:
+	case kind.ReLU:
 		return actStats{k1: 0.5, a1: 0.5, a2: 0.5, dd: 1 / math.Sqrt(2*math.Pi*q),
 			mu: math.Sqrt(q / (2 * math.Pi)), t2: q / 2, t4: 1.5 * q * q}, nil
-	case ActivationTanh:
+	case kind.Tanh:
 		s2 := func(u float64) float64 { return sq(sech(u)) }
 		a1 := gaussExpect(func(u float64) float64 { return sq(s2(u)) }, q)
 		a2 := gaussExpect(func(u float64) float64 { return sq(sq(s2(u))) }, q)
@@ -226,8 +230,8 @@ func (h MLPCEHidden) RatioSq() (float64, error) {
 
 // tanhCurvatureSq returns E φ”(u)², u ~ N(0, q): zero for identity and
 // ReLU (φ” = 0 almost everywhere), E[(2 tanh u·sech²u)²] for tanh.
-func tanhCurvatureSq(act Activation, q float64) float64 {
-	if act != ActivationTanh {
+func tanhCurvatureSq(act kind.Activation, q float64) float64 {
+	if act != kind.Tanh {
 		return 0
 	}
 	return gaussExpect(func(u float64) float64 {
@@ -240,11 +244,11 @@ func tanhCurvatureSq(act Activation, q float64) float64 {
 // mean diagonal hidden weight is (σ_v²/m)(1 − Σp²)ψ once the tilted mean
 // Σ_k p_k V_ki ≈ (σ_v²/m)h_i of the residual term φ”(Vᵀr)_i is counted.
 // For identity and ReLU ψ = φ'².
-func psiMoments(act Activation, q float64) (float64, float64) {
+func psiMoments(act kind.Activation, q float64) (float64, float64) {
 	switch act {
-	case ActivationIdentity:
+	case kind.Identity:
 		return 1, 1
-	case ActivationReLU:
+	case kind.ReLU:
 		return 0.5, 0.5
 	}
 	psi := func(u float64) float64 {
@@ -332,11 +336,11 @@ func (c MLPMSECross) Constant() (float64, error) {
 }
 
 // selfDerivMoment returns E φ'(u)²φ(u)², u ~ N(0, q).
-func selfDerivMoment(act Activation, q float64) float64 {
+func selfDerivMoment(act kind.Activation, q float64) float64 {
 	switch act {
-	case ActivationIdentity:
+	case kind.Identity:
 		return q
-	case ActivationReLU:
+	case kind.ReLU:
 		return q / 2
 	}
 	return gaussExpect(func(u float64) float64 {

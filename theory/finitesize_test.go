@@ -4,6 +4,8 @@ import (
 	"errors"
 	"math"
 	"testing"
+
+	"github.com/hessblock/hessblock/kind"
 )
 
 // At σ = 0 every weight is constant and the finite-size law is exact.
@@ -53,9 +55,9 @@ func TestFiniteSizeAndCrossValidate(t *testing.T) {
 		}
 	}
 	badX := []MLPCECross{
-		{Activation: ActivationReLU, Classes: 1, Inputs: 1, Samples: 1, Width: 1, SigmaW: 1, SigmaV: 1},
+		{Activation: kind.ReLU, Classes: 1, Inputs: 1, Samples: 1, Width: 1, SigmaW: 1, SigmaV: 1},
 		{Activation: "swish", Classes: 2, Inputs: 1, Samples: 1, Width: 1, SigmaW: 1, SigmaV: 1},
-		{Activation: ActivationReLU, Classes: 2, Inputs: 1, Samples: 1, Width: 1, SigmaW: 0, SigmaV: 1},
+		{Activation: kind.ReLU, Classes: 2, Inputs: 1, Samples: 1, Width: 1, SigmaW: 0, SigmaV: 1},
 	}
 	for _, x := range badX {
 		if r, err := x.Ratio(); !errors.Is(err, ErrInvalidParameter) || !math.IsNaN(r) {
@@ -70,7 +72,7 @@ func TestFiniteSizeAndCrossValidate(t *testing.T) {
 // The cross law: its residual term is γEφ'²(1 − 2/C + e^{s²}/C)/C, R tends
 // to a positive plateau, and the Gauss–Newton share falls like 1/C.
 func TestMLPCECross(t *testing.T) {
-	x := MLPCECross{Activation: ActivationReLU, Inputs: 32, Samples: 128, Width: 16, SigmaW: 1, SigmaV: 1}
+	x := MLPCECross{Activation: kind.ReLU, Inputs: 32, Samples: 128, Width: 16, SigmaW: 1, SigmaV: 1}
 	lim, err := x.RatioLimit()
 	if err != nil || !(lim > 0.2 && lim < 1) {
 		t.Fatalf("plateau %v, %v", lim, err)
@@ -95,7 +97,7 @@ func TestMLPCECross(t *testing.T) {
 	if relErr(prev, lim) > 0.01 {
 		t.Errorf("R at C = 4096 is %v, plateau %v", prev, lim)
 	}
-	for _, act := range []Activation{ActivationIdentity, ActivationTanh} {
+	for _, act := range []kind.Activation{kind.Identity, kind.Tanh} {
 		x.Activation = act
 		if r, err := x.Ratio(); err != nil || !(r > 0 && r < 1) {
 			t.Errorf("%s: R = %v, %v", act, r, err)
@@ -106,13 +108,13 @@ func TestMLPCECross(t *testing.T) {
 // Without φ” and class offsets (identity) MLPCEHidden's first-order form
 // is MLPCEHiddenRatioSq with γ = (d+2)/N.
 func TestMLPCEHiddenReducesToOldForm(t *testing.T) {
-	h := MLPCEHidden{Activation: ActivationIdentity, Classes: 20, Inputs: 30, Samples: 100, Width: 8, SigmaW: 1, SigmaV: 0.7}
+	h := MLPCEHidden{Activation: kind.Identity, Classes: 20, Inputs: 30, Samples: 100, Width: 8, SigmaW: 1, SigmaV: 0.7}
 	got, err := h.FirstOrderRatioSq()
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, _ := ActivationMoments(ActivationIdentity, 1, 0)
-	want := MLPCEHiddenRatioSq(20, 32.0/100, LogitVariance(ActivationIdentity, 1, 0.7), a)
+	a, _ := ActivationMoments(kind.Identity, 1, 0)
+	want := MLPCEHiddenRatioSq(20, 32.0/100, LogitVariance(kind.Identity, 1, 0.7), a)
 	if relErr(got, want) > 1e-12 {
 		t.Errorf("identity: %v, MLPCEHiddenRatioSq %v", got, want)
 	}

@@ -4,46 +4,16 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/hessblock/hessblock/kind"
+
 	"gonum.org/v1/gonum/integrate/quad"
 )
-
-// Model names the predictor.
-type Model string
-
-// Loss names the training loss.
-type Loss string
-
-// Family names a kind of block pair.
-type Family string
-
-// Activation names the hidden nonlinearity φ; "" for the linear model.
-type Activation string
 
 // Status says how firmly a law is established.
 type Status int
 
-const (
-	ModelLinear Model = "linear"
-	ModelMLP    Model = "mlp"
-
-	LossMSE Loss = "mse"
-	LossCE  Loss = "ce"
-
-	// FamilyHiddenHidden pairs rows of W (hidden neurons).
-	FamilyHiddenHidden Family = "hidden-hidden"
-	// FamilyOutputOutput pairs rows of the last layer (V, or W of the linear model).
-	FamilyOutputOutput Family = "output-output"
-	// FamilyHiddenOutput pairs a row of W with a row of V, normalized by
-	// √(‖H_aa‖‖H_bb‖).
-	FamilyHiddenOutput Family = "hidden-output"
-
-	ActivationNone     Activation = ""
-	ActivationIdentity Activation = "identity"
-	ActivationReLU     Activation = "relu"
-	ActivationTanh     Activation = "tanh"
-	// ActivationAny marks a law that holds for every activation.
-	ActivationAny Activation = "any"
-)
+// ActivationAny marks a law that holds for every activation.
+const ActivationAny kind.Activation = "any"
 
 const (
 	// StatusExact: holds for every C, d, N (an identity, not a limit).
@@ -74,10 +44,10 @@ func (s Status) String() string {
 
 // Law is one row of the block-law table (THEORY §4).
 type Law struct {
-	Model      Model
-	Loss       Loss
-	Family     Family
-	Activation Activation
+	Model      kind.Model
+	Loss       kind.Loss
+	Family     kind.Family
+	Activation kind.Activation
 	// Exponent is a in R ~ const·C^{−a}; NaN when the off-diagonal blocks
 	// are exactly zero (R ≡ 0).
 	Exponent float64
@@ -90,32 +60,32 @@ type Law struct {
 }
 
 var lawTable = []Law{
-	{ModelLinear, LossMSE, FamilyOutputOutput, ActivationNone, math.NaN(), StatusExact,
+	{kind.Linear, kind.MSE, kind.OutputOutput, kind.None, math.NaN(), StatusExact,
 		"R = 0, ρ = 0 (H = I_C ⊗ S)", "H_kk = S → MP(γ)", "H_kl = 0"},
-	{ModelLinear, LossCE, FamilyOutputOutput, ActivationNone, 1, StatusLimitExact,
+	{kind.Linear, kind.CE, kind.OutputOutput, kind.None, 1, StatusLimitExact,
 		"C·R → √((1+γe^{2σ²})/(1+γe^{σ²})); C·ρ → (1+γe^{2σ²})/(1+γe^{σ²}); at σ = 0 exactly R = 1/(C−1), ρ = 1/C",
 		"C·H_kk → GMP(γ, LogN(−σ²/2, σ²)); σ = 0: (C²/(C−1))·H_kk = S → MP(γ)",
 		"−C²·H_kl → GMP(γ, LogN(−σ², 2σ²)); σ = 0: −C²·H_kl = S → MP(γ)"},
-	{ModelMLP, LossMSE, FamilyOutputOutput, ActivationAny, math.NaN(), StatusExact,
+	{kind.MLP, kind.MSE, kind.OutputOutput, ActivationAny, math.NaN(), StatusExact,
 		"R = 0 (V–V part is I_C ⊗ Φ)", "H_vkvk = Φ = (1/N) Σ h hᵀ", "0"},
-	{ModelMLP, LossMSE, FamilyHiddenHidden, ActivationIdentity, 0.5, StatusLimitExact,
+	{kind.MLP, kind.MSE, kind.HiddenHidden, kind.Identity, 0.5, StatusLimitExact,
 		"R² → 1/(C+2) (Gaussian V)", "H_ii/‖v^i‖² = S → MP(γ)", "H_ij/(v^i·v^j) = S → MP(γ)"},
-	{ModelMLP, LossMSE, FamilyHiddenHidden, ActivationReLU, 0.5, StatusApproximate,
+	{kind.MLP, kind.MSE, kind.HiddenHidden, kind.ReLU, 0.5, StatusApproximate,
 		"R² ≈ (γP₂ + P₂²)/((C+2)(γ/2 + 1/4)), P₂ = ¼ + arcsin(cos θ_ij)/(2π) ≈ ¼ for random W",
 		"H_ii/‖v^i‖² → GMP(γ, Bernoulli(½))", "H_ij/(v^i·v^j) → GMP(γ, Bernoulli(P₂))"},
-	{ModelMLP, LossMSE, FamilyHiddenHidden, ActivationTanh, 0.5, StatusApproximate,
+	{kind.MLP, kind.MSE, kind.HiddenHidden, kind.Tanh, 0.5, StatusApproximate,
 		"R² ≈ (γb₂ + b₁²)/((C+2)(γa₂ + a₁²)), a the moments of ψ = φ'² + φφ″ (the residual term), b of φ'_iφ'_j (MLPMSEHiddenMoments)",
 		"H_ii/‖v^i‖² → GMP(γ, law of ψ(u))", "H_ij/(v^i·v^j) → GMP(γ, law of φ'(u_i)φ'(u_j))"},
-	{ModelMLP, LossCE, FamilyHiddenHidden, ActivationAny, 0.5, StatusApproximate,
+	{kind.MLP, kind.CE, kind.HiddenHidden, ActivationAny, 0.5, StatusApproximate,
 		"C·R² ≈ (γ'S + X)/(γ'Eψ²(1+(3e^{s²}−1)/C) + γ'(m/σ_v²)Eφ″²(1+(e^{s²}−2)/C) + (Eψ)²(1+2/C)), ψ = φ'² + φφ″, γ' = (d+2)/N; S, X the finite-m moments of the tilted off-diagonal weight, → e^{s²}b₂ and e^{σ_b²}b₁² (s² = σ_v²E‖h‖²/m, σ_b² = σ_v²(Eφ)²) as m → ∞ (MLPCEHidden; the first-order form is FirstOrderRatioSq, and with Eφ″ = 0, σ_b² = 0 MLPCEHiddenRatioSq)",
 		"≈ (σ_v²/m)·GMP(γ, ·)", "≈ (σ_v²/(m√C))·(mean-zero GMP-like law)"},
-	{ModelMLP, LossCE, FamilyOutputOutput, ActivationAny, 1, StatusApproximate,
+	{kind.MLP, kind.CE, kind.OutputOutput, ActivationAny, 1, StatusApproximate,
 		"(C·R)² → [E e^{2σ_v²κ}κ²/N + E e^{2σ_v²ρ}ρ²] / [E e^{σ_v²κ}κ²/N + E e^{σ_v²ρ}ρ²], κ = ‖h‖²/m, ρ = hᵀh'/m (MLPCEOutput: softmax averaged over V, exact at finite m, d; C → ∞ step only); ReLU σ_v = 1: ≈ √(e^{σ_v²(Eφ)²}) times finite-m factors",
 		"as linear CE with x → h", "as linear CE with x → h"},
-	{ModelMLP, LossMSE, FamilyHiddenOutput, ActivationAny, 0.5, StatusApproximate,
+	{kind.MLP, kind.MSE, kind.HiddenOutput, ActivationAny, 0.5, StatusApproximate,
 		"√C·R → constant: R² ≈ [2(σ_v²/m)K + 2(σ_v²/m)(γ'Eφ'²φ² + q(Eψ)²) + γEφ'²/C] / √(mean‖H_ii‖²·‖Φ‖_F²), K = γ'[(m−1)Eφ'²Eφ² + Eφ'²φ²] + q[(m−1)((Eφ″Eφ)² + (Eφ')⁴) + (Eψ)²], mean‖H_ii‖² ≈ d(σ_v²/m)²(C²+2C)(γ'Eψ² + (Eψ)²), ψ = φ'² + φφ″, γ' = (d+2)/N, Φ = (1/N)Σhhᵀ (MLPMSECross); the Gauss–Newton and residual parts are equal on average",
 		"", ""},
-	{ModelMLP, LossCE, FamilyHiddenOutput, ActivationAny, 0, StatusApproximate,
+	{kind.MLP, kind.CE, kind.HiddenOutput, ActivationAny, 0, StatusApproximate,
 		"R² ≈ [γEφ'²(1 − 2/C + e^{s²}/C)/C + G/C²] / √(mean‖H_ii‖²·mean‖H_ll‖²) (MLPCECross): the residual term r_l φ'_i x e_iᵀ has norm² ≈ γEφ'²/C, the normalizer is O(1/C), so R → √(γEφ'²/(C√(mean‖H_ii‖²mean‖H_ll‖²))) > 0; C^{−1/2} only for γ·C ≪ G/Eφ'²",
 		"", ""},
 }
@@ -127,7 +97,7 @@ func Laws() []Law { return append([]Law(nil), lawTable...) }
 // with Activation "any" matches every activation of the network; the law
 // returned then carries the activation asked for, so that Predict uses that
 // activation's moments.
-func LookupLaw(model Model, loss Loss, family Family, act Activation) (Law, error) {
+func LookupLaw(model kind.Model, loss kind.Loss, family kind.Family, act kind.Activation) (Law, error) {
 	for _, l := range lawTable {
 		if l.Model != model || l.Loss != loss || l.Family != family {
 			continue
@@ -135,7 +105,7 @@ func LookupLaw(model Model, loss Loss, family Family, act Activation) (Law, erro
 		if l.Activation == act {
 			return l, nil
 		}
-		if l.Activation == ActivationAny && act != ActivationNone {
+		if l.Activation == ActivationAny && act != kind.None {
 			l.Activation = act
 			return l, nil
 		}
@@ -182,10 +152,10 @@ func (l Law) Predict(s Setting) (Prediction, error) {
 	C := float64(s.Classes)
 	mp := MarchenkoPastur{Ratio: s.Gamma, Scale: 1}
 	switch {
-	case l.Model == ModelLinear && l.Loss == LossMSE:
+	case l.Model == kind.Linear && l.Loss == kind.MSE:
 		p.Ratio, p.OffBlockMass = 0, 0
 		p.Diag, p.DiagScale = mp, 1
-	case l.Model == ModelLinear && l.Loss == LossCE:
+	case l.Model == kind.Linear && l.Loss == kind.CE:
 		if !isFinite(s.Sigma) || s.Sigma < 0 {
 			return Prediction{}, paramError("linear CE needs Sigma ≥ 0, got %v", s.Sigma)
 		}
@@ -214,22 +184,22 @@ func (l Law) Predict(s Setting) (Prediction, error) {
 			return Prediction{}, err
 		}
 		p.Diag, p.Off, p.DiagScale, p.OffScale = d, o, C, -C*C
-	case l.Family == FamilyOutputOutput && l.Loss == LossMSE:
+	case l.Family == kind.OutputOutput && l.Loss == kind.MSE:
 		p.Ratio = 0
-	case l.Family == FamilyHiddenHidden && l.Loss == LossMSE:
+	case l.Family == kind.HiddenHidden && l.Loss == kind.MSE:
 		a, err := MLPMSEHiddenMoments(l.Activation, sq(s.SigmaW))
 		if err != nil {
 			return Prediction{}, err
 		}
 		p.Ratio = math.Sqrt(MLPMSEHiddenRatioSq(s.Classes, s.Gamma, a))
 		switch l.Activation {
-		case ActivationIdentity:
+		case kind.Identity:
 			p.Diag, p.Off = mp, mp
-		case ActivationReLU:
+		case kind.ReLU:
 			p.Diag, _ = NewGeneralizedMP(s.Gamma, BernoulliWeights{P: 0.5})
 			p.Off, _ = NewGeneralizedMP(s.Gamma, BernoulliWeights{P: 0.25})
 		}
-	case l.Family == FamilyHiddenHidden && l.Loss == LossCE:
+	case l.Family == kind.HiddenHidden && l.Loss == kind.CE:
 		a, err := ActivationMoments(s.activationOr(l), sq(s.SigmaW), 0)
 		if err != nil {
 			return Prediction{}, err
@@ -243,7 +213,7 @@ func (l Law) Predict(s Setting) (Prediction, error) {
 			}
 			p.Ratio = r
 		}
-	case l.Family == FamilyHiddenOutput && l.Loss == LossCE:
+	case l.Family == kind.HiddenOutput && l.Loss == kind.CE:
 		if err := s.needsNetwork("network CE hidden-output"); err != nil {
 			return Prediction{}, err
 		}
@@ -252,7 +222,7 @@ func (l Law) Predict(s Setting) (Prediction, error) {
 			return Prediction{}, err
 		}
 		p.Ratio = r
-	case l.Family == FamilyOutputOutput && l.Loss == LossCE:
+	case l.Family == kind.OutputOutput && l.Loss == kind.CE:
 		if err := s.needsNetwork("network CE output"); err != nil {
 			return Prediction{}, err
 		}
@@ -261,7 +231,7 @@ func (l Law) Predict(s Setting) (Prediction, error) {
 			return Prediction{}, err
 		}
 		p.Ratio = r
-	case l.Family == FamilyHiddenOutput && l.Loss == LossMSE:
+	case l.Family == kind.HiddenOutput && l.Loss == kind.MSE:
 		if err := s.needsNetwork("network MSE hidden-output"); err != nil {
 			return Prediction{}, err
 		}
@@ -295,9 +265,9 @@ func (s Setting) needsNetwork(what string) error {
 // activationOr is the activation of a prediction. A law looked up with a
 // concrete activation carries it; a row of Laws() for "any" activation
 // predicts for ReLU.
-func (s Setting) activationOr(l Law) Activation {
+func (s Setting) activationOr(l Law) kind.Activation {
 	if l.Activation == ActivationAny {
-		return ActivationReLU
+		return kind.ReLU
 	}
 	return l.Activation
 }
@@ -312,14 +282,14 @@ type ActMoments struct{ A1, A2, B1, B2 float64 }
 // ActivationMoments returns the φ' moments for pre-activation variance q.
 // For ReLU, cosTheta sets the correlation of u_i and u_j (0 for random W):
 // P(u_i > 0, u_j > 0) = ¼ + arcsin(cos θ)/(2π). It is ignored otherwise.
-func ActivationMoments(act Activation, q, cosTheta float64) (ActMoments, error) {
+func ActivationMoments(act kind.Activation, q, cosTheta float64) (ActMoments, error) {
 	switch act {
-	case ActivationIdentity:
+	case kind.Identity:
 		return ActMoments{1, 1, 1, 1}, nil
-	case ActivationReLU:
+	case kind.ReLU:
 		p2 := ReLUJointActive(cosTheta)
 		return ActMoments{0.5, 0.5, p2, p2}, nil
-	case ActivationTanh:
+	case kind.Tanh:
 		if !isFinite(q) || q < 0 {
 			return ActMoments{}, paramError("tanh moments need q ≥ 0, got %v", q)
 		}
@@ -370,7 +340,7 @@ func MLPMSEHiddenRatioSq(classes int, gamma float64, a ActMoments) float64 {
 // off-diagonal φ'_iφ'_j) are those of ActivationMoments. For identity and
 // ReLU φφ″ = 0 and nothing changes; for tanh ψ = sech⁴ − 2tanh²sech², and
 // using φ'² alone underestimated √C·R by 40% (0.79 against 1.36 measured).
-func MLPMSEHiddenMoments(act Activation, q float64) (ActMoments, error) {
+func MLPMSEHiddenMoments(act kind.Activation, q float64) (ActMoments, error) {
 	a, err := ActivationMoments(act, q, 0)
 	if err != nil {
 		return ActMoments{}, err
@@ -387,20 +357,20 @@ func MLPMSEReLURatio(classes int, gamma float64) float64 {
 // MLPMSEReLURatioAngle is MLPMSEReLURatio for a pair of hidden neurons whose
 // weight rows make the angle θ.
 func MLPMSEReLURatioAngle(classes int, gamma, cosTheta float64) float64 {
-	a, _ := ActivationMoments(ActivationReLU, 1, cosTheta)
+	a, _ := ActivationMoments(kind.ReLU, 1, cosTheta)
 	return math.Sqrt(MLPMSEHiddenRatioSq(classes, gamma, a))
 }
 
 // LogitVariance returns s² = σ_v²·E φ(u)², u ~ N(0, σ_w²): the variance of
 // a logit at initialization when ‖x‖²/d ≈ 1 (so E‖h‖²/m = E φ(u)²).
-func LogitVariance(act Activation, sigmaW, sigmaV float64) float64 {
+func LogitVariance(act kind.Activation, sigmaW, sigmaV float64) float64 {
 	q := sigmaW * sigmaW
 	switch act {
-	case ActivationIdentity:
+	case kind.Identity:
 		return sigmaV * sigmaV * q
-	case ActivationReLU:
+	case kind.ReLU:
 		return sigmaV * sigmaV * q / 2
-	case ActivationTanh:
+	case kind.Tanh:
 		return sigmaV * sigmaV * gaussExpect(func(u float64) float64 { return sq(math.Tanh(u)) }, q)
 	}
 	return math.NaN()
@@ -419,14 +389,14 @@ func MLPCEHiddenRatioSq(classes int, gamma, s2 float64, a ActMoments) float64 {
 // OutputEffectiveRatio returns γ_eff = (tr Σ_h)²/(N‖Σ_h‖_F²) for the hidden
 // features h = φ(Wx) (Σ_h = E h hᵀ, uncentred), which replaces γ in the
 // output-block laws. q = σ_w², m = width, d = inputs, n = N.
-func OutputEffectiveRatio(act Activation, q float64, m, d int, n float64) float64 {
+func OutputEffectiveRatio(act kind.Activation, q float64, m, d int, n float64) float64 {
 	mf, df := float64(m), float64(d)
 	switch act {
-	case ActivationIdentity: // Σ_h = W Wᵀ: E‖WWᵀ‖² = m q²(1 + (m+1)/d)
+	case kind.Identity: // Σ_h = W Wᵀ: E‖WWᵀ‖² = m q²(1 + (m+1)/d)
 		return (mf / n) / (1 + (mf+1)/df)
-	case ActivationReLU: // Σ_ij ≈ q(1/(2π) + cos θ_ij/4), Σ_ii = q/2
+	case kind.ReLU: // Σ_ij ≈ q(1/(2π) + cos θ_ij/4), Σ_ii = q/2
 		return (mf / n) / (1 + (mf-1)*(1/(math.Pi*math.Pi)+1/(4*df)))
-	case ActivationTanh: // Σ_ij ≈ q(E sech²u)² cos θ_ij, Σ_ii = E tanh²u
+	case kind.Tanh: // Σ_ij ≈ q(E sech²u)² cos θ_ij, Σ_ii = E tanh²u
 		t2 := gaussExpect(func(u float64) float64 { return sq(math.Tanh(u)) }, q)
 		s1 := gaussExpect(func(u float64) float64 { return sq(sech(u)) }, q)
 		return (mf / n) / (1 + (mf-1)*sq(q*s1*s1)/(df*t2*t2))

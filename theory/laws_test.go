@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/hessblock/hessblock/kind"
 )
 
 // Independent Monte-Carlo of the finite-C weights: its own seed, its own
@@ -243,7 +245,7 @@ func TestLinearCESigmaZeroExact(t *testing.T) {
 		if relErr(r, 1/float64(C-1)) > 1e-12 || relErr(rf, 1/float64(C-1)) > 1e-12 || relErr(rho, 1/float64(C)) > 1e-12 {
 			t.Errorf("C=%d: R = %v, %v, ρ = %v", C, r, rf, rho)
 		}
-		law, _ := LookupLaw(ModelLinear, LossCE, FamilyOutputOutput, ActivationNone)
+		law, _ := LookupLaw(kind.Linear, kind.CE, kind.OutputOutput, kind.None)
 		p, err := law.Predict(Setting{Classes: C, Gamma: 0.3})
 		if err != nil || relErr(p.Ratio, 1/float64(C-1)) > 1e-15 || p.Status != StatusExact {
 			t.Errorf("C=%d: Predict = %+v, %v", C, p, err)
@@ -252,7 +254,7 @@ func TestLinearCESigmaZeroExact(t *testing.T) {
 }
 
 func TestMLPRatios(t *testing.T) {
-	relu, _ := ActivationMoments(ActivationReLU, 1, 0)
+	relu, _ := ActivationMoments(kind.ReLU, 1, 0)
 	for _, C := range []int{2, 10, 100} {
 		for _, gamma := range []float64{0.1, 1} {
 			Cf := float64(C)
@@ -284,7 +286,7 @@ func TestMLPRatios(t *testing.T) {
 			t.Errorf("P(u>0,v>0) at cos=%v: MC %v, formula %v", c, float64(hits)/float64(n), ReLUJointActive(c))
 		}
 	}
-	tanh, err := ActivationMoments(ActivationTanh, 1, 0)
+	tanh, err := ActivationMoments(kind.Tanh, 1, 0)
 	if err != nil || !(tanh.A1 > 0 && tanh.A1 < 1 && tanh.B1 < tanh.A1) {
 		t.Errorf("tanh moments %+v %v", tanh, err)
 	}
@@ -299,7 +301,7 @@ func TestLawTable(t *testing.T) {
 		}
 		act := l.Activation
 		if act == ActivationAny {
-			act = ActivationReLU
+			act = kind.ReLU
 		}
 		p, err := l.Predict(set)
 		if err != nil {
@@ -314,7 +316,7 @@ func TestLawTable(t *testing.T) {
 		}
 		_ = act
 	}
-	if _, err := LookupLaw(ModelLinear, LossCE, FamilyHiddenHidden, ActivationNone); !errors.Is(err, ErrInvalidParameter) {
+	if _, err := LookupLaw(kind.Linear, kind.CE, kind.HiddenHidden, kind.None); !errors.Is(err, ErrInvalidParameter) {
 		t.Errorf("linear hidden-hidden should not exist: %v", err)
 	}
 	if _, err := (LinearCEFiniteC{Classes: 1, Gamma: 1, Draws: 1}).Ratio(); err == nil {
@@ -334,9 +336,9 @@ func TestLawTable(t *testing.T) {
 // looked up for (it once always used ReLU's moments).
 func TestLookupLawCarriesActivation(t *testing.T) {
 	s := Setting{Classes: 64, Gamma: 0.25, SigmaW: 1, SigmaV: 0.5, Width: 16, Inputs: 32}
-	got := map[Activation]float64{}
-	for _, act := range []Activation{ActivationReLU, ActivationTanh} {
-		l, err := LookupLaw(ModelMLP, LossCE, FamilyHiddenHidden, act)
+	got := map[kind.Activation]float64{}
+	for _, act := range []kind.Activation{kind.ReLU, kind.Tanh} {
+		l, err := LookupLaw(kind.MLP, kind.CE, kind.HiddenHidden, act)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -356,7 +358,7 @@ func TestLookupLawCarriesActivation(t *testing.T) {
 		}
 		got[act] = pred.Ratio
 	}
-	if got[ActivationReLU] == got[ActivationTanh] {
-		t.Errorf("ReLU and tanh predict the same R = %v", got[ActivationReLU])
+	if got[kind.ReLU] == got[kind.Tanh] {
+		t.Errorf("ReLU and tanh predict the same R = %v", got[kind.ReLU])
 	}
 }

@@ -3,6 +3,7 @@ package theory
 import (
 	"math"
 
+	"github.com/hessblock/hessblock/kind"
 	"gonum.org/v1/gonum/integrate/quad"
 )
 
@@ -107,13 +108,13 @@ func (o MLPCEOutput) Ratio() (float64, error) {
 // featureKernel evaluates E[g^j e^{τg}], j = 0, 1, 2, for g = φ(u)φ(u')
 // (pair) or g = φ(u)² (self), u = σ_w√r·z₁, u' = σ_w√r'·(c z₁ + √(1−c²) z₂).
 type featureKernel struct {
-	act        Activation
+	act        kind.Activation
 	sw         float64
 	legX, legW []float64 // Gauss–Legendre on [−1, 1] (angles)
 	herZ, herW []float64 // Gauss–Hermite for N(0, 1) (tanh)
 }
 
-func newFeatureKernel(act Activation, sw float64) featureKernel {
+func newFeatureKernel(act kind.Activation, sw float64) featureKernel {
 	k := featureKernel{act: act, sw: sw}
 	const nl = 48
 	k.legX, k.legW = make([]float64, nl), make([]float64, nl)
@@ -151,12 +152,12 @@ func (k featureKernel) pairMoment(r1, r2, c, t, m float64) (float64, error) {
 	a, b := k.sw*math.Sqrt(r1), k.sw*math.Sqrt(r2)
 	var mom [3]float64
 	switch k.act {
-	case ActivationIdentity, ActivationReLU:
+	case kind.Identity, kind.ReLU:
 		// Polar coordinates of (z₁, z₂): g = R²G(ϑ), G = ab cos ϑ cos(ϑ−θ),
 		// and ∫₀^∞ R e^{−R²/2}(R²G)^j e^{τR²G} dR = j!(2G)^j/(1−2τG)^{j+1}.
 		th := math.Acos(clamp(c, -1, 1))
 		lo, hi := -math.Pi, math.Pi
-		if k.act == ActivationReLU {
+		if k.act == kind.ReLU {
 			lo, hi = th-math.Pi/2, math.Pi/2 // both units active
 			mom[0] = 1 - (hi-lo)/(2*math.Pi)
 		}
@@ -173,7 +174,7 @@ func (k featureKernel) pairMoment(r1, r2, c, t, m float64) (float64, error) {
 			mom[1] += w * 2 * g / (den * den)
 			mom[2] += w * 8 * g * g / (den * den * den)
 		}
-	case ActivationTanh:
+	case kind.Tanh:
 		s := math.Sqrt(1 - c*c)
 		for i, z1 := range k.herZ {
 			t1 := math.Tanh(a * z1)
@@ -195,7 +196,7 @@ func (k featureKernel) selfMoment(r, t, m float64) (float64, error) {
 	a2 := k.sw * k.sw * r
 	var mom [3]float64
 	switch k.act {
-	case ActivationIdentity, ActivationReLU:
+	case kind.Identity, kind.ReLU:
 		// E[z^{2j} e^{βz²}] = (2j−1)!!/(1−2β)^{j+½}, β = τa².
 		den := 1 - 2*tau*a2
 		if den <= 0 {
@@ -203,12 +204,12 @@ func (k featureKernel) selfMoment(r, t, m float64) (float64, error) {
 		}
 		sd := math.Sqrt(den)
 		mom = [3]float64{1 / sd, a2 / (den * sd), 3 * a2 * a2 / (den * den * sd)}
-		if k.act == ActivationReLU {
+		if k.act == kind.ReLU {
 			mom[0] = 0.5 + mom[0]/2
 			mom[1] /= 2
 			mom[2] /= 2
 		}
-	case ActivationTanh:
+	case kind.Tanh:
 		a := math.Sqrt(a2)
 		for i, z := range k.herZ {
 			g := sq(math.Tanh(a * z))
@@ -228,10 +229,10 @@ func (k featureKernel) selfMoment(r, t, m float64) (float64, error) {
 func (k featureKernel) unitMoments(r1, r2, c, tau float64) (mm, qq float64, err error) {
 	a, b := k.sw*math.Sqrt(r1), k.sw*math.Sqrt(r2)
 	switch k.act {
-	case ActivationIdentity, ActivationReLU:
+	case kind.Identity, kind.ReLU:
 		th := math.Acos(clamp(c, -1, 1))
 		lo, hi := -math.Pi, math.Pi
-		if k.act == ActivationReLU {
+		if k.act == kind.ReLU {
 			lo, hi = th-math.Pi/2, math.Pi/2
 			mm = 1 - (hi-lo)/(2*math.Pi)
 		}
@@ -247,7 +248,7 @@ func (k featureKernel) unitMoments(r1, r2, c, tau float64) (mm, qq float64, err 
 			mm += w / den
 			qq += w * (1/den + tau*2*g/(den*den))
 		}
-	case ActivationTanh:
+	case kind.Tanh:
 		s := math.Sqrt(1 - c*c)
 		for i, z1 := range k.herZ {
 			t1 := math.Tanh(a * z1)
@@ -269,7 +270,7 @@ func (k featureKernel) unitMoments(r1, r2, c, tau float64) (mm, qq float64, err 
 func (k featureKernel) unitSelfMoments(r, tau float64) (mm, qq float64, err error) {
 	a2 := k.sw * k.sw * r
 	switch k.act {
-	case ActivationIdentity, ActivationReLU:
+	case kind.Identity, kind.ReLU:
 		be := tau * a2
 		den := 1 - 2*be
 		if den <= 0 {
@@ -277,10 +278,10 @@ func (k featureKernel) unitSelfMoments(r, tau float64) (mm, qq float64, err erro
 		}
 		sd := math.Sqrt(den)
 		mm, qq = 1/sd, 1/sd+be/(den*sd)
-		if k.act == ActivationReLU {
+		if k.act == kind.ReLU {
 			mm, qq = 0.5+mm/2, qq/2
 		}
-	case ActivationTanh:
+	case kind.Tanh:
 		a := math.Sqrt(a2)
 		for i, z := range k.herZ {
 			t := math.Tanh(a * z)
@@ -318,7 +319,7 @@ func outerNodes(d float64, nr, nc int) (rs, wr, cs, wc []float64) {
 // self = E[‖x‖⁴/(d(d+2))·M_s^{m−2}Q_s²] (same sample) and
 // cross = E[(xᵀx')²/d·M^{m−2}Q²] (two samples); they replace e^{s²}B2 and
 // e^{σ_b²}B1² of the first-order law.
-func hiddenOffMoments(act Activation, sw, sv float64, d, m int) (self, cross float64, err error) {
+func hiddenOffMoments(act kind.Activation, sw, sv float64, d, m int) (self, cross float64, err error) {
 	k := newFeatureKernel(act, sw)
 	df, mf := float64(d), float64(m)
 	tau := sv * sv / mf

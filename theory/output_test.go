@@ -4,6 +4,8 @@ import (
 	"errors"
 	"math"
 	"testing"
+
+	"github.com/hessblock/hessblock/kind"
 )
 
 // For the identity network with m ≪ d the features h = Wx are nearly
@@ -11,7 +13,7 @@ import (
 // scale σ² = σ_v²σ_w² and γ = m/N, up to its finite-m corrections
 // (≈ 3σ⁴/m at σ = 1, SCIENCE.md finding B): ≈ 0.6% at m = 512.
 func TestMLPCEOutputIdentityIsLinearCE(t *testing.T) {
-	o := MLPCEOutput{Activation: ActivationIdentity, Classes: 100, Inputs: 1 << 20, Samples: 2048, Width: 512, SigmaW: 1, SigmaV: 1}
+	o := MLPCEOutput{Activation: kind.Identity, Classes: 100, Inputs: 1 << 20, Samples: 2048, Width: 512, SigmaW: 1, SigmaV: 1}
 	k, err := o.Constant()
 	if err != nil {
 		t.Fatal(err)
@@ -34,7 +36,7 @@ func TestMLPCEOutputIdentityIsLinearCE(t *testing.T) {
 // For wide ReLU layers the class offsets V_k·E h dominate: C·R² →
 // e^{σ_v²(Eφ)²} (1 + corrections in 1/m, 1/d, 1/N).
 func TestMLPCEOutputReLUWide(t *testing.T) {
-	o := MLPCEOutput{Activation: ActivationReLU, Classes: 100, Inputs: 1 << 16, Samples: 1 << 22, Width: 1 << 14, SigmaW: 1, SigmaV: 1}
+	o := MLPCEOutput{Activation: kind.ReLU, Classes: 100, Inputs: 1 << 16, Samples: 1 << 22, Width: 1 << 14, SigmaW: 1, SigmaV: 1}
 	k, err := o.Constant()
 	if err != nil {
 		t.Fatal(err)
@@ -48,7 +50,7 @@ func TestMLPCEOutputReLUWide(t *testing.T) {
 // Too large a logit scale for the width makes the C → ∞ moments diverge:
 // an error, not a number.
 func TestMLPCEOutputSaturates(t *testing.T) {
-	o := MLPCEOutput{Activation: ActivationReLU, Classes: 100, Inputs: 64, Samples: 256, Width: 4, SigmaW: 1, SigmaV: 3}
+	o := MLPCEOutput{Activation: kind.ReLU, Classes: 100, Inputs: 64, Samples: 256, Width: 4, SigmaW: 1, SigmaV: 3}
 	if k, err := o.Constant(); !errors.Is(err, ErrInvalidParameter) || !math.IsNaN(k) {
 		t.Errorf("saturated law returned %v, %v", k, err)
 	}
@@ -67,7 +69,7 @@ func TestMLPCEOutputSaturates(t *testing.T) {
 // values, so RatioSq → FirstOrderRatioSq (ReLU: ψ = φ'², the two forms
 // differ only through S and X).
 func TestMLPCEHiddenWideLimit(t *testing.T) {
-	h := MLPCEHidden{Activation: ActivationReLU, Classes: 256, Inputs: 1 << 14, Samples: 1 << 16, Width: 1 << 14, SigmaW: 1, SigmaV: 1}
+	h := MLPCEHidden{Activation: kind.ReLU, Classes: 256, Inputs: 1 << 14, Samples: 1 << 16, Width: 1 << 14, SigmaW: 1, SigmaV: 1}
 	got, err := h.RatioSq()
 	if err != nil {
 		t.Fatal(err)
@@ -88,7 +90,7 @@ func TestMLPCEHiddenWideLimit(t *testing.T) {
 // MSE cross law: √C·R tends to Constant, and for identity φ the
 // Gauss–Newton and residual parts agree up to the label and cross terms.
 func TestMLPMSECross(t *testing.T) {
-	x := MLPMSECross{Activation: ActivationIdentity, Classes: 1 << 20, Inputs: 128, Samples: 512, Width: 32, SigmaW: 1, SigmaV: 1}
+	x := MLPMSECross{Activation: kind.Identity, Classes: 1 << 20, Inputs: 128, Samples: 512, Width: 32, SigmaW: 1, SigmaV: 1}
 	tm, err := x.Terms()
 	if err != nil {
 		t.Fatal(err)

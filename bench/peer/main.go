@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hessblock/hessblock/kind"
 	"github.com/hessblock/hessblock/numerics"
 )
 
@@ -41,7 +42,7 @@ func main() {
 }
 
 func run(c, d, n, reps int, dir string) error {
-	cfg := numerics.Config{Model: numerics.Linear, Loss: numerics.CE, C: c, D: d, N: n, Sigma: 1, Seed: 1}
+	cfg := numerics.Config{Model: kind.Linear, Loss: kind.CE, C: c, D: d, N: n, Sigma: 1, Seed: 1}
 	p, err := numerics.NewProblem(cfg)
 	if err != nil {
 		return err

@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/hessblock/hessblock/kind"
 	"github.com/hessblock/hessblock/numerics"
 )
 
@@ -25,9 +26,9 @@ func main() {
 	m := flag.Int("m", 64, "hidden width (mlp)")
 	iters := flag.Int("lanczos", 30, "Lanczos steps for λmax (0 skips)")
 	flag.Parse()
-	cfg := numerics.Config{Model: numerics.Linear, Loss: numerics.CE, C: *c, D: *d, N: *n, Sigma: 1, Seed: 1}
+	cfg := numerics.Config{Model: kind.Linear, Loss: kind.CE, C: *c, D: *d, N: *n, Sigma: 1, Seed: 1}
 	if *model == "mlp" {
-		cfg = numerics.Config{Model: numerics.MLP, Activation: numerics.Activation(*act), Loss: numerics.CE, C: *c, D: *d, N: *n, M: *m, SigmaW: 1, SigmaV: 1, Seed: 1}
+		cfg = numerics.Config{Model: kind.MLP, Activation: kind.Activation(*act), Loss: kind.CE, C: *c, D: *d, N: *n, M: *m, SigmaW: 1, SigmaV: 1, Seed: 1}
 	}
 	p, err := numerics.NewProblem(cfg)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hessblock/hessblock/internal/figures"
 	"github.com/hessblock/hessblock/internal/report"
+	"github.com/hessblock/hessblock/kind"
 	"github.com/hessblock/hessblock/numerics"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
@@ -42,7 +43,7 @@ func dynamicSpecs(o dynamicOptions) (mnist, text []trainSpec) {
 	base, _ := trainDefaults(dataMNIST)
 	base.Seed = seed
 	lin := base
-	lin.Model = numerics.DefaultConfig(numerics.Linear)
+	lin.Model = numerics.DefaultConfig(kind.Linear)
 	lin.Model.Sigma = 1
 	mlp := base
 	if o.Quick {
@@ -137,7 +138,7 @@ func dynamicBlocks(o dynamicOptions, progress io.Writer) ([]report.Block, error)
 }
 
 func modelLabel(c numerics.Config) string {
-	if c.Model == numerics.MLP {
+	if c.Model == kind.MLP {
 		return fmt.Sprintf("MLP (%s, m = %d)", c.Activation, c.M)
 	}
 	return "linear"
@@ -146,7 +147,7 @@ func modelLabel(c numerics.Config) string {
 // trainCommandLine is the command that reproduces one run.
 func trainCommandLine(s trainSpec) string {
 	args := []string{"hessblock train", "-data " + s.Data, "-model " + string(s.Model.Model)}
-	if s.Model.Model == numerics.MLP {
+	if s.Model.Model == kind.MLP {
 		args = append(args, "-activation "+string(s.Model.Activation), "-m "+strconv.Itoa(s.Model.M))
 	}
 	args = append(args, fmt.Sprintf("-N %d -d %d", s.N, s.D))
@@ -222,7 +223,7 @@ func trajectoryTable(name, caption string, runs []dynamicRun) *report.Table {
 		for _, c := range r.Res.Checkpoints {
 			st := c.Stats
 			row := []string{r.Label, strconv.Itoa(c.Step), fmt.Sprintf("%.4f", c.Loss), fmt.Sprintf("%.3f", c.Accuracy), fmtStat(st.Summary.Rho)}
-			for _, f := range []numerics.Family{numerics.HiddenHidden, numerics.OutputOutput, numerics.HiddenOutput} {
+			for _, f := range []kind.Family{kind.HiddenHidden, kind.OutputOutput, kind.HiddenOutput} {
 				if v := st.Summary.Ratio(f); !math.IsNaN(v) {
 					row = append(row, fmtStat(v))
 				} else {
@@ -245,7 +246,7 @@ func classSweepFigure(runs []dynamicRun) (*report.Figure, error) {
 		a, b := ck[0].Stats.Summary, ck[len(ck)-1].Stats.Summary
 		c := float64(r.Res.Config.C)
 		cs = append(cs, c)
-		r0, r1 = append(r0, a.Ratio(numerics.OutputOutput)), append(r1, b.Ratio(numerics.OutputOutput))
+		r0, r1 = append(r0, a.Ratio(kind.OutputOutput)), append(r1, b.Ratio(kind.OutputOutput))
 		rho0, rho1 = append(rho0, a.Rho), append(rho1, b.Rho)
 		ref, refRho = append(ref, 1/(c-1)), append(refRho, 1/c)
 	}
@@ -285,7 +286,7 @@ func classSweepTable(runs []dynamicRun) *report.Table {
 		ck := r.Res.Checkpoints
 		a, b := ck[0], ck[len(ck)-1]
 		c := float64(r.Res.Config.C)
-		ra, rb := a.Stats.Summary.Ratio(numerics.OutputOutput), b.Stats.Summary.Ratio(numerics.OutputOutput)
+		ra, rb := a.Stats.Summary.Ratio(kind.OutputOutput), b.Stats.Summary.Ratio(kind.OutputOutput)
 		t.Rows = append(t.Rows, []string{
 			strconv.Itoa(r.Res.Config.C), strconv.Itoa(r.Res.Params),
 			fmt.Sprintf("%.3f → %.3f", a.Loss, b.Loss), fmt.Sprintf("%.3f", b.Accuracy),
@@ -320,7 +321,7 @@ func dynamicSummary(mnist, text []dynamicRun) string {
 			sb.WriteString("; ")
 		}
 		fmt.Fprintf(&sb, "C = %d: R %s → %s, ρ %s → %s", r.Res.Config.C,
-			fmtStat(a.Ratio(numerics.OutputOutput)), fmtStat(b.Ratio(numerics.OutputOutput)), fmtStat(a.Rho), fmtStat(b.Rho))
+			fmtStat(a.Ratio(kind.OutputOutput)), fmtStat(b.Ratio(kind.OutputOutput)), fmtStat(a.Rho), fmtStat(b.Rho))
 	}
 	if len(text) >= 2 {
 		first, last := text[0], text[len(text)-1]
@@ -329,7 +330,7 @@ func dynamicSummary(mnist, text []dynamicRun) string {
 			y0, y1 := pick(idx(first.Res.Checkpoints).Stats.Summary), pick(idx(last.Res.Checkpoints).Stats.Summary)
 			return math.Log(y1/y0) / math.Log(c1/c0)
 		}
-		rOf := func(s numerics.Summary) float64 { return s.Ratio(numerics.OutputOutput) }
+		rOf := func(s numerics.Summary) float64 { return s.Ratio(kind.OutputOutput) }
 		initCk := func(ck []numerics.Checkpoint) numerics.Checkpoint { return ck[0] }
 		lastCk := func(ck []numerics.Checkpoint) numerics.Checkpoint { return ck[len(ck)-1] }
 		fmt.Fprintf(&sb, ". Log–log slope of R against C between C = %d and %d: %.2f at init, %.2f after training (−1 is the static law).",

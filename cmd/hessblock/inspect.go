@@ -11,6 +11,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/hessblock/hessblock/kind"
 	"github.com/hessblock/hessblock/numerics"
 	"gonum.org/v1/gonum/mat"
 )
@@ -78,9 +79,9 @@ type inspectFlags struct {
 
 func parseInspectFlags(args []string, stderr io.Writer) (inspectFlags, error) {
 	fs := newFlagSet("inspect", "inspect [flags]", stderr)
-	lin, mlp := numerics.DefaultConfig(numerics.Linear), numerics.DefaultConfig(numerics.MLP)
+	lin, mlp := numerics.DefaultConfig(kind.Linear), numerics.DefaultConfig(kind.MLP)
 	var (
-		model      = fs.String("model", string(numerics.Linear), "model: linear or mlp")
+		model      = fs.String("model", string(kind.Linear), "model: linear or mlp")
 		activation = fs.String("activation", string(mlp.Activation), "MLP activation: identity, relu or tanh")
 		loss       = fs.String("loss", string(lin.Loss), "loss: ce or mse")
 		c          = fs.Int("C", lin.C, "number of classes C (≥ 2)")
@@ -102,18 +103,18 @@ func parseInspectFlags(args []string, stderr io.Writer) (inspectFlags, error) {
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 
-	mod, err := numerics.ParseModel(*model)
+	mod, err := kind.ParseModel(*model)
 	if err != nil {
 		return inspectFlags{}, inspectUsage("-model: %v", err)
 	}
 	cfg := numerics.DefaultConfig(mod)
-	if cfg.Loss, err = numerics.ParseLoss(*loss); err != nil {
+	if cfg.Loss, err = kind.ParseLoss(*loss); err != nil {
 		return inspectFlags{}, inspectUsage("-loss: %v", err)
 	}
 	// Model-specific flags keep the model's default unless given, so that
 	// giving one to the wrong model is reported rather than ignored.
-	if mod == numerics.MLP || set["activation"] {
-		if cfg.Activation, err = numerics.ParseActivation(*activation); err != nil {
+	if mod == kind.MLP || set["activation"] {
+		if cfg.Activation, err = kind.ParseActivation(*activation); err != nil {
 			return inspectFlags{}, inspectUsage("-activation: %v", err)
 		}
 	}
@@ -272,7 +273,7 @@ func formatBytes(b int64) string {
 // that (a, b) is an off-diagonal pair of one family; for an MLP with a
 // single hidden neuron, the first two output blocks (C ≥ 2 guarantees them).
 func representativePair(l numerics.Layout) (a, b int) {
-	for _, kind := range []numerics.BlockKind{l.Blocks[0].Kind, numerics.Output} {
+	for _, kind := range []kind.Layer{l.Blocks[0].Kind, kind.Output} {
 		idx := l.Of(kind)
 		if len(idx) >= 2 {
 			return idx[0], idx[1]

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hessblock/hessblock/internal/figures"
 	"github.com/hessblock/hessblock/internal/report"
+	"github.com/hessblock/hessblock/kind"
 	"github.com/hessblock/hessblock/numerics"
 )
 
@@ -61,7 +62,7 @@ func writeInspectFigures(dir string, p *numerics.Problem, h *mat.SymDense) error
 	// One diagonal and one off-diagonal block of the same kind: output
 	// blocks if there are two, else hidden ones.
 	var a, b = -1, -1
-	for _, kind := range []numerics.BlockKind{numerics.Output, numerics.Hidden} {
+	for _, kind := range []kind.Layer{kind.Output, kind.Hidden} {
 		if idx := l.Of(kind); len(idx) >= 2 {
 			a, b = idx[0], idx[1]
 			break

@@ -6,13 +6,14 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/hessblock/hessblock/kind"
 	"github.com/hessblock/hessblock/numerics"
 )
 
 func TestWriteInspectFigures(t *testing.T) {
 	for _, cfg := range []numerics.Config{
-		{Model: numerics.Linear, Loss: numerics.CE, C: 5, D: 6, N: 20, Sigma: 1, Seed: 1},
-		{Model: numerics.MLP, Activation: numerics.ReLU, Loss: numerics.MSE, C: 3, D: 4, N: 16, M: 3, SigmaW: 1, SigmaV: 1, Seed: 2},
+		{Model: kind.Linear, Loss: kind.CE, C: 5, D: 6, N: 20, Sigma: 1, Seed: 1},
+		{Model: kind.MLP, Activation: kind.ReLU, Loss: kind.MSE, C: 3, D: 4, N: 16, M: 3, SigmaW: 1, SigmaV: 1, Seed: 2},
 	} {
 		p, err := numerics.NewProblem(cfg)
 		if err != nil {

@@ -12,6 +12,7 @@ import (
 	"codeberg.org/sbinet/npyio"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/hessblock/hessblock/kind"
 	"github.com/hessblock/hessblock/numerics"
 	"gonum.org/v1/gonum/mat"
 )
@@ -89,7 +90,7 @@ func TestInspectJSONMatchesNumerics(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &res); err != nil {
 		t.Fatal(err)
 	}
-	want := numerics.Config{Model: numerics.Linear, Loss: numerics.CE, C: 4, D: 5, N: 20, Sigma: 0, Seed: 1}
+	want := numerics.Config{Model: kind.Linear, Loss: kind.CE, C: 4, D: 5, N: 20, Sigma: 0, Seed: 1}
 	if res.Config != want || res.Params != 20 || res.Gamma != 0.25 {
 		t.Errorf("config %+v P=%d γ=%v, want %+v P=20 γ=0.25", res.Config, res.Params, res.Gamma, want)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hessblock/hessblock/datasets"
 	"github.com/hessblock/hessblock/internal/report"
+	"github.com/hessblock/hessblock/kind"
 	"github.com/hessblock/hessblock/numerics"
 )
 
@@ -84,9 +85,9 @@ func trainDefaults(data string) (trainSpec, error) {
 		Data: data, Optimizer: "adam", LR: 0.01, Batch: 128, Steps: 300, Seed: 1,
 		Stats: statsOptions{Method: numerics.StatsAuto, TopEigenvalues: 3, LanczosSteps: 30},
 	}
-	mlp := numerics.DefaultConfig(numerics.MLP)
+	mlp := numerics.DefaultConfig(kind.MLP)
 	mlp.M = 16
-	lin := numerics.DefaultConfig(numerics.Linear)
+	lin := numerics.DefaultConfig(kind.Linear)
 	switch data {
 	case dataGaussian:
 		s.N, s.D, s.C, s.Model = 1000, 40, 10, mlp
@@ -239,18 +240,18 @@ func parseTrainFlags(args []string, stderr io.Writer) (spec trainSpec, asJSON bo
 		return spec, false, "", bad("-data: %v", err)
 	}
 	if set["model"] {
-		mod, err := numerics.ParseModel(*model)
+		mod, err := kind.ParseModel(*model)
 		if err != nil {
 			return spec, false, "", bad("-model: %v", err)
 		}
 		spec.Model = numerics.DefaultConfig(mod)
 	}
 	cfg := &spec.Model
-	if cfg.Loss, err = numerics.ParseLoss(*loss); err != nil {
+	if cfg.Loss, err = kind.ParseLoss(*loss); err != nil {
 		return spec, false, "", bad("-loss: %v", err)
 	}
-	if cfg.Model == numerics.MLP {
-		if cfg.Activation, err = numerics.ParseActivation(*activation); err != nil {
+	if cfg.Model == kind.MLP {
+		if cfg.Activation, err = kind.ParseActivation(*activation); err != nil {
 			return spec, false, "", bad("-activation: %v", err)
 		}
 		cfg.M, cfg.SigmaW, cfg.SigmaV = *m, *sigmaW, *sigmaV
@@ -262,7 +263,7 @@ func parseTrainFlags(args []string, stderr io.Writer) (spec trainSpec, asJSON bo
 		}
 		cfg.Sigma = *sigma
 	}
-	if set["sigma"] && cfg.Model == numerics.MLP {
+	if set["sigma"] && cfg.Model == kind.MLP {
 		return spec, false, "", bad("-sigma is for the linear model (use -sigma-w and -sigma-v)")
 	}
 	if set["C"] {

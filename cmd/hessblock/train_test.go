@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hessblock/hessblock/kind"
 	"github.com/hessblock/hessblock/numerics"
 )
 
@@ -75,7 +76,7 @@ func TestTrainReproducibleFromSeed(t *testing.T) {
 func TestTrainedMNISTHessianFiniteDifferences(t *testing.T) {
 	s, _ := trainDefaults(dataMNIST)
 	s.N, s.D, s.Steps, s.Batch, s.Checkpoints = 40, 6, 40, 10, []int{0, 40}
-	s.Model.Activation, s.Model.M = numerics.Tanh, 4
+	s.Model.Activation, s.Model.M = kind.Tanh, 4
 	s.Stats.TopEigenvalues = 0
 	res, err := runTraining(s, nil)
 	if err != nil {

@@ -11,7 +11,7 @@ import (
 
 	"github.com/hessblock/hessblock/internal/figures"
 	"github.com/hessblock/hessblock/internal/report"
-	"github.com/hessblock/hessblock/numerics"
+	"github.com/hessblock/hessblock/kind"
 )
 
 // Colour indices shared by figures: one per block family.
@@ -54,7 +54,7 @@ func (s *state) document(ctx context.Context, tick func()) (*report.Document, er
 		l := cfg.Layout()
 		b, m := l.Boundaries()
 		name := "linear CE"
-		if cfg.Model == numerics.MLP {
+		if cfg.Model == kind.MLP {
 			name = "ReLU net CE"
 		}
 		title := fmt.Sprintf("%s, C = %d (P = %d)", name, cfg.C, l.P)
@@ -77,7 +77,7 @@ func (s *state) document(ctx context.Context, tick func()) (*report.Document, er
 	// Ratios against C.
 	add(&report.Heading{Level: 2, Text: "2. Off-diagonal blocks shrink as powers of C"})
 	cases := o.cases()
-	linMSE := aggregate(s.pts, 0, metric{numerics.OutputOutput})
+	linMSE := aggregate(s.pts, 0, metric{kind.OutputOutput})
 	maxMSE := 0.0
 	for _, a := range linMSE {
 		maxMSE = math.Max(maxMSE, math.Abs(a.Max))
@@ -100,7 +100,7 @@ func (s *state) document(ctx context.Context, tick func()) (*report.Document, er
 	lin := figures.LogLog{Title: "Linear model, CE: output-block ratio scaled by C", XLabel: "number of classes C", YLabel: "C·R (output–output)", XTicks: intsF(cs)}
 	curveX := denseC(cs)
 	for k, ci := range []int{1, 2} {
-		lin.Series = append(lin.Series, scaleSeries(aggSeries(cases[ci].Label, aggregate(s.pts, ci, metric{numerics.OutputOutput}), k)))
+		lin.Series = append(lin.Series, scaleSeries(aggSeries(cases[ci].Label, aggregate(s.pts, ci, metric{kind.OutputOutput}), k)))
 	}
 	var crFin, rhoFin []float64
 	k2 := linearCELimitKappa2(gamma, o.Sigma)
@@ -159,7 +159,7 @@ func (s *state) document(ctx context.Context, tick func()) (*report.Document, er
 	for _, ci := range []int{3, 4} {
 		gc := cases[ci]
 		pl := figures.LogLog{Title: fmt.Sprintf("%s: R per block family", gc.Label), XLabel: "number of classes C", YLabel: "R", XTicks: intsF(cs)}
-		fams := []numerics.Family{numerics.HiddenHidden, numerics.OutputOutput, numerics.HiddenOutput}
+		fams := []kind.Family{kind.HiddenHidden, kind.OutputOutput, kind.HiddenOutput}
 		cols := []int{colHH, colOO, colHO}
 		for i, f := range fams {
 			a := aggregate(s.pts, ci, metric{f})
@@ -169,18 +169,18 @@ func (s *state) document(ctx context.Context, tick func()) (*report.Document, er
 			pl.Series = append(pl.Series, aggSeries(string(f), a, cols[i]))
 			xs, ys := flatten(a)
 			switch {
-			case gc.Loss == numerics.MSE && f == numerics.HiddenHidden:
+			case gc.Loss == kind.MSE && f == kind.HiddenHidden:
 				pl.Curves = append(pl.Curves, figures.Curve{Label: "theory (approx.): R² = (γ/4+1/16)/((C+2)(γ/2+1/4))", X: curveX,
 					Y: mapF(curveX, func(c float64) float64 { return math.Sqrt(mlpMSEHiddenR2(int(math.Round(c)), gamma)) }), Color: cols[i]})
-			case gc.Loss == numerics.CE && f == numerics.HiddenHidden:
+			case gc.Loss == kind.CE && f == kind.HiddenHidden:
 				addLaw(&pl, "theory.MLPCEHidden", figures.Curve{Label: "theory (approx.): hidden law of theory.MLPCEHidden", X: curveX,
 					Y: mapF(curveX, func(c float64) float64 { return mlpCEHiddenRatio(int(math.Round(c)), o.D, o.N, o.M) }), Color: cols[i]})
-			case gc.Loss == numerics.CE && f == numerics.HiddenOutput:
+			case gc.Loss == kind.CE && f == kind.HiddenOutput:
 				addLaw(&pl, "theory.MLPCECross", figures.Curve{Label: "theory (approx.): residual + Gauss–Newton law (theory.MLPCECross)", X: curveX,
 					Y: mapF(curveX, func(c float64) float64 { return mlpCECrossRatio(int(math.Round(c)), o.D, o.N, o.M) }), Color: cols[i]})
 			default:
 				slope := -0.5
-				if f == numerics.OutputOutput {
+				if f == kind.OutputOutput {
 					slope = -1
 				}
 				c0 := anchor(xs, ys, slope, float64(o.FitCMin))
@@ -260,16 +260,16 @@ func (s *state) fitTables(gamma float64, cmax int) (exp, con *report.Table, outs
 	}
 	k := func(c float64) (float64, float64) { return linearCEFiniteSize(int(math.Round(c)), o.D, o.N, o.Sigma) }
 	rows := []row{
-		{1, metric{numerics.OutputOutput}, -1, func(c float64) float64 { return 1 / (c - 1) }, false},
+		{1, metric{kind.OutputOutput}, -1, func(c float64) float64 { return 1 / (c - 1) }, false},
 		{1, metric{}, -1, func(c float64) float64 { return 1 / c }, false},
-		{2, metric{numerics.OutputOutput}, -1, func(c float64) float64 { r, _ := k(c); return r }, false},
+		{2, metric{kind.OutputOutput}, -1, func(c float64) float64 { r, _ := k(c); return r }, false},
 		{2, metric{}, -1, func(c float64) float64 { _, r := k(c); return r }, false},
-		{3, metric{numerics.HiddenHidden}, -0.5, func(c float64) float64 { return math.Sqrt(mlpMSEHiddenR2(int(math.Round(c)), gamma)) }, true},
-		{3, metric{numerics.HiddenOutput}, -0.5, nil, false},
+		{3, metric{kind.HiddenHidden}, -0.5, func(c float64) float64 { return math.Sqrt(mlpMSEHiddenR2(int(math.Round(c)), gamma)) }, true},
+		{3, metric{kind.HiddenOutput}, -0.5, nil, false},
 		{3, metric{}, math.NaN(), nil, false},
-		{4, metric{numerics.HiddenHidden}, -0.5, func(c float64) float64 { return mlpCEHiddenRatio(int(math.Round(c)), o.D, o.N, o.M) }, true},
-		{4, metric{numerics.OutputOutput}, -1, nil, false},
-		{4, metric{numerics.HiddenOutput}, 0, func(c float64) float64 { return mlpCECrossRatio(int(math.Round(c)), o.D, o.N, o.M) }, true},
+		{4, metric{kind.HiddenHidden}, -0.5, func(c float64) float64 { return mlpCEHiddenRatio(int(math.Round(c)), o.D, o.N, o.M) }, true},
+		{4, metric{kind.OutputOutput}, -1, nil, false},
+		{4, metric{kind.HiddenOutput}, 0, func(c float64) float64 { return mlpCECrossRatio(int(math.Round(c)), o.D, o.N, o.M) }, true},
 		{4, metric{}, math.NaN(), nil, false},
 	}
 	var fitCs []float64
@@ -352,15 +352,15 @@ func (s *state) fitTables(gamma float64, cmax int) (exp, con *report.Table, outs
 		finite, limit, stat string
 	}
 	crows := []crow{
-		{1, metric{numerics.OutputOutput}, "(C−1)·R output-output", func(v, c float64) float64 { return (c - 1) * v }, "1", "1", "exact"},
+		{1, metric{kind.OutputOutput}, "(C−1)·R output-output", func(v, c float64) float64 { return (c - 1) * v }, "1", "1", "exact"},
 		{1, metric{}, "C·ρ", func(v, c float64) float64 { return c * v }, "1", "1", "exact"},
-		{2, metric{numerics.OutputOutput}, "C·R output-output", func(v, c float64) float64 { return c * v }, num(fc * rF), num(math.Sqrt(k2)), "limit exact"},
+		{2, metric{kind.OutputOutput}, "C·R output-output", func(v, c float64) float64 { return c * v }, num(fc * rF), num(math.Sqrt(k2)), "limit exact"},
 		{2, metric{}, "C·ρ", func(v, c float64) float64 { return c * v }, num(fc * rhoF), num(k2), "limit exact"},
-		{3, metric{numerics.HiddenHidden}, "(C+2)·R² hidden-hidden", func(v, c float64) float64 { return (c + 2) * v * v }, num(relu), num(relu), "approximate (P(u_i>0, u_j>0) ≈ ¼)"},
-		{3, metric{numerics.HiddenOutput}, "√C·R hidden-output", func(v, c float64) float64 { return math.Sqrt(c) * v }, num(math.Sqrt(fc) * mlpMSECrossRatio(cmax, o.D, o.N, o.M)), num(mlpMSECrossConstant(o.D, o.N, o.M)), "approximate (theory.MLPMSECross)"},
-		{4, metric{numerics.HiddenHidden}, "√C·R hidden-hidden", func(v, c float64) float64 { return math.Sqrt(c) * v }, num(hhCE), num(hhCELim), "exponent firm, constant approximate (theory.MLPCEHidden)"},
-		{4, metric{numerics.OutputOutput}, "C·R output-output", func(v, c float64) float64 { return c * v }, num(mlpCEOutputConstant(o.D, o.N, o.M)), num(mlpCEOutputConstant(o.D, o.N, o.M)), "approximate: C → ∞ constant (theory.MLPCEOutput)"},
-		{4, metric{numerics.HiddenOutput}, "R hidden-output", func(v, c float64) float64 { return v }, num(mlpCECrossRatio(cmax, o.D, o.N, o.M)), num(mlpCECrossLimit(o.D, o.N, o.M)), "approximate: plateau from the residual term (theory.MLPCECross)"},
+		{3, metric{kind.HiddenHidden}, "(C+2)·R² hidden-hidden", func(v, c float64) float64 { return (c + 2) * v * v }, num(relu), num(relu), "approximate (P(u_i>0, u_j>0) ≈ ¼)"},
+		{3, metric{kind.HiddenOutput}, "√C·R hidden-output", func(v, c float64) float64 { return math.Sqrt(c) * v }, num(math.Sqrt(fc) * mlpMSECrossRatio(cmax, o.D, o.N, o.M)), num(mlpMSECrossConstant(o.D, o.N, o.M)), "approximate (theory.MLPMSECross)"},
+		{4, metric{kind.HiddenHidden}, "√C·R hidden-hidden", func(v, c float64) float64 { return math.Sqrt(c) * v }, num(hhCE), num(hhCELim), "exponent firm, constant approximate (theory.MLPCEHidden)"},
+		{4, metric{kind.OutputOutput}, "C·R output-output", func(v, c float64) float64 { return c * v }, num(mlpCEOutputConstant(o.D, o.N, o.M)), num(mlpCEOutputConstant(o.D, o.N, o.M)), "approximate: C → ∞ constant (theory.MLPCEOutput)"},
+		{4, metric{kind.HiddenOutput}, "R hidden-output", func(v, c float64) float64 { return v }, num(mlpCECrossRatio(cmax, o.D, o.N, o.M)), num(mlpCECrossLimit(o.D, o.N, o.M)), "approximate: plateau from the residual term (theory.MLPCECross)"},
 	}
 	for _, r := range crows {
 		mean, sd := at(r.ci, r.m, r.f)
@@ -374,9 +374,9 @@ func (s *state) gridTable() *report.Table {
 	t := &report.Table{Name: "grid", Caption: "All grid measurements: mean, standard deviation, minimum and maximum over seeds.",
 		Header: []string{"model, loss", "quantity", "C", "mean", "sd", "min", "max", "seeds"}}
 	for ci, gc := range cases {
-		ms := []metric{{numerics.OutputOutput}, {}}
-		if gc.Model == numerics.MLP {
-			ms = []metric{{numerics.HiddenHidden}, {numerics.OutputOutput}, {numerics.HiddenOutput}, {}}
+		ms := []metric{{kind.OutputOutput}, {}}
+		if gc.Model == kind.MLP {
+			ms = []metric{{kind.HiddenHidden}, {kind.OutputOutput}, {kind.HiddenOutput}, {}}
 		}
 		for _, m := range ms {
 			for _, a := range aggregate(s.pts, ci, m) {

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/hessblock/hessblock/internal/sweep"
+	"github.com/hessblock/hessblock/kind"
 	"github.com/hessblock/hessblock/numerics"
 )
 
@@ -14,27 +15,27 @@ import (
 type gridCase struct {
 	ID    string
 	Label string
-	Model numerics.Model
-	Loss  numerics.Loss
+	Model kind.Model
+	Loss  kind.Loss
 	Sigma float64 // linear only
 }
 
 func (o Options) cases() []gridCase {
 	return []gridCase{
-		{"linear-mse", "linear, MSE", numerics.Linear, numerics.MSE, o.Sigma},
-		{"linear-ce-sigma0", "linear, CE, σ = 0", numerics.Linear, numerics.CE, 0},
-		{"linear-ce", "linear, CE, σ = " + fmtG(o.Sigma), numerics.Linear, numerics.CE, o.Sigma},
-		{"mlp-mse", "ReLU net, MSE", numerics.MLP, numerics.MSE, 0},
-		{"mlp-ce", "ReLU net, CE", numerics.MLP, numerics.CE, 0},
+		{"linear-mse", "linear, MSE", kind.Linear, kind.MSE, o.Sigma},
+		{"linear-ce-sigma0", "linear, CE, σ = 0", kind.Linear, kind.CE, 0},
+		{"linear-ce", "linear, CE, σ = " + fmtG(o.Sigma), kind.Linear, kind.CE, o.Sigma},
+		{"mlp-mse", "ReLU net, MSE", kind.MLP, kind.MSE, 0},
+		{"mlp-ce", "ReLU net, CE", kind.MLP, kind.CE, 0},
 	}
 }
 
 func (o Options) config(gc gridCase, c int, seed uint64) numerics.Config {
-	if gc.Model == numerics.MLP {
-		return numerics.Config{Model: numerics.MLP, Activation: numerics.ReLU, Loss: gc.Loss,
+	if gc.Model == kind.MLP {
+		return numerics.Config{Model: kind.MLP, Activation: kind.ReLU, Loss: gc.Loss,
 			C: c, D: o.D, N: o.N, M: o.M, SigmaW: 1, SigmaV: 1, Seed: seed}
 	}
-	return numerics.Config{Model: numerics.Linear, Loss: gc.Loss, C: c, D: o.D, N: o.N, Sigma: gc.Sigma, Seed: seed}
+	return numerics.Config{Model: kind.Linear, Loss: gc.Loss, C: c, D: o.D, N: o.N, Sigma: gc.Sigma, Seed: seed}
 }
 
 // gridPoint is one measured configuration.
@@ -66,7 +67,7 @@ func (o Options) cost(gp gridPoint) int {
 	cfg := o.config(o.cases()[gp.Case], gp.C, gp.Seed)
 	n, c, d, m := float64(cfg.N), float64(cfg.C), float64(cfg.D), float64(cfg.M)
 	flops := 2*n*n*c + 2*n*c*d
-	if cfg.Model == numerics.MLP {
+	if cfg.Model == kind.MLP {
 		// Output family on h (width m), hidden–hidden, and hidden–output
 		// with about half the samples active per ReLU unit.
 		flops = 2*n*n*c + 2*n*c*m + n*c*m*m/2 + n*n*m*m/4 + m*(n*n*c/8+n*d*c)
@@ -120,7 +121,7 @@ feed:
 
 // metric names a quantity measured per point: R of a family, or ρ.
 type metric struct {
-	Family numerics.Family // "" for ρ
+	Family kind.Family // "" for ρ
 }
 
 func (m metric) value(r sweep.Record) (float64, bool) {

@@ -1,6 +1,7 @@
 package study
 
 import (
+	"github.com/hessblock/hessblock/kind"
 	"github.com/hessblock/hessblock/numerics"
 	"gonum.org/v1/gonum/mat"
 )
@@ -16,11 +17,11 @@ type heatCase struct {
 func (o Options) heatConfigs() []numerics.Config {
 	var out []numerics.Config
 	for _, c := range o.HeatC {
-		out = append(out, numerics.Config{Model: numerics.MLP, Activation: numerics.ReLU, Loss: numerics.CE,
+		out = append(out, numerics.Config{Model: kind.MLP, Activation: kind.ReLU, Loss: kind.CE,
 			C: c, D: o.HeatD, N: o.HeatN, M: o.HeatM, SigmaW: 1, SigmaV: 1, Seed: 1})
 	}
 	for _, c := range o.HeatC {
-		out = append(out, numerics.Config{Model: numerics.Linear, Loss: numerics.CE,
+		out = append(out, numerics.Config{Model: kind.Linear, Loss: kind.CE,
 			C: c, D: o.HeatD, N: o.HeatN, Sigma: o.Sigma, Seed: 1})
 	}
 	return out

@@ -5,6 +5,7 @@ import (
 	"math"
 	"sync"
 
+	"github.com/hessblock/hessblock/kind"
 	"github.com/hessblock/hessblock/theory"
 )
 
@@ -125,7 +126,7 @@ func linearCEFiniteSize(c, d, n int, sigma float64) (r, rho float64) {
 // reluNet returns the report's ReLU network settings (σ_w = σ_v = 1) for
 // the cross and hidden laws of theory.
 func reluNetCross(c, d, n, m int) theory.MLPCECross {
-	return theory.MLPCECross{Activation: theory.ActivationReLU, Classes: c, Inputs: d, Samples: n, Width: m, SigmaW: 1, SigmaV: 1}
+	return theory.MLPCECross{Activation: kind.ReLU, Classes: c, Inputs: d, Samples: n, Width: m, SigmaW: 1, SigmaV: 1}
 }
 
 // mlpCECrossRatio is the approximate hidden–output ratio of the ReLU
@@ -160,7 +161,7 @@ func mlpCEHiddenRatio(c, d, n, m int) float64 {
 // mlpMSEHiddenLimit is lim (C+2)·R² of the ReLU network's hidden blocks
 // under MSE: (γ/4 + 1/16)/(γ/2 + 1/4).
 func mlpMSEHiddenLimit(gamma float64) float64 {
-	a, _ := theory.ActivationMoments(theory.ActivationReLU, 1, 0)
+	a, _ := theory.ActivationMoments(kind.ReLU, 1, 0)
 	return theory.MLPMSEHiddenRatioSq(0, gamma, a) * 2 // (0+2)·R² at C = 0 is the constant
 }
 
@@ -168,7 +169,7 @@ func mlpMSEHiddenLimit(gamma float64) float64 {
 // output blocks under CE (theory.MLPCEOutput; approximate: exact at
 // finite m, d up to the C → ∞ step).
 func mlpCEOutputConstant(d, n, m int) float64 {
-	o := theory.MLPCEOutput{Activation: theory.ActivationReLU, Classes: 2, Inputs: d, Samples: n, Width: m, SigmaW: 1, SigmaV: 1}
+	o := theory.MLPCEOutput{Activation: kind.ReLU, Classes: 2, Inputs: d, Samples: n, Width: m, SigmaW: 1, SigmaV: 1}
 	k, err := o.Constant()
 	if err != nil {
 		return math.NaN()

@@ -5,6 +5,7 @@ import (
 	"math"
 	"sort"
 
+	"github.com/hessblock/hessblock/kind"
 	"github.com/hessblock/hessblock/numerics"
 	"github.com/hessblock/hessblock/theory"
 )
@@ -24,7 +25,7 @@ type spectrum struct {
 
 // spectrumConfig is the linear CE problem whose blocks are examined.
 func (o Options) spectrumConfig(c int, sigma float64) numerics.Config {
-	return numerics.Config{Model: numerics.Linear, Loss: numerics.CE, C: c, D: o.SpecD, N: o.SpecN, Sigma: sigma, Seed: 1}
+	return numerics.Config{Model: kind.Linear, Loss: kind.CE, C: c, D: o.SpecD, N: o.SpecN, Sigma: sigma, Seed: 1}
 }
 
 // measureSpectrum forms SpecBlocks diagonal blocks (0, 1, …) and as many

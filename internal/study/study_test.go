@@ -9,6 +9,7 @@ import (
 
 	"github.com/hessblock/hessblock/internal/report"
 	"github.com/hessblock/hessblock/internal/sweep"
+	"github.com/hessblock/hessblock/kind"
 	"github.com/hessblock/hessblock/numerics"
 )
 
@@ -87,11 +88,11 @@ func TestLinearCEFiniteAgainstNumerics(t *testing.T) {
 	var mean float64
 	const seeds = 4
 	for s := 1; s <= seeds; s++ {
-		rec, err := sweep.Measure(numerics.Config{Model: numerics.Linear, Loss: numerics.CE, C: c, D: d, N: n, Sigma: 1, Seed: uint64(s)})
+		rec, err := sweep.Measure(numerics.Config{Model: kind.Linear, Loss: kind.CE, C: c, D: d, N: n, Sigma: 1, Seed: uint64(s)})
 		if err != nil {
 			t.Fatal(err)
 		}
-		f, _ := rec.Family(numerics.OutputOutput)
+		f, _ := rec.Family(kind.OutputOutput)
 		mean += f.R / seeds
 	}
 	pred, _ := linearCEFinite(c, d, n, 1)

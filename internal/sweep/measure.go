@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/hessblock/hessblock/kind"
 	"github.com/hessblock/hessblock/numerics"
 )
 
@@ -22,7 +23,7 @@ type Record struct {
 
 // FamilyResult holds the statistics of one block family.
 type FamilyResult struct {
-	Family numerics.Family `json:"family"`
+	Family kind.Family `json:"family"`
 	// R is the pair ratio sqrt(mean_{a≠b} ‖H_ab‖_F² / mean_a ‖H_aa‖_F²).
 	R     float64 `json:"R"`
 	Pairs int     `json:"pairs"`
@@ -34,7 +35,7 @@ type FamilyResult struct {
 }
 
 // Family returns the result for family f and whether it is present.
-func (r Record) Family(f numerics.Family) (FamilyResult, bool) {
+func (r Record) Family(f kind.Family) (FamilyResult, bool) {
 	for _, fr := range r.Families {
 		if fr.Family == f {
 			return fr, true
@@ -90,12 +91,12 @@ func Measure(cfg numerics.Config) (Record, error) {
 // representativeBlocks returns the family's first off-diagonal pair (a, b)
 // and whether the family has diagonal blocks (not hidden–output). For a
 // kind with a single block, b = a and there is no off-diagonal pair.
-func representativeBlocks(l numerics.Layout, f numerics.Family) (a, b int, diag bool) {
-	hidden, output := l.Of(numerics.Hidden), l.Of(numerics.Output)
+func representativeBlocks(l numerics.Layout, f kind.Family) (a, b int, diag bool) {
+	hidden, output := l.Of(kind.Hidden), l.Of(kind.Output)
 	switch f {
-	case numerics.HiddenHidden:
+	case kind.HiddenHidden:
 		return hidden[0], hidden[min(1, len(hidden)-1)], true
-	case numerics.OutputOutput:
+	case kind.OutputOutput:
 		return output[0], output[min(1, len(output)-1)], true
 	}
 	return hidden[0], output[0], false

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hessblock/hessblock/kind"
 	"github.com/hessblock/hessblock/numerics"
 )
 
@@ -72,7 +73,7 @@ type Point struct {
 // determines the numbers, in a fixed order.
 func Key(c numerics.Config) string {
 	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
-	if c.Model == numerics.MLP {
+	if c.Model == kind.MLP {
 		return fmt.Sprintf("mlp/%s/%s/C=%d/d=%d/N=%d/m=%d/sigma_w=%s/sigma_v=%s/seed=%d",
 			c.Activation, c.Loss, c.C, c.D, c.N, c.M, f(c.SigmaW), f(c.SigmaV), c.Seed)
 	}
@@ -95,27 +96,27 @@ func (s Spec) Expand() ([]Point, error) {
 	need("d values", len(s.D))
 	need("N values", len(s.N))
 	need("seeds", len(s.Seeds))
-	var models []numerics.Model
+	var models []kind.Model
 	for _, m := range s.Models {
-		mm, err := numerics.ParseModel(m)
+		mm, err := kind.ParseModel(m)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
 		models = append(models, mm)
 	}
-	var losses []numerics.Loss
+	var losses []kind.Loss
 	for _, l := range s.Losses {
-		ll, err := numerics.ParseLoss(l)
+		ll, err := kind.ParseLoss(l)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
 		losses = append(losses, ll)
 	}
-	var acts []numerics.Activation
+	var acts []kind.Activation
 	for _, a := range s.Activations {
-		aa, err := numerics.ParseActivation(a)
+		aa, err := kind.ParseActivation(a)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -123,7 +124,7 @@ func (s Spec) Expand() ([]Point, error) {
 		acts = append(acts, aa)
 	}
 	for _, m := range models {
-		if m == numerics.MLP {
+		if m == kind.MLP {
 			need("activations (the MLP needs one)", len(s.Activations))
 			need("m values (the MLP needs one)", len(s.M))
 			need("sigma_w values (the MLP needs one)", len(s.SigmaW))
@@ -177,15 +178,15 @@ func (s Spec) Expand() ([]Point, error) {
 	}
 	for _, model := range models {
 		for _, loss := range losses {
-			actList := []numerics.Activation{""}
-			if model == numerics.MLP {
+			actList := []kind.Activation{""}
+			if model == kind.MLP {
 				actList = acts
 			}
 			for _, act := range actList {
 				for _, c := range s.C {
 					for _, d := range s.D {
 						for _, n := range s.N {
-							if model == numerics.Linear {
+							if model == kind.Linear {
 								for _, sg := range s.Sigma {
 									for _, seed := range s.Seeds {
 										add(numerics.Config{Model: model, Loss: loss, C: c, D: d, N: n, Sigma: sg, Seed: seed})

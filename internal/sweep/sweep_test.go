@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hessblock/hessblock/kind"
 	"github.com/hessblock/hessblock/numerics"
 )
 
@@ -216,11 +217,11 @@ func TestMergeErrors(t *testing.T) {
 func TestMeasureLinearCEAtZero(t *testing.T) {
 	// THEORY §5.4: at W = 0, R = 1/(C−1) and ρ = 1/C to round-off.
 	for _, c := range []int{2, 5, 9} {
-		rec, err := Measure(numerics.Config{Model: numerics.Linear, Loss: numerics.CE, C: c, D: 6, N: 20, Sigma: 0, Seed: 3})
+		rec, err := Measure(numerics.Config{Model: kind.Linear, Loss: kind.CE, C: c, D: 6, N: 20, Sigma: 0, Seed: 3})
 		if err != nil {
 			t.Fatal(err)
 		}
-		f, _ := rec.Family(numerics.OutputOutput)
+		f, _ := rec.Family(kind.OutputOutput)
 		if d := f.R*float64(c-1) - 1; d > 1e-12 || d < -1e-12 {
 			t.Errorf("C = %d: (C−1)R − 1 = %g", c, d)
 		}
@@ -236,11 +237,11 @@ func TestMeasureLinearCEAtZero(t *testing.T) {
 // wrong family, pair or block.
 func TestMeasureMatchesDense(t *testing.T) {
 	var cfgs []numerics.Config
-	for _, loss := range []numerics.Loss{numerics.MSE, numerics.CE} {
+	for _, loss := range []kind.Loss{kind.MSE, kind.CE} {
 		for _, c := range []int{2, 5} {
-			cfgs = append(cfgs, numerics.Config{Model: numerics.Linear, Loss: loss, C: c, D: 6, N: 20, Sigma: 1, Seed: 3})
-			for _, act := range []numerics.Activation{numerics.Identity, numerics.ReLU, numerics.Tanh} {
-				cfgs = append(cfgs, numerics.Config{Model: numerics.MLP, Activation: act, Loss: loss, C: c, D: 5, N: 20, M: 3, SigmaW: 1, SigmaV: 1, Seed: 3})
+			cfgs = append(cfgs, numerics.Config{Model: kind.Linear, Loss: loss, C: c, D: 6, N: 20, Sigma: 1, Seed: 3})
+			for _, act := range []kind.Activation{kind.Identity, kind.ReLU, kind.Tanh} {
+				cfgs = append(cfgs, numerics.Config{Model: kind.MLP, Activation: act, Loss: loss, C: c, D: 5, N: 20, M: 3, SigmaW: 1, SigmaV: 1, Seed: 3})
 			}
 		}
 	}

@@ -1,0 +1,133 @@
+package kind
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Model names the predictor whose Hessian is studied (THEORY.md §1).
+type Model string
+
+const (
+	// Linear is f(x) = W x with W ∈ R^{C×d}.
+	Linear Model = "linear"
+	// MLP is the one-hidden-layer network f(x) = V φ(W x), W ∈ R^{m×d},
+	// V ∈ R^{C×m}, without biases.
+	MLP Model = "mlp"
+)
+
+// Activation names the hidden non-linearity φ of the MLP; None for the
+// linear model.
+type Activation string
+
+const (
+	None     Activation = ""
+	Identity Activation = "identity"
+	ReLU     Activation = "relu"
+	Tanh     Activation = "tanh"
+)
+
+// Loss names the per-sample loss ℓ(z, y).
+type Loss string
+
+const (
+	// MSE is ½‖z − e_y‖².
+	MSE Loss = "mse"
+	// CE is the softmax cross-entropy −z_y + log Σ_k e^{z_k}.
+	CE Loss = "ce"
+)
+
+// Layer says which layer a block (one neuron's incoming weights) is in.
+type Layer string
+
+const (
+	// Hidden blocks are the rows w_i of the MLP's first layer.
+	Hidden Layer = "hidden"
+	// Output blocks are the rows of the last layer: w_k of the linear
+	// model, v_k of the MLP.
+	Output Layer = "output"
+)
+
+// Family groups the pairs of blocks by the layers of the two blocks.
+type Family string
+
+const (
+	// HiddenHidden pairs rows of the MLP's W.
+	HiddenHidden Family = "hidden-hidden"
+	// OutputOutput pairs rows of the last layer.
+	OutputOutput Family = "output-output"
+	// HiddenOutput pairs a row of W with a row of V; its ratio is
+	// normalized by √(‖H_aa‖‖H_bb‖) (THEORY.md §4).
+	HiddenOutput Family = "hidden-output"
+)
+
+// Models, Activations, Losses and Families list the valid names in the
+// order the command, the report and the golden tables use.
+var (
+	Models      = []Model{Linear, MLP}
+	Activations = []Activation{Identity, ReLU, Tanh}
+	Losses      = []Loss{MSE, CE}
+	Families    = []Family{HiddenHidden, OutputOutput, HiddenOutput}
+)
+
+// FamilyOf returns the family of a pair of blocks in layers a and b.
+func FamilyOf(a, b Layer) Family {
+	switch {
+	case a == Hidden && b == Hidden:
+		return HiddenHidden
+	case a == Output && b == Output:
+		return OutputOutput
+	}
+	return HiddenOutput
+}
+
+// FamiliesOf lists the families a model has: output–output for the linear
+// model; hidden–hidden, output–output and hidden–output for the MLP.
+func FamiliesOf(m Model) []Family {
+	if m == MLP {
+		return append([]Family(nil), Families...)
+	}
+	return []Family{OutputOutput}
+}
+
+// ParseModel accepts "linear" and "mlp" (aliases "network",
+// "one-hidden-layer"), in any case.
+func ParseModel(s string) (Model, error) {
+	switch Model(strings.ToLower(s)) {
+	case Linear:
+		return Linear, nil
+	case MLP, "network", "one-hidden-layer":
+		return MLP, nil
+	}
+	return "", fmt.Errorf("unknown model %q (want %q or %q)", s, Linear, MLP)
+}
+
+// ParseActivation accepts "identity", "relu" and "tanh", in any case.
+func ParseActivation(s string) (Activation, error) {
+	switch a := Activation(strings.ToLower(s)); a {
+	case Identity, ReLU, Tanh:
+		return a, nil
+	}
+	return "", fmt.Errorf("unknown activation %q (want %q, %q or %q)", s, Identity, ReLU, Tanh)
+}
+
+// ParseLoss accepts "mse" and "ce", in any case.
+func ParseLoss(s string) (Loss, error) {
+	switch l := Loss(strings.ToLower(s)); l {
+	case MSE, CE:
+		return l, nil
+	}
+	return "", fmt.Errorf("unknown loss %q (want %q or %q)", s, MSE, CE)
+}
+
+// ParseFamily accepts the three family names; the en dash form used in
+// prose ("hidden–output") is accepted too.
+func ParseFamily(s string) (Family, error) {
+	f := Family(strings.ReplaceAll(strings.ToLower(s), "–", "-"))
+	for _, g := range Families {
+		if f == g {
+			return g, nil
+		}
+	}
+	return "", fmt.Errorf("unknown block family %q (want %q, %q or %q)", s, HiddenHidden, OutputOutput, HiddenOutput)
+}
