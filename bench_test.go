@@ -51,7 +51,7 @@ func benchTheoryDensity(b *testing.B, law theory.SpectralLaw) {
 }
 
 func BenchmarkTheoryMPDensity(b *testing.B) {
-	benchTheoryDensity(b, theory.MarchenkoPastur{Ratio: 0.5, Scale: 1})
+	benchTheoryDensity(b, theory.MarchenkoPastur{Gamma: 0.5, Scale: 1})
 }
 
 func BenchmarkTheoryGMPLogNormalDensity(b *testing.B) {

@@ -214,7 +214,7 @@ func computeGoldenRow(cfg numerics.Config) (goldenRow, error) {
 		var law interface{ CDF(float64) float64 }
 		scale := 1.0
 		if cfg.Loss == kind.MSE {
-			law = theory.MarchenkoPastur{Ratio: gamma, Scale: 1}
+			law = theory.MarchenkoPastur{Gamma: gamma, Scale: 1}
 		} else {
 			g, err := theory.LinearCEDiagLaw(gamma, cfg.Sigma)
 			if err != nil {
@@ -251,7 +251,7 @@ func computeGoldenRow(cfg numerics.Config) (goldenRow, error) {
 		for _, v := range v0 {
 			vn += v * v
 		}
-		var law interface{ CDF(float64) float64 } = theory.MarchenkoPastur{Ratio: gamma, Scale: 1}
+		var law interface{ CDF(float64) float64 } = theory.MarchenkoPastur{Gamma: gamma, Scale: 1}
 		if cfg.Activation == kind.ReLU {
 			g, err := theory.NewGeneralizedMP(gamma, theory.BernoulliWeights{P: 0.5})
 			if err != nil {

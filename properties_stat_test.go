@@ -146,7 +146,7 @@ func TestScalingLinearCEOutput(t *testing.T) {
 		if e := meanR/de[i] - 1; math.Abs(e) > tolR {
 			t.Errorf("C=%d: mean R = %.5f, deterministic equivalent %.5f: relative error %+.4f > %.4f", c, meanR, de[i], e, tolR)
 		}
-		rhoDE := theory.OffBlockMassFromRatio(c, de[i])
+		rhoDE := theory.RhoFromRatio(c, de[i])
 		tolRho := 6 * math.Hypot(2*relSpreadR/math.Sqrt(ns), 2*deRelErr[i])
 		if e := meanRho/rhoDE - 1; math.Abs(e) > tolRho {
 			t.Errorf("C=%d: mean ρ = %.5f, deterministic equivalent %.5f: relative error %+.4f > %.4f", c, meanRho, rhoDE, e, tolRho)
@@ -219,11 +219,11 @@ func TestLinearCEDeterministicEquivalentSigmaHalf(t *testing.T) {
 		if e := meanR/de - 1; math.Abs(e) > tolR {
 			t.Errorf("C=%d: mean R = %.5f, deterministic equivalent %.5f: relative error %+.4f > %.4f", c, meanR, de, e, tolR)
 		}
-		rhoDE := theory.OffBlockMassFromRatio(c, de)
+		rhoDE := theory.RhoFromRatio(c, de)
 		if e := meanRho/rhoDE - 1; math.Abs(e) > 2*tolR {
 			t.Errorf("C=%d: mean ρ = %.5f, deterministic equivalent %.5f: relative error %+.4f > %.4f", c, meanRho, rhoDE, e, 2*tolR)
 		}
-		t.Logf("C=%3d  C·R = %.4f (DE %.4f, limit %.4f)", c, float64(c)*meanR, float64(c)*de, theory.LinearCERatioLimit(float64(d)/float64(n), sigma))
+		t.Logf("C=%3d  C·R = %.4f (DE %.4f, limit %.4f)", c, float64(c)*meanR, float64(c)*de, theory.LinearCEScaledRatioLimit(float64(d)/float64(n), sigma))
 	}
 }
 
@@ -362,12 +362,12 @@ func TestSpectralLawsKS(t *testing.T) {
 		{"linear-CE σ=0 C²/(C−1)·H_kk vs MP", func(t *testing.T, d int, seed uint64) ([]float64, func(float64) float64) {
 			const c = 7
 			p := mustProblem(t, numerics.Config{Model: kind.Linear, Loss: kind.CE, C: c, D: d, N: 4 * d, Seed: seed})
-			return blockEigs(t, p, 0, 0, c*c/float64(c-1)), theory.MarchenkoPastur{Ratio: 0.25, Scale: 1}.CDF
+			return blockEigs(t, p, 0, 0, c*c/float64(c-1)), theory.MarchenkoPastur{Gamma: 0.25, Scale: 1}.CDF
 		}},
 		{"linear-CE σ=0 −C²·H_kl vs MP", func(t *testing.T, d int, seed uint64) ([]float64, func(float64) float64) {
 			const c = 7
 			p := mustProblem(t, numerics.Config{Model: kind.Linear, Loss: kind.CE, C: c, D: d, N: 4 * d, Seed: seed})
-			return blockEigs(t, p, 0, 1, -c*c), theory.MarchenkoPastur{Ratio: 0.25, Scale: 1}.CDF
+			return blockEigs(t, p, 0, 1, -c*c), theory.MarchenkoPastur{Gamma: 0.25, Scale: 1}.CDF
 		}},
 		{"linear-CE σ=1 C·H_kk vs GMP(γ, C·p_k(1−p_k))", func(t *testing.T, d int, seed uint64) ([]float64, func(float64) float64) {
 			const c = 10

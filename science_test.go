@@ -242,7 +242,7 @@ func TestScienceOutputCE(t *testing.T) {
 			hid += st.Ratio(kind.HiddenHidden) / float64(tc.seeds)
 		}
 		act := kind.Activation(tc.act)
-		k, err := theory.MLPCEOutput{Activation: act, Classes: c, Inputs: d, Samples: n, Width: m, SigmaW: 1, SigmaV: 1}.Constant()
+		k, err := theory.MLPCEOutput{Activation: act, Classes: c, Inputs: d, Samples: n, Width: m, SigmaW: 1, SigmaV: 1}.ScaledRatioLimit()
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,10 +6,10 @@ import (
 	"github.com/hessblock/hessblock/kind"
 )
 
-// Network is the setting of the one-hidden-layer network laws (MLPCECross,
+// MLPSetting is the setting of the one-hidden-layer network laws (MLPCECross,
 // MLPCEHidden, MLPCEOutput, MLPMSECross, each a type with these fields):
 // f(x) = V φ(W x) at random initialization on N samples x ~ N(0, I_d).
-type Network struct {
+type MLPSetting struct {
 	Activation kind.Activation // identity, relu or tanh
 	Classes    int             // C ≥ 2
 	Inputs     int             // d ≥ 1
@@ -26,7 +26,7 @@ type Network struct {
 // approximate (StatusApproximate): its leading residual term is exact to
 // O(1/C), the Gauss–Newton constant rests on a first-order Stein expansion
 // and is good to about 25%, the normalizer to about 15%.
-type MLPCECross Network
+type MLPCECross MLPSetting
 
 // CrossTerms are the pieces of the prediction: mean squared Frobenius
 // norms of the cross block's residual part (Residual, ∝ 1/C) and of
@@ -148,9 +148,9 @@ func (c MLPCECross) Ratio() (float64, error) {
 	return math.Sqrt(r2), err
 }
 
-// RatioLimit returns lim_{C→∞} R at fixed d, N, m: the residual part's
+// ScaledRatioLimit returns lim_{C→∞} R at fixed d, N, m: the residual part's
 // plateau √(γ E φ'² / (C·√(HiddenDiag·OutputDiag))), which is not zero.
-func (c MLPCECross) RatioLimit() (float64, error) {
+func (c MLPCECross) ScaledRatioLimit() (float64, error) {
 	big := c
 	big.Classes = 1 << 40
 	t, err := big.Terms()
@@ -168,7 +168,7 @@ func (c MLPCECross) RatioLimit() (float64, error) {
 // so dominates the Gauss–Newton weight σ_v²/m, and the class offsets
 // V_k·E h of a non-centred activation (ReLU), which raise the mean square
 // of the off-diagonal weight by e^{σ_v²(Eφ)²}. Approximate.
-type MLPCEHidden Network
+type MLPCEHidden MLPSetting
 
 // FirstOrderRatioSq returns the first-order form
 //
@@ -271,7 +271,7 @@ func (h MLPCEHidden) Ratio() (float64, error) {
 // the feature moments are first order in the correlations of distinct
 // hidden units (cos∠(w_i, w_j) ~ d^{−1/2}), the output normalizer is exact
 // at finite m and d.
-type MLPMSECross Network
+type MLPMSECross MLPSetting
 
 // Terms returns the mean squared norms: GaussNewton is the Gauss–Newton
 // part V_li·(1/N)Σφ'_i x hᵀ, Residual the residual part (1/N)Σ r_l φ'_i x e_iᵀ
@@ -327,8 +327,8 @@ func (c MLPMSECross) Ratio() (float64, error) {
 	return math.Sqrt(r2), err
 }
 
-// Constant returns lim √C·R at fixed d, N, m.
-func (c MLPMSECross) Constant() (float64, error) {
+// ScaledRatioLimit returns lim √C·R at fixed d, N, m.
+func (c MLPMSECross) ScaledRatioLimit() (float64, error) {
 	big := c
 	big.Classes = 1 << 40
 	r, err := big.Ratio()

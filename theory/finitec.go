@@ -25,11 +25,11 @@ func BlockNormSqLimit(gamma, meanW, secondW float64) float64 {
 	return gamma*secondW + meanW*meanW
 }
 
-// LinearCERatioLimit returns lim_{C→∞} C·R for the linear model under CE
+// LinearCEScaledRatioLimit returns lim_{C→∞} C·R for the linear model under CE
 // with weights N(0, σ²/d): √((1 + γe^{2σ²}) / (1 + γe^{σ²})). It returns
 // NaN for γ < 0 or NaN arguments, and +Inf once the value exceeds the
 // float64 range (σ² ≳ 1419).
-func LinearCERatioLimit(gamma, sigma float64) float64 {
+func LinearCEScaledRatioLimit(gamma, sigma float64) float64 {
 	if !(gamma >= 0) || math.IsNaN(sigma) {
 		return math.NaN()
 	}
@@ -43,9 +43,9 @@ func LinearCERatioLimit(gamma, sigma float64) float64 {
 	return math.Sqrt((e2 + gamma) / (e1 + gamma) * math.Exp(s2))
 }
 
-// LinearCEOffBlockMassLimit returns lim_{C→∞} C·ρ = (1+γe^{2σ²})/(1+γe^{σ²}).
-func LinearCEOffBlockMassLimit(gamma, sigma float64) float64 {
-	r := LinearCERatioLimit(gamma, sigma)
+// LinearCEScaledRhoLimit returns lim_{C→∞} C·ρ = (1+γe^{2σ²})/(1+γe^{σ²}).
+func LinearCEScaledRhoLimit(gamma, sigma float64) float64 {
+	r := LinearCEScaledRatioLimit(gamma, sigma)
 	return r * r
 }
 
@@ -239,11 +239,11 @@ func (f LinearCEFiniteC) RatioFinite(d, n int) (float64, error) {
 	return ratioFromNorms(num, den, f.Classes, f.Sigma)
 }
 
-// OffBlockMassFromRatio returns ρ = (C−1)R²/((C−1)R² + 1), the off-block
+// RhoFromRatio returns ρ = (C−1)R²/((C−1)R² + 1), the off-block
 // share of ‖H‖_F² when H has C diagonal and C(C−1) off-diagonal blocks of
 // mean squared norms in the ratio 1 : R².
 // It returns NaN for classes < 1 or a negative or NaN ratio.
-func OffBlockMassFromRatio(classes int, ratio float64) float64 {
+func RhoFromRatio(classes int, ratio float64) float64 {
 	if classes < 1 || !(ratio >= 0) {
 		return math.NaN()
 	}
@@ -257,14 +257,14 @@ func OffBlockMassFromRatio(classes int, ratio float64) float64 {
 	return q / (q + 1)
 }
 
-// OffBlockMass returns ρ at this C in the limit d, N → ∞.
-func (f LinearCEFiniteC) OffBlockMass() (float64, error) {
+// Rho returns ρ at this C in the limit d, N → ∞.
+func (f LinearCEFiniteC) Rho() (float64, error) {
 	r, err := f.Ratio()
-	return OffBlockMassFromRatio(f.Classes, r), err
+	return RhoFromRatio(f.Classes, r), err
 }
 
-// OffBlockMassFinite returns ρ at this C for finite d and N.
-func (f LinearCEFiniteC) OffBlockMassFinite(d, n int) (float64, error) {
+// RhoFinite returns ρ at this C for finite d and N.
+func (f LinearCEFiniteC) RhoFinite(d, n int) (float64, error) {
 	r, err := f.RatioFinite(d, n)
-	return OffBlockMassFromRatio(f.Classes, r), err
+	return RhoFromRatio(f.Classes, r), err
 }

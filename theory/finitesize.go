@@ -155,10 +155,10 @@ func (f LinearCEFiniteSize) Ratio() (float64, error) {
 	return math.Sqrt(b.Off/b.Diag) / float64(f.Classes), nil
 }
 
-// OffBlockMass returns the predicted ρ = (C−1)R²/((C−1)R² + 1).
-func (f LinearCEFiniteSize) OffBlockMass() (float64, error) {
+// Rho returns the predicted ρ = (C−1)R²/((C−1)R² + 1).
+func (f LinearCEFiniteSize) Rho() (float64, error) {
 	r, err := f.Ratio()
-	return OffBlockMassFromRatio(f.Classes, r), err
+	return RhoFromRatio(f.Classes, r), err
 }
 
 // softmaxInPlace overwrites z by softmax(z), shifting by the maximum.

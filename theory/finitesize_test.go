@@ -73,7 +73,7 @@ func TestFiniteSizeAndCrossValidate(t *testing.T) {
 // to a positive plateau, and the Gauss–Newton share falls like 1/C.
 func TestMLPCECross(t *testing.T) {
 	x := MLPCECross{Activation: kind.ReLU, Inputs: 32, Samples: 128, Width: 16, SigmaW: 1, SigmaV: 1}
-	lim, err := x.RatioLimit()
+	lim, err := x.ScaledRatioLimit()
 	if err != nil || !(lim > 0.2 && lim < 1) {
 		t.Fatalf("plateau %v, %v", lim, err)
 	}

@@ -29,7 +29,7 @@ func FuzzMarchenkoPastur(f *testing.F) {
 	f.Add(0.25, 0.75, 1.0, 0.0, 0.0)
 	f.Fuzz(func(t *testing.T, ge, se, p, u, v float64) {
 		// γ = 10^[−6, 6], s = 10^[−6, 6].
-		mp := MarchenkoPastur{Ratio: math.Pow(10, fold(ge, -6, 6)), Scale: math.Pow(10, fold(se, -6, 6))}
+		mp := MarchenkoPastur{Gamma: math.Pow(10, fold(ge, -6, 6)), Scale: math.Pow(10, fold(se, -6, 6))}
 		if err := mp.Validate(); err != nil {
 			t.Fatalf("valid parameters rejected: %v", err)
 		}
@@ -48,7 +48,7 @@ func FuzzMarchenkoPastur(f *testing.F) {
 		}
 		// The CDF has absolute error ~1e−16/√γ (see mpIncrement): monotone
 		// up to that.
-		tol := 1e-12 + 1e-15/math.Sqrt(mp.Ratio)
+		tol := 1e-12 + 1e-15/math.Sqrt(mp.Gamma)
 		if c1 > c2+tol {
 			t.Fatalf("%+v: CDF not monotone: CDF(%v) = %v > CDF(%v) = %v", mp, x1, c1, x2, c2)
 		}
@@ -74,7 +74,7 @@ func FuzzMarchenkoPastur(f *testing.F) {
 		if !(imag(m) > 0) {
 			t.Fatalf("%+v: Im Stieltjes(%v) = %v, want > 0", mp, z, imag(m))
 		}
-		w, m1, g := z/complex(mp.Scale, 0), m*complex(mp.Scale, 0), complex(mp.Ratio, 0)
+		w, m1, g := z/complex(mp.Scale, 0), m*complex(mp.Scale, 0), complex(mp.Gamma, 0)
 		terms := cmplx.Abs(g*w*m1*m1) + cmplx.Abs((w+g-1)*m1) + 1
 		if r := cmplx.Abs(g*w*m1*m1 + (w+g-1)*m1 + 1); r > 1e-12*terms {
 			t.Fatalf("%+v: Stieltjes(%v) = %v: residual %.3g (terms %.3g)", mp, z, m, r, terms)

@@ -21,13 +21,13 @@ import (
 //
 // Build values with NewGeneralizedMP, which validates and caches the
 // discretized weights, support and interval masses; do not change the fields
-// afterwards. A literal GeneralizedMP{Ratio: γ, Weights: ν} also works but
+// afterwards. A literal GeneralizedMP{Gamma: γ, Weights: ν} also works but
 // recomputes that cache at every call. Methods return NaN (Support: nil) when
 // Validate fails. Prob and LogProb describe the continuous part; the atom at 0
 // is reported by Atom and included by CDF and Quantile.
 type GeneralizedMP struct {
-	// Ratio is the aspect ratio γ = d/N > 0.
-	Ratio float64
+	// Gamma is the aspect ratio γ = d/N > 0.
+	Gamma float64
 	// Weights is the weight law ν.
 	Weights WeightLaw
 	// Src is the random source of Rand; nil uses the global source.
@@ -38,27 +38,27 @@ type GeneralizedMP struct {
 
 // NewGeneralizedMP validates its arguments and returns a GeneralizedMP with
 // its numerical state prepared.
-func NewGeneralizedMP(ratio float64, weights WeightLaw) (GeneralizedMP, error) {
-	g := GeneralizedMP{Ratio: ratio, Weights: weights}
+func NewGeneralizedMP(gamma float64, weights WeightLaw) (GeneralizedMP, error) {
+	g := GeneralizedMP{Gamma: gamma, Weights: weights}
 	if err := g.Validate(); err != nil {
 		return GeneralizedMP{}, err
 	}
-	g.cache = newGMPState(ratio, weights)
+	g.cache = newGMPState(gamma, weights)
 	return g, nil
 }
 
-// Validate returns an error wrapping ErrInvalidParameter if Ratio is not
+// Validate returns an error wrapping ErrInvalidParameter if Gamma is not
 // finite and positive, Weights is nil or invalid, or the discrete law
 // Weights.Atoms() is not a probability law on [0, ∞) with positive mass on
 // (0, ∞) (checked too, since WeightLaw may be implemented outside this
-// package). To keep every product γτm and pole −1/(γτ) representable, Ratio
+// package). To keep every product γτm and pole −1/(γτ) representable, Gamma
 // and every positive atom must lie in [1e−100, 1e100].
 func (g GeneralizedMP) Validate() error {
-	if !isFinite(g.Ratio) || g.Ratio <= 0 {
-		return paramError("generalized MP ratio must be finite and > 0, got %v", g.Ratio)
+	if !isFinite(g.Gamma) || g.Gamma <= 0 {
+		return paramError("generalized MP ratio must be finite and > 0, got %v", g.Gamma)
 	}
-	if g.Ratio < gmpMinScale || g.Ratio > gmpMaxScale {
-		return paramError("generalized MP ratio %v outside [%g, %g]", g.Ratio, gmpMinScale, gmpMaxScale)
+	if g.Gamma < gmpMinScale || g.Gamma > gmpMaxScale {
+		return paramError("generalized MP ratio %v outside [%g, %g]", g.Gamma, gmpMinScale, gmpMaxScale)
 	}
 	if g.Weights == nil {
 		return paramError("generalized MP needs a weight law")
@@ -70,7 +70,7 @@ func (g GeneralizedMP) Validate() error {
 	return checkAtoms(vs, ps)
 }
 
-// Range of Ratio and of the positive weight atoms accepted by GeneralizedMP.
+// Range of Gamma and of the positive weight atoms accepted by GeneralizedMP.
 const (
 	gmpMinScale = 1e-100
 	gmpMaxScale = 1e100
@@ -121,7 +121,7 @@ func (g GeneralizedMP) state() *gmpState {
 	if g.Validate() != nil {
 		return nil
 	}
-	return newGMPState(g.Ratio, g.Weights)
+	return newGMPState(g.Gamma, g.Weights)
 }
 
 // gmpState holds the discretized weight law and lazily computed support.
@@ -349,7 +349,7 @@ func (g GeneralizedMP) Variance() float64 {
 	if g.invalid() {
 		return math.NaN()
 	}
-	return g.Ratio * g.Weights.Moment(2)
+	return g.Gamma * g.Weights.Moment(2)
 }
 
 // Moment returns E λ^k from the free cumulants κ_j = γ^{j−1} E τ^j by the
@@ -360,7 +360,7 @@ func (g GeneralizedMP) Moment(k int) float64 {
 	}
 	kappa := make([]float64, k+1)
 	for j := 1; j <= k; j++ {
-		kappa[j] = math.Pow(g.Ratio, float64(j-1)) * g.Weights.Moment(j)
+		kappa[j] = math.Pow(g.Gamma, float64(j-1)) * g.Weights.Moment(j)
 	}
 	return freeMoments(kappa)[k]
 }

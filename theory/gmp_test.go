@@ -25,7 +25,7 @@ func gmpResidual(g GeneralizedMP, z, m complex128) float64 {
 	vs, ps := g.Weights.Atoms()
 	var e complex128
 	for i, v := range vs {
-		e += complex(ps[i]*v, 0) / (1 + complex(g.Ratio*v, 0)*m)
+		e += complex(ps[i]*v, 0) / (1 + complex(g.Gamma*v, 0)*m)
 	}
 	return cmplx.Abs(m*(-z+e) - 1)
 }
@@ -132,7 +132,7 @@ func TestGMPStieltjesEquation(t *testing.T) {
 			vals[i] = rapid.Float64Range(0.01, 10).Draw(t, "value")
 			probs[i] = 1 / float64(k)
 		}
-		g := GeneralizedMP{Ratio: gamma, Weights: DiscreteWeights{vals, probs}}
+		g := GeneralizedMP{Gamma: gamma, Weights: DiscreteWeights{vals, probs}}
 		z := complex(rapid.Float64Range(-5, 60).Draw(t, "x"), math.Pow(10, rapid.Float64Range(-6, 3).Draw(t, "logeta")))
 		m := g.Stieltjes(z)
 		if r := gmpResidual(g, z, m); r > 1e-12 || imag(m) <= 0 {
@@ -155,7 +155,7 @@ func TestGMPPointMassIsMP(t *testing.T) {
 	for _, gamma := range testRatios {
 		for _, c := range []float64{1, 2.5} {
 			g := mustGMP(t, gamma, PointMass{c})
-			mp := MarchenkoPastur{Ratio: gamma, Scale: c}
+			mp := MarchenkoPastur{Gamma: gamma, Scale: c}
 			gi, mi := g.Support(), mp.Support()
 			if len(gi) != 1 || math.Abs(gi[0].Min-mi[0].Min) > 1e-12*c || math.Abs(gi[0].Max-mi[0].Max) > 1e-12*c {
 				t.Errorf("γ=%v: support %v, MP %v", gamma, gi, mi)
@@ -192,7 +192,7 @@ func TestGMPBernoulliScaling(t *testing.T) {
 	for _, q := range []float64{0.25, 0.5, 0.8} {
 		for _, gamma := range testRatios {
 			g := mustGMP(t, gamma, BernoulliWeights{P: q})
-			mp := MarchenkoPastur{Ratio: gamma / q, Scale: q}
+			mp := MarchenkoPastur{Gamma: gamma / q, Scale: q}
 			if math.Abs(g.Atom()-math.Max(0, 1-q/gamma)) > 1e-15 || math.Abs(g.Atom()-mp.Atom()) > 1e-15 {
 				t.Errorf("q=%v γ=%v: atom %v, want %v", q, gamma, g.Atom(), mp.Atom())
 			}
@@ -265,8 +265,8 @@ func TestGMPQuantile(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		gamma := rapid.Float64Range(0.05, 5).Draw(t, "gamma")
 		q := rapid.Float64Range(0.05, 1).Draw(t, "q")
-		g := GeneralizedMP{Ratio: gamma, Weights: DiscreteWeights{Values: []float64{0, 1, 3}, Probs: []float64{1 - q, q / 2, q / 2}}}
-		g, _ = NewGeneralizedMP(g.Ratio, g.Weights)
+		g := GeneralizedMP{Gamma: gamma, Weights: DiscreteWeights{Values: []float64{0, 1, 3}, Probs: []float64{1 - q, q / 2, q / 2}}}
+		g, _ = NewGeneralizedMP(g.Gamma, g.Weights)
 		p := rapid.Float64Range(0, 1).Draw(t, "p")
 		x := g.Quantile(p)
 		if p > g.Atom() && math.Abs(g.CDF(x)-p) > 1e-10 {
@@ -277,24 +277,24 @@ func TestGMPQuantile(t *testing.T) {
 
 func TestGMPValidate(t *testing.T) {
 	bad := []GeneralizedMP{
-		{Ratio: 0, Weights: PointMass{1}},
-		{Ratio: math.NaN(), Weights: PointMass{1}},
-		{Ratio: 1},
-		{Ratio: 1, Weights: PointMass{-1}},
-		{Ratio: 1, Weights: BernoulliWeights{P: 0}},
-		{Ratio: 1, Weights: DiscreteWeights{}},
-		{Ratio: 1, Weights: DiscreteWeights{Values: []float64{1, -2}, Probs: []float64{0.5, 0.5}}},
-		{Ratio: 1, Weights: DiscreteWeights{Values: []float64{1, 2}, Probs: []float64{0.5, 0.6}}},
-		{Ratio: 1, Weights: DiscreteWeights{Values: []float64{0}, Probs: []float64{1}}},
-		{Ratio: 1, Weights: EmpiricalWeights{}},
-		{Ratio: 1, Weights: EmpiricalWeights{Samples: []float64{1, math.Inf(1)}}},
-		{Ratio: 1, Weights: LogNormalWeights{Sigma: -1}},
+		{Gamma: 0, Weights: PointMass{1}},
+		{Gamma: math.NaN(), Weights: PointMass{1}},
+		{Gamma: 1},
+		{Gamma: 1, Weights: PointMass{-1}},
+		{Gamma: 1, Weights: BernoulliWeights{P: 0}},
+		{Gamma: 1, Weights: DiscreteWeights{}},
+		{Gamma: 1, Weights: DiscreteWeights{Values: []float64{1, -2}, Probs: []float64{0.5, 0.5}}},
+		{Gamma: 1, Weights: DiscreteWeights{Values: []float64{1, 2}, Probs: []float64{0.5, 0.6}}},
+		{Gamma: 1, Weights: DiscreteWeights{Values: []float64{0}, Probs: []float64{1}}},
+		{Gamma: 1, Weights: EmpiricalWeights{}},
+		{Gamma: 1, Weights: EmpiricalWeights{Samples: []float64{1, math.Inf(1)}}},
+		{Gamma: 1, Weights: LogNormalWeights{Sigma: -1}},
 	}
 	for _, g := range bad {
 		if err := g.Validate(); !errors.Is(err, ErrInvalidParameter) {
 			t.Errorf("%+v: Validate = %v", g, err)
 		}
-		if _, err := NewGeneralizedMP(g.Ratio, g.Weights); err == nil {
+		if _, err := NewGeneralizedMP(g.Gamma, g.Weights); err == nil {
 			t.Errorf("%+v: constructor accepted invalid law", g)
 		}
 		if !math.IsNaN(g.Prob(1)) || !math.IsNaN(g.CDF(1)) || !math.IsNaN(g.Moment(2)) || g.Support() != nil {

@@ -53,8 +53,8 @@ type Law struct {
 	Exponent float64
 	// Status qualifies the constant (the exponents listed are all firm).
 	Status Status
-	// Constant states the limit constant of C^a·R as a formula.
-	Constant string
+	// ScaledRatioFormula states the limit constant of C^a·R as a formula.
+	ScaledRatioFormula string
 	// DiagLaw and OffLaw state the limit laws of the scaled blocks.
 	DiagLaw, OffLaw string
 }
@@ -93,11 +93,11 @@ var lawTable = []Law{
 // Laws returns a copy of the block-law table.
 func Laws() []Law { return append([]Law(nil), lawTable...) }
 
-// LookupLaw returns the law for (model, loss, family, activation). A row
+// Lookup returns the law for (model, loss, family, activation). A row
 // with Activation "any" matches every activation of the network; the law
 // returned then carries the activation asked for, so that Predict uses that
 // activation's moments.
-func LookupLaw(model kind.Model, loss kind.Loss, family kind.Family, act kind.Activation) (Law, error) {
+func Lookup(model kind.Model, loss kind.Loss, family kind.Family, act kind.Activation) (Law, error) {
 	for _, l := range lawTable {
 		if l.Model != model || l.Loss != loss || l.Family != family {
 			continue
@@ -131,8 +131,8 @@ type Setting struct {
 // Prediction is what a Law predicts in a Setting. Fields that are not
 // predicted are NaN (numbers) or nil (laws).
 type Prediction struct {
-	// Ratio is R(C); OffBlockMass is ρ(C) (linear model only).
-	Ratio, OffBlockMass float64
+	// Ratio is R(C); Rho is ρ(C) (linear model only).
+	Ratio, Rho float64
 	// Diag and Off are the limit laws of the scaled blocks DiagScale·H_aa
 	// and OffScale·H_ab; the scales are NaN when they depend on the
 	// realization (e.g. 1/‖v^i‖²; see Law.DiagLaw).
@@ -148,19 +148,19 @@ func (l Law) Predict(s Setting) (Prediction, error) {
 		return Prediction{}, paramError("prediction needs Classes ≥ 2 and Gamma > 0, got %d, %v", s.Classes, s.Gamma)
 	}
 	nan := math.NaN()
-	p := Prediction{Ratio: nan, OffBlockMass: nan, DiagScale: nan, OffScale: nan, Status: l.Status}
+	p := Prediction{Ratio: nan, Rho: nan, DiagScale: nan, OffScale: nan, Status: l.Status}
 	C := float64(s.Classes)
-	mp := MarchenkoPastur{Ratio: s.Gamma, Scale: 1}
+	mp := MarchenkoPastur{Gamma: s.Gamma, Scale: 1}
 	switch {
 	case l.Model == kind.Linear && l.Loss == kind.MSE:
-		p.Ratio, p.OffBlockMass = 0, 0
+		p.Ratio, p.Rho = 0, 0
 		p.Diag, p.DiagScale = mp, 1
 	case l.Model == kind.Linear && l.Loss == kind.CE:
 		if !isFinite(s.Sigma) || s.Sigma < 0 {
 			return Prediction{}, paramError("linear CE needs Sigma ≥ 0, got %v", s.Sigma)
 		}
 		if s.Sigma == 0 {
-			p.Ratio, p.OffBlockMass = 1/(C-1), 1/C
+			p.Ratio, p.Rho = 1/(C-1), 1/C
 			p.Diag, p.Off, p.DiagScale, p.OffScale = mp, mp, C*C/(C-1), -C*C
 			p.Status = StatusExact
 			break
@@ -174,7 +174,7 @@ func (l Law) Predict(s Setting) (Prediction, error) {
 		if err != nil {
 			return Prediction{}, err
 		}
-		p.Ratio, p.OffBlockMass = r, OffBlockMassFromRatio(s.Classes, r)
+		p.Ratio, p.Rho = r, RhoFromRatio(s.Classes, r)
 		d, err := LinearCEDiagLaw(s.Gamma, s.Sigma)
 		if err != nil {
 			return Prediction{}, err
@@ -247,9 +247,9 @@ func (l Law) Predict(s Setting) (Prediction, error) {
 // samples returns N = round(Inputs/Gamma), at least 1.
 func (s Setting) samples() int { return max(1, int(math.Round(float64(s.Inputs)/s.Gamma))) }
 
-// network is the Network setting of a prediction for law l.
-func (s Setting) network(l Law) Network {
-	return Network{Activation: s.activationOr(l), Classes: s.Classes, Inputs: s.Inputs,
+// network is the MLPSetting of a prediction for law l.
+func (s Setting) network(l Law) MLPSetting {
+	return MLPSetting{Activation: s.activationOr(l), Classes: s.Classes, Inputs: s.Inputs,
 		Samples: s.samples(), Width: s.Width, SigmaW: s.SigmaW, SigmaV: s.SigmaV}
 }
 

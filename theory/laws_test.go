@@ -215,7 +215,7 @@ func TestLinearCERatioApproachesLimit(t *testing.T) {
 		// tol bounds |C·R − limit| at every C; the gap must shrink.
 		{0.5, []int{100, 1000}, 0.015},
 	} {
-		limit := LinearCERatioLimit(0.1, c.sigma)
+		limit := LinearCEScaledRatioLimit(0.1, c.sigma)
 		prevGap := math.Inf(1)
 		for _, C := range c.classes {
 			fc := LinearCEFiniteC{Classes: C, Sigma: c.sigma, Gamma: 0.1, Draws: 400000 / C, Seed: 2}
@@ -231,8 +231,8 @@ func TestLinearCERatioApproachesLimit(t *testing.T) {
 			prevGap = gap
 		}
 	}
-	if math.Abs(LinearCERatioLimit(0.1, 1)-1.169) > 5e-4 || math.Abs(LinearCERatioLimit(0.1, 0.5)-1.016) > 5e-4 {
-		t.Errorf("limits %v %v", LinearCERatioLimit(0.1, 1), LinearCERatioLimit(0.1, 0.5))
+	if math.Abs(LinearCEScaledRatioLimit(0.1, 1)-1.169) > 5e-4 || math.Abs(LinearCEScaledRatioLimit(0.1, 0.5)-1.016) > 5e-4 {
+		t.Errorf("limits %v %v", LinearCEScaledRatioLimit(0.1, 1), LinearCEScaledRatioLimit(0.1, 0.5))
 	}
 }
 
@@ -240,12 +240,12 @@ func TestLinearCESigmaZeroExact(t *testing.T) {
 	for _, C := range []int{2, 3, 10, 100} {
 		fc := LinearCEFiniteC{Classes: C, Sigma: 0, Gamma: 0.3, Draws: 3, Seed: 1}
 		r, _ := fc.Ratio()
-		rho, _ := fc.OffBlockMass()
+		rho, _ := fc.Rho()
 		rf, _ := fc.RatioFinite(7, 11)
 		if relErr(r, 1/float64(C-1)) > 1e-12 || relErr(rf, 1/float64(C-1)) > 1e-12 || relErr(rho, 1/float64(C)) > 1e-12 {
 			t.Errorf("C=%d: R = %v, %v, ρ = %v", C, r, rf, rho)
 		}
-		law, _ := LookupLaw(kind.Linear, kind.CE, kind.OutputOutput, kind.None)
+		law, _ := Lookup(kind.Linear, kind.CE, kind.OutputOutput, kind.None)
 		p, err := law.Predict(Setting{Classes: C, Gamma: 0.3})
 		if err != nil || relErr(p.Ratio, 1/float64(C-1)) > 1e-15 || p.Status != StatusExact {
 			t.Errorf("C=%d: Predict = %+v, %v", C, p, err)
@@ -295,9 +295,9 @@ func TestMLPRatios(t *testing.T) {
 func TestLawTable(t *testing.T) {
 	set := Setting{Classes: 20, Gamma: 0.25, Sigma: 0.5, SigmaW: 1, SigmaV: 1, Width: 64, Inputs: 100, Draws: 500}
 	for _, l := range Laws() {
-		got, err := LookupLaw(l.Model, l.Loss, l.Family, l.Activation)
-		if err != nil || got.Constant != l.Constant {
-			t.Errorf("LookupLaw(%v) = %v, %v", l, got, err)
+		got, err := Lookup(l.Model, l.Loss, l.Family, l.Activation)
+		if err != nil || got.ScaledRatioFormula != l.ScaledRatioFormula {
+			t.Errorf("Lookup(%v) = %v, %v", l, got, err)
 		}
 		act := l.Activation
 		if act == ActivationAny {
@@ -316,7 +316,7 @@ func TestLawTable(t *testing.T) {
 		}
 		_ = act
 	}
-	if _, err := LookupLaw(kind.Linear, kind.CE, kind.HiddenHidden, kind.None); !errors.Is(err, ErrInvalidParameter) {
+	if _, err := Lookup(kind.Linear, kind.CE, kind.HiddenHidden, kind.None); !errors.Is(err, ErrInvalidParameter) {
 		t.Errorf("linear hidden-hidden should not exist: %v", err)
 	}
 	if _, err := (LinearCEFiniteC{Classes: 1, Gamma: 1, Draws: 1}).Ratio(); err == nil {
@@ -327,23 +327,23 @@ func TestLawTable(t *testing.T) {
 	dl, _ := LinearCEDiagLaw(0.1, 1)
 	ol, _ := LinearCEOffDiagLaw(0.1, 1)
 	if relErr(dl.Mean(), 1) > 1e-14 || relErr(ol.Mean(), 1) > 1e-14 ||
-		relErr(ol.Moment(2)/dl.Moment(2), math.Pow(LinearCERatioLimit(0.1, 1), 2)) > 1e-13 {
+		relErr(ol.Moment(2)/dl.Moment(2), math.Pow(LinearCEScaledRatioLimit(0.1, 1), 2)) > 1e-13 {
 		t.Errorf("linear CE laws: means %v %v", dl.Mean(), ol.Mean())
 	}
 }
 
 // A law that holds for any activation predicts with the activation it was
 // looked up for (it once always used ReLU's moments).
-func TestLookupLawCarriesActivation(t *testing.T) {
+func TestLookupCarriesActivation(t *testing.T) {
 	s := Setting{Classes: 64, Gamma: 0.25, SigmaW: 1, SigmaV: 0.5, Width: 16, Inputs: 32}
 	got := map[kind.Activation]float64{}
 	for _, act := range []kind.Activation{kind.ReLU, kind.Tanh} {
-		l, err := LookupLaw(kind.MLP, kind.CE, kind.HiddenHidden, act)
+		l, err := Lookup(kind.MLP, kind.CE, kind.HiddenHidden, act)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if l.Activation != act {
-			t.Errorf("LookupLaw(%s).Activation = %q", act, l.Activation)
+			t.Errorf("Lookup(%s).Activation = %q", act, l.Activation)
 		}
 		pred, err := l.Predict(s)
 		if err != nil {

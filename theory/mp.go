@@ -42,25 +42,25 @@ func isFinite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 // A MarchenkoPastur with invalid parameters (see Validate) returns NaN from
 // every method, unlike gonum's distuv types which leave such use undefined.
 type MarchenkoPastur struct {
-	// Ratio is the aspect ratio γ = d/N > 0.
-	Ratio float64
+	// Gamma is the aspect ratio γ = d/N > 0.
+	Gamma float64
 	// Scale s > 0 multiplies the matrix; Scale = 1 is the standard law.
 	Scale float64
 	// Src is the random source of Rand; nil uses the global source.
 	Src rand.Source
 }
 
-// Validate returns an error wrapping ErrInvalidParameter if Ratio or Scale is
+// Validate returns an error wrapping ErrInvalidParameter if Gamma or Scale is
 // not finite and strictly positive.
 func (mp MarchenkoPastur) Validate() error {
-	if !isFinite(mp.Ratio) || mp.Ratio <= 0 {
-		return paramError("Marchenko–Pastur ratio must be finite and > 0, got %v", mp.Ratio)
+	if !isFinite(mp.Gamma) || mp.Gamma <= 0 {
+		return paramError("Marchenko–Pastur ratio must be finite and > 0, got %v", mp.Gamma)
 	}
 	if !isFinite(mp.Scale) || mp.Scale <= 0 {
 		return paramError("Marchenko–Pastur scale must be finite and > 0, got %v", mp.Scale)
 	}
-	if r := 1 + math.Sqrt(mp.Ratio); !isFinite(mp.Scale * r * r) {
-		return paramError("Marchenko–Pastur upper edge s(1+√γ)² overflows for ratio %v, scale %v", mp.Ratio, mp.Scale)
+	if r := 1 + math.Sqrt(mp.Gamma); !isFinite(mp.Scale * r * r) {
+		return paramError("Marchenko–Pastur upper edge s(1+√γ)² overflows for ratio %v, scale %v", mp.Gamma, mp.Scale)
 	}
 	return nil
 }
@@ -77,7 +77,7 @@ func (mp MarchenkoPastur) edges() (a, b float64) {
 // work in the unit y = x/s, so that neither a tiny nor a huge scale
 // underflows or overflows (b−x)(x−a).
 func (mp MarchenkoPastur) unitEdges() (a, b float64) {
-	r := math.Sqrt(mp.Ratio)
+	r := math.Sqrt(mp.Gamma)
 	return (1 - r) * (1 - r), (1 + r) * (1 + r)
 }
 
@@ -86,7 +86,7 @@ func (mp MarchenkoPastur) Atom() float64 {
 	if !mp.valid() {
 		return math.NaN()
 	}
-	return math.Max(0, 1-1/mp.Ratio)
+	return math.Max(0, 1-1/mp.Gamma)
 }
 
 // Support returns the support of the continuous part, a single interval.
@@ -117,7 +117,7 @@ func (mp MarchenkoPastur) unitProb(y float64) float64 {
 	if y <= a || y >= b {
 		return 0
 	}
-	return math.Sqrt((b-y)*(y-a)) / (2 * math.Pi * mp.Ratio * y)
+	return math.Sqrt((b-y)*(y-a)) / (2 * math.Pi * mp.Gamma * y)
 }
 
 // LogProb returns the logarithm of Prob(x).
@@ -133,7 +133,7 @@ func (mp MarchenkoPastur) LogProb(x float64) float64 {
 	if y <= a || y >= b {
 		return math.Inf(-1)
 	}
-	return 0.5*(math.Log(b-y)+math.Log(y-a)) - math.Log(2*math.Pi*mp.Ratio*y) - math.Log(mp.Scale)
+	return 0.5*(math.Log(b-y)+math.Log(y-a)) - math.Log(2*math.Pi*mp.Gamma*y) - math.Log(mp.Scale)
 }
 
 // mpIncrement returns G(x) − G(a) for G an antiderivative of
@@ -193,7 +193,7 @@ func (mp MarchenkoPastur) CDF(x float64) float64 {
 // unitCDF is the CDF of MP(γ, 1) at y ≥ 0.
 func (mp MarchenkoPastur) unitCDF(y float64) float64 {
 	a, b := mp.unitEdges()
-	atom := math.Max(0, 1-1/mp.Ratio)
+	atom := math.Max(0, 1-1/mp.Gamma)
 	switch {
 	case y <= a:
 		return atom
@@ -201,10 +201,10 @@ func (mp MarchenkoPastur) unitCDF(y float64) float64 {
 		return 1
 	}
 	var inc float64
-	if mp.Ratio < mpQuadratureBelow {
+	if mp.Gamma < mpQuadratureBelow {
 		inc = mpIncrementQuad(y, a, b)
 	} else {
-		inc = mpIncrement(y, a, b, mp.Ratio) / (2 * math.Pi * mp.Ratio)
+		inc = mpIncrement(y, a, b, mp.Gamma) / (2 * math.Pi * mp.Gamma)
 	}
 	return clamp(atom+inc, atom, 1)
 }
@@ -300,7 +300,7 @@ func (mp MarchenkoPastur) Variance() float64 {
 	if !mp.valid() {
 		return math.NaN()
 	}
-	return mp.Scale * mp.Scale * mp.Ratio
+	return mp.Scale * mp.Scale * mp.Gamma
 }
 
 // StdDev returns the square root of Variance.
@@ -317,7 +317,7 @@ func (mp MarchenkoPastur) Moment(k int) float64 {
 	}
 	sum := 0.0
 	for r := k - 1; r >= 0; r-- { // Horner in γ
-		sum = sum*mp.Ratio + binomial(k, r)*binomial(k-1, r)/float64(r+1)
+		sum = sum*mp.Gamma + binomial(k, r)*binomial(k-1, r)/float64(r+1)
 	}
 	return math.Pow(mp.Scale, float64(k)) * sum
 }
@@ -343,7 +343,7 @@ func (mp MarchenkoPastur) Stieltjes(z complex128) complex128 {
 	if !mp.valid() || cmplx.IsNaN(z) {
 		return cmplx.NaN()
 	}
-	g := mp.Ratio
+	g := mp.Gamma
 	if z == 0 && g >= 1 {
 		return cmplx.Inf()
 	}

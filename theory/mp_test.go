@@ -17,7 +17,7 @@ var testRatios = []float64{0.1, 0.5, 1, 2, 4}
 func TestMPMassAndMoments(t *testing.T) {
 	for _, gamma := range testRatios {
 		for _, scale := range []float64{1, 0.3} {
-			mp := MarchenkoPastur{Ratio: gamma, Scale: scale}
+			mp := MarchenkoPastur{Gamma: gamma, Scale: scale}
 			got := integrateLaw(mp, 6, 1e-13)
 			if e := math.Abs(got[0] - (1 - mp.Atom())); e > 1e-8 {
 				t.Errorf("γ=%v s=%v: ∫Prob = %v, want 1−atom = %v", gamma, scale, got[0], 1-mp.Atom())
@@ -32,7 +32,7 @@ func TestMPMassAndMoments(t *testing.T) {
 }
 
 func TestMPMomentsClosedForms(t *testing.T) {
-	mp := MarchenkoPastur{Ratio: 0.7, Scale: 2}
+	mp := MarchenkoPastur{Gamma: 0.7, Scale: 2}
 	g, s := 0.7, 2.0
 	want := []float64{1, s, s * s * (1 + g), s * s * s * (1 + 3*g + g*g), math.Pow(s, 4) * (1 + 6*g + 6*g*g + g*g*g)}
 	for k, w := range want {
@@ -48,7 +48,7 @@ func TestMPMomentsClosedForms(t *testing.T) {
 // The closed-form CDF against quadrature of the density.
 func TestMPCDFAgainstQuadrature(t *testing.T) {
 	for _, gamma := range testRatios {
-		mp := MarchenkoPastur{Ratio: gamma, Scale: 1.5}
+		mp := MarchenkoPastur{Gamma: gamma, Scale: 1.5}
 		a, b := mp.edges()
 		for _, frac := range []float64{1e-6, 0.01, 0.3, 0.5, 0.77, 0.999} {
 			x := a + frac*(b-a)
@@ -64,7 +64,7 @@ func TestMPCDFAgainstQuadrature(t *testing.T) {
 }
 
 func mpStieltjesResidual(mp MarchenkoPastur, z, m complex128) float64 {
-	g, s := complex(mp.Ratio, 0), complex(mp.Scale, 0)
+	g, s := complex(mp.Gamma, 0), complex(mp.Scale, 0)
 	t1 := g * z * s * m * m
 	t2 := (z + s*(g-1)) * m
 	return cmplx.Abs(t1+t2+1) / (cmplx.Abs(t1) + cmplx.Abs(t2) + 1)
@@ -75,7 +75,7 @@ func mpStieltjesResidual(mp MarchenkoPastur, z, m complex128) float64 {
 func TestMPStieltjesEquation(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
 	for _, gamma := range testRatios {
-		mp := MarchenkoPastur{Ratio: gamma, Scale: 1.3}
+		mp := MarchenkoPastur{Gamma: gamma, Scale: 1.3}
 		_, b := mp.edges()
 		for i := 0; i < 100; i++ {
 			x := -1 + (b+2)*rng.Float64()
@@ -95,7 +95,7 @@ func TestMPStieltjesEquation(t *testing.T) {
 // Stieltjes against direct quadrature ∫ f(λ)/(λ−z) dλ − atom/z.
 func TestMPStieltjesAgainstQuadrature(t *testing.T) {
 	for _, gamma := range testRatios {
-		mp := MarchenkoPastur{Ratio: gamma, Scale: 1}
+		mp := MarchenkoPastur{Gamma: gamma, Scale: 1}
 		a, b := mp.edges()
 		for _, z := range []complex128{complex(1, 0.5), complex(-2, 0.1), complex(3, 2), complex(b+1, 0.01)} {
 			re := tanhSinhMoments(func(x float64) float64 { return mp.Prob(x) * real(1/(complex(x, 0)-z)) }, a, b, 0, 1e-13)[0]
@@ -110,7 +110,7 @@ func TestMPStieltjesAgainstQuadrature(t *testing.T) {
 
 func TestMPQuantile(t *testing.T) {
 	for _, gamma := range testRatios {
-		mp := MarchenkoPastur{Ratio: gamma, Scale: 2}
+		mp := MarchenkoPastur{Gamma: gamma, Scale: 2}
 		for i := 0; i <= 200; i++ {
 			p := float64(i) / 200
 			x := mp.Quantile(p)
@@ -130,7 +130,7 @@ func TestMPQuantile(t *testing.T) {
 	}
 	rapid.Check(t, func(t *rapid.T) {
 		mp := MarchenkoPastur{
-			Ratio: rapid.Float64Range(0.01, 20).Draw(t, "gamma"),
+			Gamma: rapid.Float64Range(0.01, 20).Draw(t, "gamma"),
 			Scale: rapid.Float64Range(0.01, 100).Draw(t, "scale"),
 		}
 		p := rapid.Float64Range(0, 1).Draw(t, "p")
@@ -177,7 +177,7 @@ func TestMPRandKS(t *testing.T) {
 	const n, alpha = 2000, 1e-6
 	crit := math.Sqrt(-math.Log(alpha/2) / (2 * n))
 	for i, gamma := range []float64{0.3, 1, 3} {
-		mp := MarchenkoPastur{Ratio: gamma, Scale: 1, Src: rand.NewPCG(uint64(i+1), 99)}
+		mp := MarchenkoPastur{Gamma: gamma, Scale: 1, Src: rand.NewPCG(uint64(i+1), 99)}
 		xs := make([]float64, n)
 		for j := range xs {
 			xs[j] = mp.Rand()
@@ -186,7 +186,7 @@ func TestMPRandKS(t *testing.T) {
 		if d := ksDistance(xs, mp.CDF, mp.Atom()); d > crit {
 			t.Errorf("γ=%v: KS distance %.4f > %.4f", gamma, d, crit)
 		}
-		wrong := MarchenkoPastur{Ratio: 1.5 * gamma, Scale: 1}
+		wrong := MarchenkoPastur{Gamma: 1.5 * gamma, Scale: 1}
 		if d := ksDistance(xs, wrong.CDF, wrong.Atom()); d <= crit {
 			t.Errorf("γ=%v: KS test has no power against γ·1.5 (D = %.4f)", gamma, d)
 		}
@@ -194,8 +194,8 @@ func TestMPRandKS(t *testing.T) {
 }
 
 func TestMPValidate(t *testing.T) {
-	bad := []MarchenkoPastur{{Ratio: 0, Scale: 1}, {Ratio: -1, Scale: 1}, {Ratio: math.NaN(), Scale: 1},
-		{Ratio: math.Inf(1), Scale: 1}, {Ratio: 1, Scale: -1}, {Ratio: 1, Scale: 0}}
+	bad := []MarchenkoPastur{{Gamma: 0, Scale: 1}, {Gamma: -1, Scale: 1}, {Gamma: math.NaN(), Scale: 1},
+		{Gamma: math.Inf(1), Scale: 1}, {Gamma: 1, Scale: -1}, {Gamma: 1, Scale: 0}}
 	for _, mp := range bad {
 		if err := mp.Validate(); !errors.Is(err, ErrInvalidParameter) {
 			t.Errorf("%+v: Validate = %v", mp, err)
@@ -204,10 +204,10 @@ func TestMPValidate(t *testing.T) {
 			t.Errorf("%+v: invalid law should give NaN", mp)
 		}
 	}
-	if err := (MarchenkoPastur{Ratio: 1, Scale: 1}).Validate(); err != nil {
+	if err := (MarchenkoPastur{Gamma: 1, Scale: 1}).Validate(); err != nil {
 		t.Error(err)
 	}
-	hard := MarchenkoPastur{Ratio: 1, Scale: 1}
+	hard := MarchenkoPastur{Gamma: 1, Scale: 1}
 	if !math.IsInf(hard.Prob(0), 1) || hard.Atom() != 0 {
 		t.Errorf("γ = 1: Prob(0) = %v, Atom = %v", hard.Prob(0), hard.Atom())
 	}

@@ -17,7 +17,7 @@ import (
 // two-dimensional Gaussian integral. The one approximation is the
 // C → ∞ step (softmax denominator replaced by its mean over the classes,
 // p_k(1−p_k) by p_k), so C·R is a constant; Status approximate.
-type MLPCEOutput Network
+type MLPCEOutput MLPSetting
 
 // OutputNorms are the C → ∞ mean squared Frobenius norms of the scaled
 // output blocks C·H_kk (Diag) and C²·H_kl (Off), divided by m², split into
@@ -90,8 +90,8 @@ func (o MLPCEOutput) BlockNorms() (OutputNorms, error) {
 	return out, nil
 }
 
-// Constant returns lim C·R = √(Off/Diag).
-func (o MLPCEOutput) Constant() (float64, error) {
+// ScaledRatioLimit returns lim C·R = √(Off/Diag).
+func (o MLPCEOutput) ScaledRatioLimit() (float64, error) {
 	b, err := o.BlockNorms()
 	if err != nil {
 		return math.NaN(), err
@@ -101,7 +101,7 @@ func (o MLPCEOutput) Constant() (float64, error) {
 
 // Ratio returns the predicted R = Constant/C.
 func (o MLPCEOutput) Ratio() (float64, error) {
-	k, err := o.Constant()
+	k, err := o.ScaledRatioLimit()
 	return k / float64(o.Classes), err
 }
 

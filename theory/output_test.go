@@ -14,11 +14,11 @@ import (
 // (≈ 3σ⁴/m at σ = 1, SCIENCE.md finding B): ≈ 0.6% at m = 512.
 func TestMLPCEOutputIdentityIsLinearCE(t *testing.T) {
 	o := MLPCEOutput{Activation: kind.Identity, Classes: 100, Inputs: 1 << 20, Samples: 2048, Width: 512, SigmaW: 1, SigmaV: 1}
-	k, err := o.Constant()
+	k, err := o.ScaledRatioLimit()
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := LinearCERatioLimit(512.0/2048, 1)
+	want := LinearCEScaledRatioLimit(512.0/2048, 1)
 	t.Logf("identity C·R = %.5f, linear CE limit %.5f", k, want)
 	if relErr(k, want) > 0.015 {
 		t.Errorf("identity C·R = %v, linear CE limit %v", k, want)
@@ -28,7 +28,7 @@ func TestMLPCEOutputIdentityIsLinearCE(t *testing.T) {
 	}
 	// Without logit scale the weights are all 1: C·R = 1.
 	o.SigmaV = 1e-6
-	if k, _ := o.Constant(); math.Abs(k-1) > 1e-5 {
+	if k, _ := o.ScaledRatioLimit(); math.Abs(k-1) > 1e-5 {
 		t.Errorf("σ_v → 0: C·R = %v", k)
 	}
 }
@@ -37,7 +37,7 @@ func TestMLPCEOutputIdentityIsLinearCE(t *testing.T) {
 // e^{σ_v²(Eφ)²} (1 + corrections in 1/m, 1/d, 1/N).
 func TestMLPCEOutputReLUWide(t *testing.T) {
 	o := MLPCEOutput{Activation: kind.ReLU, Classes: 100, Inputs: 1 << 16, Samples: 1 << 22, Width: 1 << 14, SigmaW: 1, SigmaV: 1}
-	k, err := o.Constant()
+	k, err := o.ScaledRatioLimit()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,12 +51,12 @@ func TestMLPCEOutputReLUWide(t *testing.T) {
 // an error, not a number.
 func TestMLPCEOutputSaturates(t *testing.T) {
 	o := MLPCEOutput{Activation: kind.ReLU, Classes: 100, Inputs: 64, Samples: 256, Width: 4, SigmaW: 1, SigmaV: 3}
-	if k, err := o.Constant(); !errors.Is(err, ErrInvalidParameter) || !math.IsNaN(k) {
+	if k, err := o.ScaledRatioLimit(); !errors.Is(err, ErrInvalidParameter) || !math.IsNaN(k) {
 		t.Errorf("saturated law returned %v, %v", k, err)
 	}
 	bad := []MLPCEOutput{{}, {Activation: "gelu", Classes: 4, Inputs: 4, Samples: 4, Width: 4, SigmaW: 1, SigmaV: 1}}
 	for _, b := range bad {
-		if _, err := b.Constant(); !errors.Is(err, ErrInvalidParameter) {
+		if _, err := b.ScaledRatioLimit(); !errors.Is(err, ErrInvalidParameter) {
 			t.Errorf("%+v accepted: %v", b, err)
 		}
 		if _, err := MLPMSECross(b).Ratio(); !errors.Is(err, ErrInvalidParameter) {
@@ -104,7 +104,7 @@ func TestMLPMSECross(t *testing.T) {
 	if want := tm.GaussNewton + 2.0/32*(g2+1) + 0.25/float64(x.Classes); relErr(tm.Residual, want) > 1e-12 {
 		t.Errorf("residual %v, want %v", tm.Residual, want)
 	}
-	k, err := x.Constant()
+	k, err := x.ScaledRatioLimit()
 	if err != nil {
 		t.Fatal(err)
 	}

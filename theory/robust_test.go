@@ -15,30 +15,30 @@ func TestInvalidParametersGiveErrorsOrNaN(t *testing.T) {
 	nan, inf := math.NaN(), math.Inf(1)
 	laws := map[string]SpectralLaw{
 		"MP zero value":      MarchenkoPastur{},
-		"MP NaN ratio":       MarchenkoPastur{Ratio: nan, Scale: 1},
-		"MP Inf scale":       MarchenkoPastur{Ratio: 1, Scale: inf},
-		"MP negative ratio":  MarchenkoPastur{Ratio: -1, Scale: 1},
-		"MP edge overflow":   MarchenkoPastur{Ratio: 1e10, Scale: 1e300},
+		"MP NaN ratio":       MarchenkoPastur{Gamma: nan, Scale: 1},
+		"MP Inf scale":       MarchenkoPastur{Gamma: 1, Scale: inf},
+		"MP negative ratio":  MarchenkoPastur{Gamma: -1, Scale: 1},
+		"MP edge overflow":   MarchenkoPastur{Gamma: 1e10, Scale: 1e300},
 		"GMP zero value":     GeneralizedMP{},
-		"GMP nil weights":    GeneralizedMP{Ratio: 1},
-		"GMP tiny ratio":     GeneralizedMP{Ratio: 1e-300, Weights: PointMass{1}},
-		"GMP zero point":     GeneralizedMP{Ratio: 1, Weights: PointMass{0}},
-		"GMP huge point":     GeneralizedMP{Ratio: 1, Weights: PointMass{1e300}},
-		"GMP bernoulli 0":    GeneralizedMP{Ratio: 1, Weights: BernoulliWeights{0}},
-		"GMP bernoulli NaN":  GeneralizedMP{Ratio: 1, Weights: BernoulliWeights{nan}},
-		"GMP empty discrete": GeneralizedMP{Ratio: 1, Weights: DiscreteWeights{}},
-		"GMP discrete sum":   GeneralizedMP{Ratio: 1, Weights: DiscreteWeights{Values: []float64{1, 2}, Probs: []float64{0.5, 0.6}}},
-		"GMP discrete neg":   GeneralizedMP{Ratio: 1, Weights: DiscreteWeights{Values: []float64{-1, 2}, Probs: []float64{0.5, 0.5}}},
-		"GMP discrete zeros": GeneralizedMP{Ratio: 1, Weights: DiscreteWeights{Values: []float64{0}, Probs: []float64{1}}},
-		"GMP empirical nil":  GeneralizedMP{Ratio: 1, Weights: EmpiricalWeights{}},
-		"GMP empirical 0s":   GeneralizedMP{Ratio: 1, Weights: EmpiricalWeights{Samples: []float64{0, 0}}},
-		"GMP empirical NaN":  GeneralizedMP{Ratio: 1, Weights: EmpiricalWeights{Samples: []float64{1, nan}}},
-		"GMP empirical neg":  GeneralizedMP{Ratio: 1, Weights: EmpiricalWeights{Samples: []float64{1, -1}}},
-		"GMP empirical Inf":  GeneralizedMP{Ratio: 1, Weights: EmpiricalWeights{Samples: []float64{1, inf}}},
-		"GMP lognormal Mu":   GeneralizedMP{Ratio: 1, Weights: LogNormalWeights{Mu: 800, Sigma: 0.1}}, // atoms overflow
-		"GMP lognormal wide": GeneralizedMP{Ratio: 1, Weights: LogNormalWeights{Mu: 0, Sigma: 30}},    // atoms outside [1e−100, 1e100]
-		"GMP lognormal node": GeneralizedMP{Ratio: 1, Weights: LogNormalWeights{Mu: 0, Sigma: 1, Nodes: -1}},
-		"GMP bad atoms":      GeneralizedMP{Ratio: 1, Weights: unsortedWeights{}},
+		"GMP nil weights":    GeneralizedMP{Gamma: 1},
+		"GMP tiny ratio":     GeneralizedMP{Gamma: 1e-300, Weights: PointMass{1}},
+		"GMP zero point":     GeneralizedMP{Gamma: 1, Weights: PointMass{0}},
+		"GMP huge point":     GeneralizedMP{Gamma: 1, Weights: PointMass{1e300}},
+		"GMP bernoulli 0":    GeneralizedMP{Gamma: 1, Weights: BernoulliWeights{0}},
+		"GMP bernoulli NaN":  GeneralizedMP{Gamma: 1, Weights: BernoulliWeights{nan}},
+		"GMP empty discrete": GeneralizedMP{Gamma: 1, Weights: DiscreteWeights{}},
+		"GMP discrete sum":   GeneralizedMP{Gamma: 1, Weights: DiscreteWeights{Values: []float64{1, 2}, Probs: []float64{0.5, 0.6}}},
+		"GMP discrete neg":   GeneralizedMP{Gamma: 1, Weights: DiscreteWeights{Values: []float64{-1, 2}, Probs: []float64{0.5, 0.5}}},
+		"GMP discrete zeros": GeneralizedMP{Gamma: 1, Weights: DiscreteWeights{Values: []float64{0}, Probs: []float64{1}}},
+		"GMP empirical nil":  GeneralizedMP{Gamma: 1, Weights: EmpiricalWeights{}},
+		"GMP empirical 0s":   GeneralizedMP{Gamma: 1, Weights: EmpiricalWeights{Samples: []float64{0, 0}}},
+		"GMP empirical NaN":  GeneralizedMP{Gamma: 1, Weights: EmpiricalWeights{Samples: []float64{1, nan}}},
+		"GMP empirical neg":  GeneralizedMP{Gamma: 1, Weights: EmpiricalWeights{Samples: []float64{1, -1}}},
+		"GMP empirical Inf":  GeneralizedMP{Gamma: 1, Weights: EmpiricalWeights{Samples: []float64{1, inf}}},
+		"GMP lognormal Mu":   GeneralizedMP{Gamma: 1, Weights: LogNormalWeights{Mu: 800, Sigma: 0.1}}, // atoms overflow
+		"GMP lognormal wide": GeneralizedMP{Gamma: 1, Weights: LogNormalWeights{Mu: 0, Sigma: 30}},    // atoms outside [1e−100, 1e100]
+		"GMP lognormal node": GeneralizedMP{Gamma: 1, Weights: LogNormalWeights{Mu: 0, Sigma: 1, Nodes: -1}},
+		"GMP bad atoms":      GeneralizedMP{Gamma: 1, Weights: unsortedWeights{}},
 	}
 	for name, law := range laws {
 		err := law.Validate()
@@ -47,7 +47,7 @@ func TestInvalidParametersGiveErrorsOrNaN(t *testing.T) {
 			continue
 		}
 		if g, ok := law.(GeneralizedMP); ok {
-			if _, err := NewGeneralizedMP(g.Ratio, g.Weights); !errors.Is(err, ErrInvalidParameter) {
+			if _, err := NewGeneralizedMP(g.Gamma, g.Weights); !errors.Is(err, ErrInvalidParameter) {
 				t.Errorf("%s: NewGeneralizedMP error %v", name, err)
 			}
 		}
@@ -81,12 +81,12 @@ func (unsortedWeights) Atoms() ([]float64, []float64) { return []float64{2, 1}, 
 // ∫ dF/λ, checked against quadrature for MP (1/(s(1−γ)) in closed form).
 func TestStieltjesAtPoles(t *testing.T) {
 	for _, gamma := range []float64{1, 2, 1e6} {
-		if m := (MarchenkoPastur{Ratio: gamma, Scale: 3}).Stieltjes(0); !cmplx.IsInf(m) {
+		if m := (MarchenkoPastur{Gamma: gamma, Scale: 3}).Stieltjes(0); !cmplx.IsInf(m) {
 			t.Errorf("MP γ=%v: Stieltjes(0) = %v, want Inf", gamma, m)
 		}
 	}
 	for _, gamma := range []float64{1e-6, 0.5} {
-		mp := MarchenkoPastur{Ratio: gamma, Scale: 3}
+		mp := MarchenkoPastur{Gamma: gamma, Scale: 3}
 		a, b := mp.edges()
 		want := tanhSinhMoments(func(x float64) float64 { return mp.Prob(x) / x }, a, b, 0, 1e-13)[0]
 		if m := mp.Stieltjes(0); relErr(real(m), want) > 1e-10 || imag(m) != 0 {
@@ -117,7 +117,7 @@ func TestStieltjesAtPoles(t *testing.T) {
 // masses round to 1 before the last interval.
 func TestQuantileEnds(t *testing.T) {
 	for _, gamma := range []float64{1e-6, 0.5, 1, 2, 1e6} {
-		mp := MarchenkoPastur{Ratio: gamma, Scale: 2}
+		mp := MarchenkoPastur{Gamma: gamma, Scale: 2}
 		_, b := mp.edges()
 		if q := mp.Quantile(1); q != b {
 			t.Errorf("MP γ=%v: Quantile(1) = %v, want %v", gamma, q, b)
@@ -153,7 +153,7 @@ func TestMPExtremeScalesAndRatios(t *testing.T) {
 	for _, c := range []struct{ gamma, scale float64 }{
 		{0.5, 1e-300}, {0.5, 1e300}, {4, 1e-200}, {1e-10, 1}, {1e-6, 1e5}, {1e6, 1e-3},
 	} {
-		mp := MarchenkoPastur{Ratio: c.gamma, Scale: c.scale}
+		mp := MarchenkoPastur{Gamma: c.gamma, Scale: c.scale}
 		if err := mp.Validate(); err != nil {
 			t.Fatalf("%+v: %v", c, err)
 		}
@@ -183,7 +183,7 @@ func TestRandSources(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, law := range []SpectralLaw{MarchenkoPastur{Ratio: 2, Scale: 1}, g} {
+	for _, law := range []SpectralLaw{MarchenkoPastur{Gamma: 2, Scale: 1}, g} {
 		_, top := law.Support()[0], law.Support()[len(law.Support())-1].Max
 		for i := 0; i < 20; i++ {
 			if x := law.Rand(); !(x >= 0 && x <= top) {
@@ -191,8 +191,8 @@ func TestRandSources(t *testing.T) {
 			}
 		}
 	}
-	a := MarchenkoPastur{Ratio: 0.5, Scale: 1, Src: rand.NewPCG(1, 2)}
-	b := MarchenkoPastur{Ratio: 0.5, Scale: 1, Src: rand.NewPCG(1, 2)}
+	a := MarchenkoPastur{Gamma: 0.5, Scale: 1, Src: rand.NewPCG(1, 2)}
+	b := MarchenkoPastur{Gamma: 0.5, Scale: 1, Src: rand.NewPCG(1, 2)}
 	for i := 0; i < 5; i++ {
 		if x, y := a.Rand(), b.Rand(); x != y {
 			t.Fatalf("Rand with equal sources differs: %v, %v", x, y)
@@ -217,8 +217,8 @@ func TestFiniteCDegenerate(t *testing.T) {
 		if err == nil {
 			t.Errorf("%+v: Ratio = %v with nil error", f, r)
 		}
-		if _, err := f.OffBlockMassFinite(10, 20); err == nil {
-			t.Errorf("%+v: OffBlockMassFinite: nil error", f)
+		if _, err := f.RhoFinite(10, 20); err == nil {
+			t.Errorf("%+v: RhoFinite: nil error", f)
 		}
 	}
 	if _, err := (LinearCEFiniteC{Classes: 3, Sigma: 1, Gamma: 1, Draws: 10}).RatioFinite(0, 5); err == nil {
@@ -239,17 +239,17 @@ func TestFiniteCDegenerate(t *testing.T) {
 	if v := BlockNormSq(3, 0, 1, 1); !math.IsNaN(v) {
 		t.Errorf("BlockNormSq(n = 0) = %v", v)
 	}
-	if v := OffBlockMassFromRatio(0, 1); !math.IsNaN(v) {
-		t.Errorf("OffBlockMassFromRatio(0, 1) = %v", v)
+	if v := RhoFromRatio(0, 1); !math.IsNaN(v) {
+		t.Errorf("RhoFromRatio(0, 1) = %v", v)
 	}
-	if v := LinearCERatioLimit(1, 40); !math.IsInf(v, 1) {
-		t.Errorf("LinearCERatioLimit(1, 40) = %v, want +Inf", v)
+	if v := LinearCEScaledRatioLimit(1, 40); !math.IsInf(v, 1) {
+		t.Errorf("LinearCEScaledRatioLimit(1, 40) = %v, want +Inf", v)
 	}
-	if v, want := LinearCERatioLimit(0.3, 5), math.Sqrt((1+0.3*math.Exp(50))/(1+0.3*math.Exp(25))); relErr(v, want) > 1e-14 {
-		t.Errorf("LinearCERatioLimit(0.3, 5) = %v, want %v", v, want)
+	if v, want := LinearCEScaledRatioLimit(0.3, 5), math.Sqrt((1+0.3*math.Exp(50))/(1+0.3*math.Exp(25))); relErr(v, want) > 1e-14 {
+		t.Errorf("LinearCEScaledRatioLimit(0.3, 5) = %v, want %v", v, want)
 	}
-	if v := LinearCERatioLimit(-1, 1); !math.IsNaN(v) {
-		t.Errorf("LinearCERatioLimit(γ < 0) = %v", v)
+	if v := LinearCEScaledRatioLimit(-1, 1); !math.IsNaN(v) {
+		t.Errorf("LinearCEScaledRatioLimit(γ < 0) = %v", v)
 	}
 }
 

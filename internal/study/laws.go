@@ -31,12 +31,12 @@ func linearCEFinite(c, d, n int, sigma float64) (r, rho float64) {
 	if err != nil {
 		return math.NaN(), math.NaN()
 	}
-	return r, theory.OffBlockMassFromRatio(c, r)
+	return r, theory.RhoFromRatio(c, r)
 }
 
 // linearCELimitKappa2 is lim C²R² = lim C·ρ for linear CE (THEORY §4).
 func linearCELimitKappa2(gamma, sigma float64) float64 {
-	return theory.LinearCEOffBlockMassLimit(gamma, sigma)
+	return theory.LinearCEScaledRhoLimit(gamma, sigma)
 }
 
 // mlpMSEHiddenR2 is THEORY §4's approximate hidden-block law of the ReLU
@@ -116,7 +116,7 @@ func linearCEFiniteSize(c, d, n int, sigma float64) (r, rho float64) {
 	if err != nil {
 		return math.NaN(), math.NaN()
 	}
-	rho = theory.OffBlockMassFromRatio(c, r)
+	rho = theory.RhoFromRatio(c, r)
 	finiteMu.Lock()
 	finiteMemo[key] = [2]float64{r, rho}
 	finiteMu.Unlock()
@@ -141,7 +141,7 @@ func mlpCECrossRatio(c, d, n, m int) float64 {
 
 // mlpCECrossLimit is its C → ∞ plateau.
 func mlpCECrossLimit(d, n, m int) float64 {
-	r, err := reluNetCross(2, d, n, m).RatioLimit()
+	r, err := reluNetCross(2, d, n, m).ScaledRatioLimit()
 	if err != nil {
 		return math.NaN()
 	}
@@ -170,7 +170,7 @@ func mlpMSEHiddenLimit(gamma float64) float64 {
 // finite m, d up to the C → ∞ step).
 func mlpCEOutputConstant(d, n, m int) float64 {
 	o := theory.MLPCEOutput{Activation: kind.ReLU, Classes: 2, Inputs: d, Samples: n, Width: m, SigmaW: 1, SigmaV: 1}
-	k, err := o.Constant()
+	k, err := o.ScaledRatioLimit()
 	if err != nil {
 		return math.NaN()
 	}
@@ -189,7 +189,7 @@ func mlpMSECrossRatio(c, d, n, m int) float64 {
 }
 
 func mlpMSECrossConstant(d, n, m int) float64 {
-	k, err := theory.MLPMSECross(reluNetCross(2, d, n, m)).Constant()
+	k, err := theory.MLPMSECross(reluNetCross(2, d, n, m)).ScaledRatioLimit()
 	if err != nil {
 		return math.NaN()
 	}

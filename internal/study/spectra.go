@@ -111,7 +111,7 @@ type density interface{ Prob(x float64) float64 }
 // limitLaws returns the C → ∞ laws of C·H_kk and −C²·H_kl (THEORY §4).
 func limitLaws(gamma, sigma float64) (diag, off density, err error) {
 	if sigma == 0 {
-		mp := theory.MarchenkoPastur{Ratio: gamma, Scale: 1}
+		mp := theory.MarchenkoPastur{Gamma: gamma, Scale: 1}
 		return mp, mp, mp.Validate()
 	}
 	gd, err := theory.NewGeneralizedMP(gamma, theory.LogNormalWeights{Mu: -sigma * sigma / 2, Sigma: sigma})
