@@ -55,7 +55,7 @@ func BenchmarkTheoryMPDensity(b *testing.B) {
 }
 
 func BenchmarkTheoryGMPLogNormalDensity(b *testing.B) {
-	law, err := theory.LinearCEDiagLaw(0.5, 1) // 100 Gauss–Hermite nodes
+	law, err := theory.NewGeneralizedMP(0.5, theory.LogNormalWeights{Mu: -1 * 1 / 2, Sigma: 1}) // 100 Gauss–Hermite nodes
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -196,7 +196,6 @@ func computeGoldenRow(cfg numerics.Config) (goldenRow, error) {
 	}
 	l := p.Layout()
 	out, hid := l.Of(kind.Output), l.Of(kind.Hidden)
-	gamma := cfg.Gamma()
 
 	diagOut, err := p.Block(out[0], out[0])
 	if err != nil {
@@ -211,18 +210,11 @@ func computeGoldenRow(cfg numerics.Config) (goldenRow, error) {
 		return row, err
 	}
 	if cfg.Model == kind.Linear {
-		var law interface{ CDF(float64) float64 }
-		scale := 1.0
-		if cfg.Loss == kind.MSE {
-			law = theory.MarchenkoPastur{Gamma: gamma, Scale: 1}
-		} else {
-			g, err := theory.LinearCEDiagLaw(gamma, cfg.Sigma)
-			if err != nil {
-				return row, err
-			}
-			law, scale = g, float64(cfg.C)
+		pred, err := goldenPrediction(cfg, kind.OutputOutput)
+		if err != nil {
+			return row, err
 		}
-		row.KSOutDiag = ksDistance(scaled(evOut, scale), law.CDF)
+		row.KSOutDiag = ksDistance(scaled(evOut, pred.DiagScale), pred.Diag.CDF)
 		return row, nil
 	}
 
@@ -245,23 +237,34 @@ func computeGoldenRow(cfg numerics.Config) (goldenRow, error) {
 	if row.SVCross, err = numerics.SpectralNorm(cross); err != nil {
 		return row, err
 	}
-	if cfg.Loss == kind.MSE && cfg.Activation != kind.Tanh {
-		v0 := mat.Col(nil, 0, p.V())
-		vn := 0.0
-		for _, v := range v0 {
-			vn += v * v
+	// The hidden law's scale is 1/‖v^0‖², which the table leaves to the
+	// realization; the law itself is known for identity and ReLU under MSE.
+	if cfg.Loss == kind.MSE {
+		pred, err := goldenPrediction(cfg, kind.HiddenHidden)
+		if err != nil {
+			return row, err
 		}
-		var law interface{ CDF(float64) float64 } = theory.MarchenkoPastur{Gamma: gamma, Scale: 1}
-		if cfg.Activation == kind.ReLU {
-			g, err := theory.NewGeneralizedMP(gamma, theory.BernoulliWeights{P: 0.5})
-			if err != nil {
-				return row, err
+		if pred.Diag != nil {
+			v0 := mat.Col(nil, 0, p.V())
+			vn := 0.0
+			for _, v := range v0 {
+				vn += v * v
 			}
-			law = g
+			row.KSHidDiag = ksDistance(scaled(evHid, 1/vn), pred.Diag.CDF)
 		}
-		row.KSHidDiag = ksDistance(scaled(evHid, 1/vn), law.CDF)
 	}
 	return row, nil
+}
+
+// goldenPrediction is the law of the table for cfg's block family fam.
+// Only the spectral laws, which need no Monte Carlo, are used: one draw.
+func goldenPrediction(cfg numerics.Config, fam kind.Family) (theory.Prediction, error) {
+	law, err := theory.Lookup(cfg.Model, cfg.Loss, fam, cfg.Activation)
+	if err != nil {
+		return theory.Prediction{}, err
+	}
+	return law.Predict(theory.Setting{Classes: cfg.C, Gamma: cfg.Gamma(), Sigma: cfg.Sigma,
+		SigmaW: cfg.SigmaW, SigmaV: cfg.SigmaV, Draws: 1})
 }
 
 func blockMaxAbsEig(p *numerics.Problem, a, b int) (float64, error) {

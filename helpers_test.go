@@ -13,6 +13,7 @@ import (
 
 	"github.com/hessblock/hessblock/kind"
 	"github.com/hessblock/hessblock/numerics"
+	"github.com/hessblock/hessblock/theory"
 )
 
 // userRapidChecks is true when -rapid.checks (or RAPID_CHECKS) was given:
@@ -223,4 +224,19 @@ func logs(xs []float64) []float64 {
 		out[i] = math.Log(x)
 	}
 	return out
+}
+
+// predict evaluates the law of the table for (model, loss, family,
+// activation) in s, failing the test on error.
+func predict(t testing.TB, model kind.Model, loss kind.Loss, fam kind.Family, act kind.Activation, s theory.Setting) theory.Prediction {
+	t.Helper()
+	law, err := theory.Lookup(model, loss, fam, act)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := law.Predict(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -190,7 +190,7 @@ func intsToFloats(xs []int) []float64 {
 // TestLinearCEDeterministicEquivalentSigmaHalf repeats the per-C check of
 // TestScalingLinearCEOutput at σ = ½ (lighter-tailed weights), where C·R
 // falls from 1.17 to 1.04 over the grid, towards the limit
-// theory.LinearCERatioLimit. Same spread constants (the measured per-seed
+// the C → ∞ limit of the table (theory.Lookup). Same spread constants (the measured per-seed
 // spread at σ = ½ is smaller than at σ = 1).
 func TestLinearCEDeterministicEquivalentSigmaHalf(t *testing.T) {
 	const (
@@ -223,7 +223,9 @@ func TestLinearCEDeterministicEquivalentSigmaHalf(t *testing.T) {
 		if e := meanRho/rhoDE - 1; math.Abs(e) > 2*tolR {
 			t.Errorf("C=%d: mean ρ = %.5f, deterministic equivalent %.5f: relative error %+.4f > %.4f", c, meanRho, rhoDE, e, 2*tolR)
 		}
-		t.Logf("C=%3d  C·R = %.4f (DE %.4f, limit %.4f)", c, float64(c)*meanR, float64(c)*de, theory.LinearCEScaledRatioLimit(float64(d)/float64(n), sigma))
+		lim := predict(t, kind.Linear, kind.CE, kind.OutputOutput, kind.None,
+			theory.Setting{Classes: c, Gamma: float64(d) / float64(n), Sigma: sigma, Draws: 1}).ScaledRatioLimit
+		t.Logf("C=%3d  C·R = %.4f (DE %.4f, limit %.4f)", c, float64(c)*meanR, float64(c)*de, lim)
 	}
 }
 
@@ -272,14 +274,12 @@ func TestScalingNetworkCE(t *testing.T) {
 				t.Errorf("output blocks: slope %.4f (seed sd %.4f), want −1 ± %.4f", outMean, outSD, tolOut)
 			}
 
-			a, err := theory.ActivationMoments(kind.Activation(tc.act), 1, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			s2 := theory.LogitVariance(kind.Activation(tc.act), 1, 1)
+			// Without Width and Inputs the table gives the first-order
+			// d, N, m → ∞ form of the hidden law.
 			pred := make([]float64, len(classes))
 			for i, c := range classes {
-				pred[i] = math.Sqrt(theory.MLPCEHiddenRatioSq(c, float64(d)/float64(n), s2, a))
+				pred[i] = predict(t, kind.MLP, kind.CE, kind.HiddenHidden, tc.act,
+					theory.Setting{Classes: c, Gamma: float64(d) / float64(n), SigmaW: 1, SigmaV: 1}).Ratio
 			}
 			predSlope := slopeOf(classes, pred)
 			hidMean, hidSD := slopeStats(classes, r[kind.HiddenHidden])
@@ -311,7 +311,8 @@ func TestScalingIdentityNetworkMSEHidden(t *testing.T) {
 	r, _ := ratios(t, base, classes, seeds, []kind.Family{kind.HiddenHidden})
 	exact := make([]float64, len(classes))
 	for i, c := range classes {
-		exact[i] = theory.MLPMSEIdentityRatio(c)
+		exact[i] = predict(t, kind.MLP, kind.MSE, kind.HiddenHidden, kind.Identity,
+			theory.Setting{Classes: c, Inputs: 4, Samples: 8, SigmaW: 1, SigmaV: 1}).Ratio
 	}
 	want := slopeOf(classes, exact)
 	mean, sd := slopeStats(classes, r[kind.HiddenHidden])

@@ -287,7 +287,7 @@ func TestScienceCrossMSE(t *testing.T) {
 
 // TestScienceTanhMSEHidden: under MSE the tanh network's diagonal hidden
 // weight carries the residual term φ″(Vᵀr)_i ≈ (Cσ_v²/m)φφ″, so the law
-// needs the moments of ψ = φ'² + φφ″ (theory.MLPMSEHiddenMoments); with φ'²
+// needs the moments of ψ = φ'² + φφ″ (the table: theory.Lookup); with φ'²
 // alone it predicted √C·R = 0.79 where 1.33 is measured.
 //
 // Tolerance: the per-seed sd of √C·R measured over 8 seeds is 0.046
@@ -314,11 +314,8 @@ func TestScienceTanhMSEHidden(t *testing.T) {
 		sum += math.Sqrt(c) * st.Ratio(kind.HiddenHidden)
 	}
 	measured := sum / float64(seeds)
-	a, err := theory.MLPMSEHiddenMoments(kind.Tanh, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	predicted := math.Sqrt(c * theory.MLPMSEHiddenRatioSq(c, float64(d)/float64(n), a))
+	predicted := math.Sqrt(c) * predict(t, kind.MLP, kind.MSE, kind.HiddenHidden, kind.Tanh,
+		theory.Setting{Classes: c, Inputs: d, Samples: n, SigmaW: 1, SigmaV: 1}).Ratio
 	tol := 0.05*predicted + 6*1.5*0.046/math.Sqrt(float64(seeds))
 	if math.Abs(measured-predicted) > tol {
 		t.Errorf("tanh MSE hidden: √C·R measured %.4f, predicted %.4f (tolerance %.4f)", measured, predicted, tol)

@@ -159,7 +159,7 @@
 // = ¼ + arcsin(cos θ_ij)/(2π) (Sheppard; cos θ_ij ~ N(0, 1/d) → 0 for random
 // W, so P₂ ≈ ¼), giving R² = (γP₂ + P₂²)/((C+2)(γ/2 + 1/4)). In general
 // R² = (γB2 + B1²)/((C+2)(γA2 + A1²)) with A1 = Eφ'², A2 = Eφ'⁴,
-// B1 = E φ'_iφ'_j, B2 = E φ'_i²φ'_j² (ActivationMoments).
+// B1 = E φ'_iφ'_j, B2 = E φ'_i²φ'_j² (activationMoments).
 //
 // Network, CE, hidden blocks (approximate). The weight is
 // (VᵀA V)_ij φ'_iφ'_j, (VᵀAV)_ij = Σ_k p_k V_ki V_kj − (Σp_kV_ki)(Σp_kV_kj).

@@ -20,16 +20,16 @@ func BlockNormSq(d, n int, meanW, secondW float64) float64 {
 	return df * ((df+2)/nf*secondW + (1-1/nf)*meanW*meanW)
 }
 
-// BlockNormSqLimit returns lim BlockNormSq/d = γ E w² + (E w)² as d/N → γ.
-func BlockNormSqLimit(gamma, meanW, secondW float64) float64 {
+// blockNormSqLimit returns lim BlockNormSq/d = γ E w² + (E w)² as d/N → γ.
+func blockNormSqLimit(gamma, meanW, secondW float64) float64 {
 	return gamma*secondW + meanW*meanW
 }
 
-// LinearCEScaledRatioLimit returns lim_{C→∞} C·R for the linear model under CE
+// linearCEScaledRatioLimit returns lim_{C→∞} C·R for the linear model under CE
 // with weights N(0, σ²/d): √((1 + γe^{2σ²}) / (1 + γe^{σ²})). It returns
 // NaN for γ < 0 or NaN arguments, and +Inf once the value exceeds the
 // float64 range (σ² ≳ 1419).
-func LinearCEScaledRatioLimit(gamma, sigma float64) float64 {
+func linearCEScaledRatioLimit(gamma, sigma float64) float64 {
 	if !(gamma >= 0) || math.IsNaN(sigma) {
 		return math.NaN()
 	}
@@ -45,19 +45,19 @@ func LinearCEScaledRatioLimit(gamma, sigma float64) float64 {
 
 // LinearCEScaledRhoLimit returns lim_{C→∞} C·ρ = (1+γe^{2σ²})/(1+γe^{σ²}).
 func LinearCEScaledRhoLimit(gamma, sigma float64) float64 {
-	r := LinearCEScaledRatioLimit(gamma, sigma)
+	r := linearCEScaledRatioLimit(gamma, sigma)
 	return r * r
 }
 
-// LinearCEDiagLaw returns the limit law of C·H_kk for the linear model under
+// linearCEDiagLaw returns the limit law of C·H_kk for the linear model under
 // CE: GMP(γ, LogN(−σ²/2, σ²)).
-func LinearCEDiagLaw(gamma, sigma float64) (GeneralizedMP, error) {
+func linearCEDiagLaw(gamma, sigma float64) (GeneralizedMP, error) {
 	return NewGeneralizedMP(gamma, LogNormalWeights{Mu: -sigma * sigma / 2, Sigma: sigma})
 }
 
-// LinearCEOffDiagLaw returns the limit law of −C²·H_kl (k ≠ l) for the
+// linearCEOffDiagLaw returns the limit law of −C²·H_kl (k ≠ l) for the
 // linear model under CE: GMP(γ, LogN(−σ², 2σ²)).
-func LinearCEOffDiagLaw(gamma, sigma float64) (GeneralizedMP, error) {
+func linearCEOffDiagLaw(gamma, sigma float64) (GeneralizedMP, error) {
 	return NewGeneralizedMP(gamma, LogNormalWeights{Mu: -sigma * sigma, Sigma: math.Sqrt2 * sigma})
 }
 
@@ -204,8 +204,8 @@ func (f LinearCEFiniteC) Ratio() (float64, error) {
 	if err != nil {
 		return math.NaN(), err
 	}
-	num := BlockNormSqLimit(f.Gamma, m.OffMean, m.OffSecond)
-	den := BlockNormSqLimit(f.Gamma, m.DiagMean, m.DiagSecond)
+	num := blockNormSqLimit(f.Gamma, m.OffMean, m.OffSecond)
+	den := blockNormSqLimit(f.Gamma, m.DiagMean, m.DiagSecond)
 	return ratioFromNorms(num, den, f.Classes, f.Sigma)
 }
 

@@ -113,8 +113,8 @@ func TestMLPCEHiddenReducesToOldForm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, _ := ActivationMoments(kind.Identity, 1, 0)
-	want := MLPCEHiddenRatioSq(20, 32.0/100, LogitVariance(kind.Identity, 1, 0.7), a)
+	a, _ := activationMoments(kind.Identity, 1, 0)
+	want := mlpCEHiddenRatioSq(20, 32.0/100, logitVariance(kind.Identity, 1, 0.7), a)
 	if relErr(got, want) > 1e-12 {
 		t.Errorf("identity: %v, MLPCEHiddenRatioSq %v", got, want)
 	}

@@ -5,8 +5,6 @@ import (
 	"math"
 
 	"github.com/hessblock/hessblock/kind"
-
-	"gonum.org/v1/gonum/integrate/quad"
 )
 
 // Status says how firmly a law is established.
@@ -93,10 +91,10 @@ var lawTable = []Law{
 // Laws returns a copy of the block-law table.
 func Laws() []Law { return append([]Law(nil), lawTable...) }
 
-// Lookup returns the law for (model, loss, family, activation). A row
-// with Activation "any" matches every activation of the network; the law
-// returned then carries the activation asked for, so that Predict uses that
-// activation's moments.
+// Lookup returns the law for (model, loss, family, activation); it is the
+// one place that maps a block family to its law. A row with Activation
+// "any" matches every activation of the MLP; the law returned then carries
+// the activation asked for, so that Predict uses that activation's moments.
 func Lookup(model kind.Model, loss kind.Loss, family kind.Family, act kind.Activation) (Law, error) {
 	for _, l := range lawTable {
 		if l.Model != model || l.Loss != loss || l.Family != family {
@@ -113,17 +111,19 @@ func Lookup(model kind.Model, loss kind.Loss, family kind.Family, act kind.Activ
 	return Law{}, paramError("no block law for model %q, loss %q, family %q, activation %q", model, loss, family, act)
 }
 
-// Setting holds the parameters a prediction needs.
+// Setting holds the parameters a prediction needs. Sizes are optional
+// where a law has a d, N → ∞ form; laws that need them say so by error.
 type Setting struct {
 	Classes int     // C ≥ 2
-	Gamma   float64 // d/N > 0
+	Inputs  int     // d; 0 for the d, N → ∞ limit at ratio Gamma
+	Samples int     // N; 0 to derive N = round(d/γ) from Inputs and Gamma
+	Width   int     // m, hidden units of the MLP
+	Gamma   float64 // γ = d/N > 0; 0 to derive it from Inputs and Samples
 	Sigma   float64 // linear model: W_kj ~ N(0, σ²/d)
-	SigmaW  float64 // network: W_ij ~ N(0, σ_w²/d)
-	SigmaV  float64 // network: V_ki ~ N(0, σ_v²/m)
-	Width   int     // network: m (needed for the CE output family)
-	Inputs  int     // network: d (needed for the CE output family)
-	// Draws and Seed size the finite-C deterministic equivalent of linear
-	// CE (defaults 4000 and 1).
+	SigmaW  float64 // MLP: W_ij ~ N(0, σ_w²/d)
+	SigmaV  float64 // MLP: V_ki ~ N(0, σ_v²/m)
+	// Draws and Seed size the Monte Carlo of linear CE at σ > 0 (defaults
+	// 4000 and 1, used when Draws is 0).
 	Draws int
 	Seed  uint64
 }
@@ -131,8 +131,13 @@ type Setting struct {
 // Prediction is what a Law predicts in a Setting. Fields that are not
 // predicted are NaN (numbers) or nil (laws).
 type Prediction struct {
-	// Ratio is R(C); Rho is ρ(C) (linear model only).
+	// Ratio is R at the setting's C; Rho is the off-block mass ρ (linear
+	// model only).
 	Ratio, Rho float64
+	// ScaledRatioLimit is lim_{C→∞} C^a·R with a the law's Exponent, the
+	// other parameters of the setting held fixed (a = 1: lim C·R; a = ½:
+	// lim √C·R; a = 0: the plateau of R). NaN when R ≡ 0.
+	ScaledRatioLimit float64
 	// Diag and Off are the limit laws of the scaled blocks DiagScale·H_aa
 	// and OffScale·H_ab; the scales are NaN when they depend on the
 	// realization (e.g. 1/‖v^i‖²; see Law.DiagLaw).
@@ -142,264 +147,173 @@ type Prediction struct {
 }
 
 // Predict evaluates the law in s. For linear CE with σ > 0 the ratio and ρ
-// come from the finite-C deterministic equivalent (LinearCEFiniteC, d → ∞).
+// come from Monte Carlo over the softmax weights: LinearCEFiniteSize when
+// s.Inputs is set (weights sampled jointly with x, exact up to Monte Carlo
+// error), otherwise the d → ∞ deterministic equivalent LinearCEFiniteC.
 func (l Law) Predict(s Setting) (Prediction, error) {
-	if s.Classes < 2 || !isFinite(s.Gamma) || s.Gamma <= 0 {
-		return Prediction{}, paramError("prediction needs Classes ≥ 2 and Gamma > 0, got %d, %v", s.Classes, s.Gamma)
+	s, err := s.normalized()
+	if err != nil {
+		return Prediction{}, err
 	}
 	nan := math.NaN()
-	p := Prediction{Ratio: nan, Rho: nan, DiagScale: nan, OffScale: nan, Status: l.Status}
-	C := float64(s.Classes)
-	mp := MarchenkoPastur{Gamma: s.Gamma, Scale: 1}
+	p := Prediction{Ratio: nan, Rho: nan, ScaledRatioLimit: nan, DiagScale: nan, OffScale: nan, Status: l.Status}
 	switch {
 	case l.Model == kind.Linear && l.Loss == kind.MSE:
 		p.Ratio, p.Rho = 0, 0
-		p.Diag, p.DiagScale = mp, 1
+		p.Diag, p.DiagScale = MarchenkoPastur{Gamma: s.Gamma, Scale: 1}, 1
+		return p, nil
 	case l.Model == kind.Linear && l.Loss == kind.CE:
-		if !isFinite(s.Sigma) || s.Sigma < 0 {
-			return Prediction{}, paramError("linear CE needs Sigma ≥ 0, got %v", s.Sigma)
-		}
-		if s.Sigma == 0 {
-			p.Ratio, p.Rho = 1/(C-1), 1/C
-			p.Diag, p.Off, p.DiagScale, p.OffScale = mp, mp, C*C/(C-1), -C*C
-			p.Status = StatusExact
-			break
-		}
-		draws, seed := s.Draws, s.Seed
-		if draws == 0 {
-			draws, seed = 4000, 1
-		}
-		fc := LinearCEFiniteC{Classes: s.Classes, Sigma: s.Sigma, Gamma: s.Gamma, Draws: draws, Seed: seed}
-		r, err := fc.Ratio()
-		if err != nil {
-			return Prediction{}, err
-		}
-		p.Ratio, p.Rho = r, RhoFromRatio(s.Classes, r)
-		d, err := LinearCEDiagLaw(s.Gamma, s.Sigma)
-		if err != nil {
-			return Prediction{}, err
-		}
-		o, err := LinearCEOffDiagLaw(s.Gamma, s.Sigma)
-		if err != nil {
-			return Prediction{}, err
-		}
-		p.Diag, p.Off, p.DiagScale, p.OffScale = d, o, C, -C*C
+		return predictLinearCE(p, s)
 	case l.Family == kind.OutputOutput && l.Loss == kind.MSE:
 		p.Ratio = 0
+		return p, nil
 	case l.Family == kind.HiddenHidden && l.Loss == kind.MSE:
-		a, err := MLPMSEHiddenMoments(l.Activation, sq(s.SigmaW))
-		if err != nil {
-			return Prediction{}, err
-		}
-		p.Ratio = math.Sqrt(MLPMSEHiddenRatioSq(s.Classes, s.Gamma, a))
-		switch l.Activation {
-		case kind.Identity:
-			p.Diag, p.Off = mp, mp
-		case kind.ReLU:
-			p.Diag, _ = NewGeneralizedMP(s.Gamma, BernoulliWeights{P: 0.5})
-			p.Off, _ = NewGeneralizedMP(s.Gamma, BernoulliWeights{P: 0.25})
-		}
+		return predictMLPMSEHidden(p, s, l.activation())
 	case l.Family == kind.HiddenHidden && l.Loss == kind.CE:
-		a, err := ActivationMoments(s.activationOr(l), sq(s.SigmaW), 0)
-		if err != nil {
-			return Prediction{}, err
-		}
-		s2 := LogitVariance(s.activationOr(l), s.SigmaW, s.SigmaV)
-		p.Ratio = math.Sqrt(MLPCEHiddenRatioSq(s.Classes, s.Gamma, s2, a))
-		if s.Width >= 1 && s.Inputs >= 1 {
-			r, err := MLPCEHidden(s.network(l)).Ratio()
-			if err != nil {
-				return Prediction{}, err
-			}
-			p.Ratio = r
-		}
+		return predictMLPCEHidden(p, s, l.activation())
+	}
+	// The remaining laws need the MLP's sizes.
+	if s.Width < 1 || s.Inputs < 1 {
+		return Prediction{}, paramError("%s %s %s law needs Width and Inputs ≥ 1", l.Model, l.Loss, l.Family)
+	}
+	m := s.mlp(l.activation())
+	var ratio, limit func() (float64, error)
+	switch {
 	case l.Family == kind.HiddenOutput && l.Loss == kind.CE:
-		if err := s.needsNetwork("network CE hidden-output"); err != nil {
-			return Prediction{}, err
-		}
-		r, err := MLPCECross(s.network(l)).Ratio()
-		if err != nil {
-			return Prediction{}, err
-		}
-		p.Ratio = r
+		ratio, limit = MLPCECross(m).Ratio, MLPCECross(m).ScaledRatioLimit
 	case l.Family == kind.OutputOutput && l.Loss == kind.CE:
-		if err := s.needsNetwork("network CE output"); err != nil {
-			return Prediction{}, err
-		}
-		r, err := MLPCEOutput(s.network(l)).Ratio()
-		if err != nil {
-			return Prediction{}, err
-		}
-		p.Ratio = r
+		ratio, limit = MLPCEOutput(m).Ratio, MLPCEOutput(m).ScaledRatioLimit
 	case l.Family == kind.HiddenOutput && l.Loss == kind.MSE:
-		if err := s.needsNetwork("network MSE hidden-output"); err != nil {
-			return Prediction{}, err
-		}
-		r, err := MLPMSECross(s.network(l)).Ratio()
-		if err != nil {
-			return Prediction{}, err
-		}
-		p.Ratio = r
+		ratio, limit = MLPMSECross(m).Ratio, MLPMSECross(m).ScaledRatioLimit
+	default:
+		return Prediction{}, paramError("law %s %s %s has no prediction", l.Model, l.Loss, l.Family)
+	}
+	if p.Ratio, err = ratio(); err != nil {
+		return Prediction{}, err
+	}
+	if p.ScaledRatioLimit, err = limit(); err != nil {
+		return Prediction{}, err
 	}
 	return p, nil
 }
 
-// samples returns N = round(Inputs/Gamma), at least 1.
-func (s Setting) samples() int { return max(1, int(math.Round(float64(s.Inputs)/s.Gamma))) }
-
-// network is the MLPSetting of a prediction for law l.
-func (s Setting) network(l Law) MLPSetting {
-	return MLPSetting{Activation: s.activationOr(l), Classes: s.Classes, Inputs: s.Inputs,
-		Samples: s.samples(), Width: s.Width, SigmaW: s.SigmaW, SigmaV: s.SigmaV}
-}
-
-// needsNetwork reports an error when the law named what needs the
-// network's width and input dimension and s lacks them.
-func (s Setting) needsNetwork(what string) error {
-	if s.Width < 1 || s.Inputs < 1 {
-		return paramError("%s needs Width and Inputs ≥ 1", what)
+// normalized checks s and fills in γ or N from the other two of d, N, γ.
+func (s Setting) normalized() (Setting, error) {
+	if s.Gamma == 0 && s.Inputs >= 1 && s.Samples >= 1 {
+		s.Gamma = float64(s.Inputs) / float64(s.Samples)
 	}
-	return nil
+	if s.Classes < 2 || !isFinite(s.Gamma) || s.Gamma <= 0 {
+		return s, paramError("prediction needs Classes ≥ 2 and Gamma > 0 (or Inputs and Samples ≥ 1), got %d, %v", s.Classes, s.Gamma)
+	}
+	if s.Samples == 0 && s.Inputs >= 1 {
+		s.Samples = max(1, int(math.Round(float64(s.Inputs)/s.Gamma)))
+	}
+	if s.Draws == 0 {
+		s.Draws, s.Seed = 4000, 1
+	}
+	return s, nil
 }
 
-// activationOr is the activation of a prediction. A law looked up with a
+// mlp is the MLPSetting of a prediction with activation act.
+func (s Setting) mlp(act kind.Activation) MLPSetting {
+	return MLPSetting{Activation: act, Classes: s.Classes, Inputs: s.Inputs,
+		Samples: s.Samples, Width: s.Width, SigmaW: s.SigmaW, SigmaV: s.SigmaV}
+}
+
+// activation is the activation a law predicts for. A law looked up with a
 // concrete activation carries it; a row of Laws() for "any" activation
 // predicts for ReLU.
-func (s Setting) activationOr(l Law) kind.Activation {
+func (l Law) activation() kind.Activation {
 	if l.Activation == ActivationAny {
 		return kind.ReLU
 	}
 	return l.Activation
 }
 
-func sq(x float64) float64 { return x * x }
-
-// ActMoments are moments of φ' at independent pre-activations u_i, u_j ~
-// N(0, q) (rows of a random W are nearly orthogonal):
-// A1 = E φ'(u)², A2 = E φ'(u)⁴, B1 = E φ'(u_i)φ'(u_j), B2 = E φ'(u_i)²φ'(u_j)².
-type ActMoments struct{ A1, A2, B1, B2 float64 }
-
-// ActivationMoments returns the φ' moments for pre-activation variance q.
-// For ReLU, cosTheta sets the correlation of u_i and u_j (0 for random W):
-// P(u_i > 0, u_j > 0) = ¼ + arcsin(cos θ)/(2π). It is ignored otherwise.
-func ActivationMoments(act kind.Activation, q, cosTheta float64) (ActMoments, error) {
-	switch act {
-	case kind.Identity:
-		return ActMoments{1, 1, 1, 1}, nil
-	case kind.ReLU:
-		p2 := ReLUJointActive(cosTheta)
-		return ActMoments{0.5, 0.5, p2, p2}, nil
-	case kind.Tanh:
-		if !isFinite(q) || q < 0 {
-			return ActMoments{}, paramError("tanh moments need q ≥ 0, got %v", q)
-		}
-		e2 := gaussExpect(func(u float64) float64 { return math.Pow(sech(u), 4) }, q)
-		e4 := gaussExpect(func(u float64) float64 { return math.Pow(sech(u), 8) }, q)
-		e1 := gaussExpect(func(u float64) float64 { return math.Pow(sech(u), 2) }, q)
-		return ActMoments{e2, e4, e1 * e1, e2 * e2}, nil
+func predictLinearCE(p Prediction, s Setting) (Prediction, error) {
+	if !isFinite(s.Sigma) || s.Sigma < 0 {
+		return Prediction{}, paramError("linear CE needs Sigma ≥ 0, got %v", s.Sigma)
 	}
-	return ActMoments{}, paramError("unknown activation %q", act)
-}
-
-func sech(u float64) float64 { return 1 / math.Cosh(u) }
-
-// gaussExpect returns E f(u), u ~ N(0, q), by 64-node Gauss–Hermite.
-func gaussExpect(f func(float64) float64, q float64) float64 {
-	const n = 64
-	x, w := make([]float64, n), make([]float64, n)
-	quad.Hermite{}.FixedLocations(x, w, math.Inf(-1), math.Inf(1))
-	s := 0.0
-	for i := range x {
-		s += w[i] * f(math.Sqrt(2*q)*x[i])
+	C := float64(s.Classes)
+	p.ScaledRatioLimit = linearCEScaledRatioLimit(s.Gamma, s.Sigma)
+	if s.Sigma == 0 {
+		mp := MarchenkoPastur{Gamma: s.Gamma, Scale: 1}
+		p.Ratio, p.Rho = 1/(C-1), 1/C
+		p.Diag, p.Off, p.DiagScale, p.OffScale = mp, mp, C*C/(C-1), -C*C
+		p.Status = StatusExact
+		return p, nil
 	}
-	return s / math.SqrtPi
-}
-
-// ReLUJointActive returns P(u_i > 0, u_j > 0) = ¼ + arcsin(cos θ)/(2π) for
-// centred jointly Gaussian u_i, u_j with correlation cos θ (Sheppard).
-func ReLUJointActive(cosTheta float64) float64 {
-	return 0.25 + math.Asin(clamp(cosTheta, -1, 1))/(2*math.Pi)
-}
-
-// MLPMSEIdentityRatio returns R = 1/√(C+2), the hidden-block pair ratio of the
-// identity network under MSE with Gaussian V.
-func MLPMSEIdentityRatio(classes int) float64 { return 1 / math.Sqrt(float64(classes)+2) }
-
-// MLPMSEHiddenRatioSq returns R² = (γB2 + B1²)/((C+2)(γA2 + A1²)) for the
-// hidden blocks under MSE. For ReLU with cos θ = 0 it is
-// (γ/4 + 1/16)/((C+2)(γ/2 + 1/4)).
-func MLPMSEHiddenRatioSq(classes int, gamma float64, a ActMoments) float64 {
-	return (gamma*a.B2 + a.B1*a.B1) / ((float64(classes) + 2) * (gamma*a.A2 + a.A1*a.A1))
-}
-
-// MLPMSEHiddenMoments returns the moments MLPMSEHiddenRatioSq needs for the
-// hidden blocks under MSE. The diagonal weight of H_{w_i w_i} is
-// (VᵀV)_ii φ'_i² + φ″_i (Vᵀr)_i; averaged over V, (Vᵀr)_i ≈ (Cσ_v²/m) φ_i,
-// so the weight is (Cσ_v²/m) ψ with ψ = φ'² + φφ″ (fluctuations are
-// O(1/C) relative). A1 and A2 are therefore E ψ and E ψ²; B1 and B2 (the
-// off-diagonal φ'_iφ'_j) are those of ActivationMoments. For identity and
-// ReLU φφ″ = 0 and nothing changes; for tanh ψ = sech⁴ − 2tanh²sech², and
-// using φ'² alone underestimated √C·R by 40% (0.79 against 1.36 measured).
-func MLPMSEHiddenMoments(act kind.Activation, q float64) (ActMoments, error) {
-	a, err := ActivationMoments(act, q, 0)
+	var err error
+	if s.Inputs >= 1 {
+		fs := LinearCEFiniteSize{Classes: s.Classes, Inputs: s.Inputs, Samples: s.Samples, Sigma: s.Sigma, Draws: s.Draws, Seed: s.Seed}
+		p.Ratio, err = fs.Ratio()
+	} else {
+		fc := LinearCEFiniteC{Classes: s.Classes, Sigma: s.Sigma, Gamma: s.Gamma, Draws: s.Draws, Seed: s.Seed}
+		p.Ratio, err = fc.Ratio()
+	}
 	if err != nil {
-		return ActMoments{}, err
+		return Prediction{}, err
 	}
-	a.A1, a.A2 = psiMoments(act, q)
-	return a, nil
+	p.Rho = RhoFromRatio(s.Classes, p.Ratio)
+	if p.Diag, err = linearCEDiagLaw(s.Gamma, s.Sigma); err != nil {
+		return Prediction{}, err
+	}
+	if p.Off, err = linearCEOffDiagLaw(s.Gamma, s.Sigma); err != nil {
+		return Prediction{}, err
+	}
+	p.DiagScale, p.OffScale = C, -C*C
+	return p, nil
 }
 
-// MLPMSEReLURatio returns the approximate ReLU hidden ratio with P₂ = ¼.
-func MLPMSEReLURatio(classes int, gamma float64) float64 {
-	return MLPMSEReLURatioAngle(classes, gamma, 0)
-}
-
-// MLPMSEReLURatioAngle is MLPMSEReLURatio for a pair of hidden neurons whose
-// weight rows make the angle θ.
-func MLPMSEReLURatioAngle(classes int, gamma, cosTheta float64) float64 {
-	a, _ := ActivationMoments(kind.ReLU, 1, cosTheta)
-	return math.Sqrt(MLPMSEHiddenRatioSq(classes, gamma, a))
-}
-
-// LogitVariance returns s² = σ_v²·E φ(u)², u ~ N(0, σ_w²): the variance of
-// a logit at initialization when ‖x‖²/d ≈ 1 (so E‖h‖²/m = E φ(u)²).
-func LogitVariance(act kind.Activation, sigmaW, sigmaV float64) float64 {
-	q := sigmaW * sigmaW
+func predictMLPMSEHidden(p Prediction, s Setting, act kind.Activation) (Prediction, error) {
+	a, err := mlpMSEHiddenMoments(act, sq(s.SigmaW))
+	if err != nil {
+		return Prediction{}, err
+	}
+	p.Ratio = math.Sqrt(mlpMSEHiddenRatioSq(s.Classes, s.Gamma, a))
+	p.ScaledRatioLimit = math.Sqrt(mlpMSEHiddenScaledRatioSqLimit(s.Gamma, a))
 	switch act {
 	case kind.Identity:
-		return sigmaV * sigmaV * q
+		mp := MarchenkoPastur{Gamma: s.Gamma, Scale: 1}
+		p.Diag, p.Off = mp, mp
 	case kind.ReLU:
-		return sigmaV * sigmaV * q / 2
-	case kind.Tanh:
-		return sigmaV * sigmaV * gaussExpect(func(u float64) float64 { return sq(math.Tanh(u)) }, q)
+		if p.Diag, err = NewGeneralizedMP(s.Gamma, BernoulliWeights{P: 0.5}); err != nil {
+			return Prediction{}, err
+		}
+		if p.Off, err = NewGeneralizedMP(s.Gamma, BernoulliWeights{P: 0.25}); err != nil {
+			return Prediction{}, err
+		}
 	}
-	return math.NaN()
+	return p, nil
 }
 
-// MLPCEHiddenRatioSq returns the approximate hidden-block R² under CE:
-//
-//	R² ≈ (γe^{s²}B2 + B1²) / (C·[γA2(1 + (3e^{s²}−1)/C) + A1²(1 + 2/C)]),
-//
-// derived in the package documentation. At s² = 0 it reduces to the MSE form.
-func MLPCEHiddenRatioSq(classes int, gamma, s2 float64, a ActMoments) float64 {
-	C, e := float64(classes), math.Exp(s2)
-	return (gamma*e*a.B2 + a.B1*a.B1) / (C * (gamma*a.A2*(1+(3*e-1)/C) + a.A1*a.A1*(1+2/C)))
+// predictMLPCEHidden uses MLPCEHidden when the sizes are known, and its
+// first-order d, N, m → ∞ form otherwise.
+func predictMLPCEHidden(p Prediction, s Setting, act kind.Activation) (Prediction, error) {
+	if s.Width >= 1 && s.Inputs >= 1 {
+		h := MLPCEHidden(s.mlp(act))
+		r, err := h.Ratio()
+		if err != nil {
+			return Prediction{}, err
+		}
+		p.Ratio = r
+		h.Classes = limitClasses
+		if r, err = h.Ratio(); err != nil {
+			return Prediction{}, err
+		}
+		p.ScaledRatioLimit = math.Sqrt(float64(limitClasses)) * r
+		return p, nil
+	}
+	a, err := activationMoments(act, sq(s.SigmaW), 0)
+	if err != nil {
+		return Prediction{}, err
+	}
+	s2 := logitVariance(act, s.SigmaW, s.SigmaV)
+	p.Ratio = math.Sqrt(mlpCEHiddenRatioSq(s.Classes, s.Gamma, s2, a))
+	p.ScaledRatioLimit = math.Sqrt(float64(limitClasses) * mlpCEHiddenRatioSq(limitClasses, s.Gamma, s2, a))
+	return p, nil
 }
 
-// OutputEffectiveRatio returns γ_eff = (tr Σ_h)²/(N‖Σ_h‖_F²) for the hidden
-// features h = φ(Wx) (Σ_h = E h hᵀ, uncentred), which replaces γ in the
-// output-block laws. q = σ_w², m = width, d = inputs, n = N.
-func OutputEffectiveRatio(act kind.Activation, q float64, m, d int, n float64) float64 {
-	mf, df := float64(m), float64(d)
-	switch act {
-	case kind.Identity: // Σ_h = W Wᵀ: E‖WWᵀ‖² = m q²(1 + (m+1)/d)
-		return (mf / n) / (1 + (mf+1)/df)
-	case kind.ReLU: // Σ_ij ≈ q(1/(2π) + cos θ_ij/4), Σ_ii = q/2
-		return (mf / n) / (1 + (mf-1)*(1/(math.Pi*math.Pi)+1/(4*df)))
-	case kind.Tanh: // Σ_ij ≈ q(E sech²u)² cos θ_ij, Σ_ii = E tanh²u
-		t2 := gaussExpect(func(u float64) float64 { return sq(math.Tanh(u)) }, q)
-		s1 := gaussExpect(func(u float64) float64 { return sq(sech(u)) }, q)
-		return (mf / n) / (1 + (mf-1)*sq(q*s1*s1)/(df*t2*t2))
-	}
-	return math.NaN()
-}
+// limitClasses stands for C → ∞ in laws evaluated at finite C: every
+// 1/C correction is below 1e−12 there.
+const limitClasses = 1 << 40

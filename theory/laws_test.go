@@ -215,7 +215,7 @@ func TestLinearCERatioApproachesLimit(t *testing.T) {
 		// tol bounds |C·R − limit| at every C; the gap must shrink.
 		{0.5, []int{100, 1000}, 0.015},
 	} {
-		limit := LinearCEScaledRatioLimit(0.1, c.sigma)
+		limit := linearCEScaledRatioLimit(0.1, c.sigma)
 		prevGap := math.Inf(1)
 		for _, C := range c.classes {
 			fc := LinearCEFiniteC{Classes: C, Sigma: c.sigma, Gamma: 0.1, Draws: 400000 / C, Seed: 2}
@@ -231,8 +231,8 @@ func TestLinearCERatioApproachesLimit(t *testing.T) {
 			prevGap = gap
 		}
 	}
-	if math.Abs(LinearCEScaledRatioLimit(0.1, 1)-1.169) > 5e-4 || math.Abs(LinearCEScaledRatioLimit(0.1, 0.5)-1.016) > 5e-4 {
-		t.Errorf("limits %v %v", LinearCEScaledRatioLimit(0.1, 1), LinearCEScaledRatioLimit(0.1, 0.5))
+	if math.Abs(linearCEScaledRatioLimit(0.1, 1)-1.169) > 5e-4 || math.Abs(linearCEScaledRatioLimit(0.1, 0.5)-1.016) > 5e-4 {
+		t.Errorf("limits %v %v", linearCEScaledRatioLimit(0.1, 1), linearCEScaledRatioLimit(0.1, 0.5))
 	}
 }
 
@@ -254,19 +254,20 @@ func TestLinearCESigmaZeroExact(t *testing.T) {
 }
 
 func TestMLPRatios(t *testing.T) {
-	relu, _ := ActivationMoments(kind.ReLU, 1, 0)
+	relu, _ := activationMoments(kind.ReLU, 1, 0)
 	for _, C := range []int{2, 10, 100} {
 		for _, gamma := range []float64{0.1, 1} {
 			Cf := float64(C)
-			if relErr(MLPMSEIdentityRatio(C), 1/math.Sqrt(Cf+2)) > 1e-15 {
-				t.Errorf("identity ratio")
+			s := Setting{Classes: C, Gamma: gamma, SigmaW: 1, SigmaV: 1}
+			if r := mustPredict(t, kind.MLP, kind.MSE, kind.HiddenHidden, kind.Identity, s).Ratio; relErr(r, 1/math.Sqrt(Cf+2)) > 1e-15 {
+				t.Errorf("identity ratio %v", r)
 			}
 			want := math.Sqrt((gamma/4 + 1.0/16) / ((Cf + 2) * (gamma/2 + 0.25)))
-			if relErr(MLPMSEReLURatio(C, gamma), want) > 1e-14 {
-				t.Errorf("ReLU ratio %v vs %v", MLPMSEReLURatio(C, gamma), want)
+			if r := mustPredict(t, kind.MLP, kind.MSE, kind.HiddenHidden, kind.ReLU, s).Ratio; relErr(r, want) > 1e-14 {
+				t.Errorf("ReLU ratio %v vs %v", r, want)
 			}
 			// CE at zero logit variance reduces to the MSE form.
-			if relErr(MLPCEHiddenRatioSq(C, gamma, 0, relu), MLPMSEHiddenRatioSq(C, gamma, relu)) > 1e-14 {
+			if relErr(mlpCEHiddenRatioSq(C, gamma, 0, relu), mlpMSEHiddenRatioSq(C, gamma, relu)) > 1e-14 {
 				t.Errorf("CE hidden at s²=0 differs from MSE")
 			}
 		}
@@ -282,11 +283,11 @@ func TestMLPRatios(t *testing.T) {
 				hits++
 			}
 		}
-		if math.Abs(float64(hits)/float64(n)-ReLUJointActive(c)) > 5e-3 {
-			t.Errorf("P(u>0,v>0) at cos=%v: MC %v, formula %v", c, float64(hits)/float64(n), ReLUJointActive(c))
+		if math.Abs(float64(hits)/float64(n)-reluJointActive(c)) > 5e-3 {
+			t.Errorf("P(u>0,v>0) at cos=%v: MC %v, formula %v", c, float64(hits)/float64(n), reluJointActive(c))
 		}
 	}
-	tanh, err := ActivationMoments(kind.Tanh, 1, 0)
+	tanh, err := activationMoments(kind.Tanh, 1, 0)
 	if err != nil || !(tanh.A1 > 0 && tanh.A1 < 1 && tanh.B1 < tanh.A1) {
 		t.Errorf("tanh moments %+v %v", tanh, err)
 	}
@@ -324,10 +325,10 @@ func TestLawTable(t *testing.T) {
 	}
 	// Limit laws of the scaled linear-CE blocks have mean 1 and the stated
 	// second moments γEτ² + 1.
-	dl, _ := LinearCEDiagLaw(0.1, 1)
-	ol, _ := LinearCEOffDiagLaw(0.1, 1)
+	dl, _ := linearCEDiagLaw(0.1, 1)
+	ol, _ := linearCEOffDiagLaw(0.1, 1)
 	if relErr(dl.Mean(), 1) > 1e-14 || relErr(ol.Mean(), 1) > 1e-14 ||
-		relErr(ol.Moment(2)/dl.Moment(2), math.Pow(LinearCEScaledRatioLimit(0.1, 1), 2)) > 1e-13 {
+		relErr(ol.Moment(2)/dl.Moment(2), math.Pow(linearCEScaledRatioLimit(0.1, 1), 2)) > 1e-13 {
 		t.Errorf("linear CE laws: means %v %v", dl.Mean(), ol.Mean())
 	}
 }
@@ -361,4 +362,18 @@ func TestLookupCarriesActivation(t *testing.T) {
 	if got[kind.ReLU] == got[kind.Tanh] {
 		t.Errorf("ReLU and tanh predict the same R = %v", got[kind.ReLU])
 	}
+}
+
+// mustPredict evaluates the table's law for (model, loss, family, act) in s.
+func mustPredict(t *testing.T, model kind.Model, loss kind.Loss, fam kind.Family, act kind.Activation, s Setting) Prediction {
+	t.Helper()
+	l, err := Lookup(model, loss, fam, act)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := l.Predict(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

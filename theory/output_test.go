@@ -18,7 +18,7 @@ func TestMLPCEOutputIdentityIsLinearCE(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := LinearCEScaledRatioLimit(512.0/2048, 1)
+	want := linearCEScaledRatioLimit(512.0/2048, 1)
 	t.Logf("identity C·R = %.5f, linear CE limit %.5f", k, want)
 	if relErr(k, want) > 0.015 {
 		t.Errorf("identity C·R = %v, linear CE limit %v", k, want)

@@ -242,13 +242,13 @@ func TestFiniteCDegenerate(t *testing.T) {
 	if v := RhoFromRatio(0, 1); !math.IsNaN(v) {
 		t.Errorf("RhoFromRatio(0, 1) = %v", v)
 	}
-	if v := LinearCEScaledRatioLimit(1, 40); !math.IsInf(v, 1) {
+	if v := linearCEScaledRatioLimit(1, 40); !math.IsInf(v, 1) {
 		t.Errorf("LinearCEScaledRatioLimit(1, 40) = %v, want +Inf", v)
 	}
-	if v, want := LinearCEScaledRatioLimit(0.3, 5), math.Sqrt((1+0.3*math.Exp(50))/(1+0.3*math.Exp(25))); relErr(v, want) > 1e-14 {
+	if v, want := linearCEScaledRatioLimit(0.3, 5), math.Sqrt((1+0.3*math.Exp(50))/(1+0.3*math.Exp(25))); relErr(v, want) > 1e-14 {
 		t.Errorf("LinearCEScaledRatioLimit(0.3, 5) = %v, want %v", v, want)
 	}
-	if v := LinearCEScaledRatioLimit(-1, 1); !math.IsNaN(v) {
+	if v := linearCEScaledRatioLimit(-1, 1); !math.IsNaN(v) {
 		t.Errorf("LinearCEScaledRatioLimit(γ < 0) = %v", v)
 	}
 }
@@ -267,7 +267,7 @@ func TestLinearCELawsMass(t *testing.T) {
 	}
 	for _, sigma := range sigmas {
 		for _, gamma := range []float64{0.1, 1} {
-			for k, f := range []func(float64, float64) (GeneralizedMP, error){LinearCEDiagLaw, LinearCEOffDiagLaw} {
+			for k, f := range []func(float64, float64) (GeneralizedMP, error){linearCEDiagLaw, linearCEOffDiagLaw} {
 				law, err := f(gamma, sigma)
 				if err != nil {
 					t.Fatal(err)

@@ -9,40 +9,47 @@ import (
 	"github.com/hessblock/hessblock/theory"
 )
 
-// The report's theory curves come from package theory; this file only
-// adapts them to the grid's sizes and fixes their Monte Carlo seeds, so
-// that the same Options give the same report.
+// The report's theory curves come from the law table of package theory
+// (theory.Lookup, Law.Predict); this file only adapts them to the grid's
+// sizes, fixes their Monte Carlo seeds, so that the same Options give the
+// same report, and memoizes the expensive ones.
 
 // finiteCSeed seeds the Monte Carlo over logits behind every finite-C
 // prediction of the report.
 const finiteCSeed = 20250502
 
-// linearCEFinite returns the finite-C predictions of R and ρ for linear CE
-// at sizes d, N (theory.LinearCEFiniteC.RatioFinite: softmax weights drawn
-// independently of the samples). At σ = 0 the law is exact: R = 1/(C−1),
-// ρ = 1/C.
-func linearCEFinite(c, d, n int, sigma float64) (r, rho float64) {
-	if sigma == 0 {
-		return 1 / float64(c-1), 1 / float64(c)
+// predict evaluates the table's law for (model, loss, family) in s. The
+// report's MLP is the ReLU network with σ_w = σ_v = 1. A law that cannot be
+// evaluated gives NaN fields, which the figures leave out.
+func predict(model kind.Model, loss kind.Loss, fam kind.Family, s theory.Setting) theory.Prediction {
+	nan := math.NaN()
+	bad := theory.Prediction{Ratio: nan, Rho: nan, ScaledRatioLimit: nan}
+	act := kind.None
+	if model == kind.MLP {
+		act, s.SigmaW, s.SigmaV = kind.ReLU, 1, 1
 	}
-	fc := theory.LinearCEFiniteC{Classes: c, Sigma: sigma, Gamma: float64(d) / float64(n),
-		Draws: max(4000, 400000/c), Seed: finiteCSeed} // ≈ 4e5 class samples whatever C
-	r, err := fc.RatioFinite(d, n)
+	law, err := theory.Lookup(model, loss, fam, act)
 	if err != nil {
-		return math.NaN(), math.NaN()
+		return bad
 	}
-	return r, theory.RhoFromRatio(c, r)
+	p, err := law.Predict(s)
+	if err != nil {
+		return bad
+	}
+	return p
 }
 
-// linearCELimitKappa2 is lim C²R² = lim C·ρ for linear CE (THEORY §4).
+// linearCELimitKappa2 is κ² = lim C²R² = lim C·ρ for linear CE (THEORY §4).
 func linearCELimitKappa2(gamma, sigma float64) float64 {
-	return theory.LinearCEScaledRhoLimit(gamma, sigma)
+	// One draw: only the C → ∞ limit, which needs no Monte Carlo, is used.
+	k := predict(kind.Linear, kind.CE, kind.OutputOutput, theory.Setting{Classes: 2, Gamma: gamma, Sigma: sigma, Draws: 1}).ScaledRatioLimit
+	return k * k
 }
 
 // mlpMSEHiddenR2 is THEORY §4's approximate hidden-block law of the ReLU
 // network under MSE: R² ≈ (γ/4 + 1/16) / ((C+2)(γ/2 + 1/4)).
 func mlpMSEHiddenR2(c int, gamma float64) float64 {
-	r := theory.MLPMSEReLURatio(c, gamma)
+	r := predict(kind.MLP, kind.MSE, kind.HiddenHidden, theory.Setting{Classes: c, Gamma: gamma}).Ratio
 	return r * r
 }
 
@@ -96,9 +103,10 @@ feed:
 	return err
 }
 
-// linearCEFiniteSize returns R and ρ for linear CE at C, d, N, σ from
-// theory.LinearCEFiniteSize, which samples the softmax weights jointly
-// with the samples (exact up to Monte Carlo error). At σ = 0 it is exact.
+// linearCEFiniteSize returns R and ρ for linear CE at C, d, N, σ from the
+// table (theory.LinearCEFiniteSize with d set: the softmax weights are
+// sampled jointly with the samples, exact up to Monte Carlo error). At
+// σ = 0 it is exact.
 func linearCEFiniteSize(c, d, n int, sigma float64) (r, rho float64) {
 	if sigma == 0 {
 		return 1 / float64(c-1), 1 / float64(c)
@@ -110,88 +118,60 @@ func linearCEFiniteSize(c, d, n int, sigma float64) (r, rho float64) {
 	if ok {
 		return v[0], v[1]
 	}
-	fs := theory.LinearCEFiniteSize{Classes: c, Inputs: d, Samples: n, Sigma: sigma,
-		Draws: finiteSizeDraws(c), Seed: finiteCSeed}
-	r, err := fs.Ratio()
-	if err != nil {
+	p := predict(kind.Linear, kind.CE, kind.OutputOutput, theory.Setting{Classes: c, Inputs: d, Samples: n, Sigma: sigma,
+		Draws: finiteSizeDraws(c), Seed: finiteCSeed})
+	if math.IsNaN(p.Ratio) {
 		return math.NaN(), math.NaN()
 	}
-	rho = theory.RhoFromRatio(c, r)
 	finiteMu.Lock()
-	finiteMemo[key] = [2]float64{r, rho}
+	finiteMemo[key] = [2]float64{p.Ratio, p.Rho}
 	finiteMu.Unlock()
-	return r, rho
+	return p.Ratio, p.Rho
 }
 
-// reluNet returns the report's ReLU network settings (σ_w = σ_v = 1) for
-// the cross and hidden laws of theory.
-func reluNetCross(c, d, n, m int) theory.MLPCECross {
-	return theory.MLPCECross{Activation: kind.ReLU, Classes: c, Inputs: d, Samples: n, Width: m, SigmaW: 1, SigmaV: 1}
+// mlpAt is the MLP setting of the report's network laws.
+func mlpAt(c, d, n, m int) theory.Setting {
+	return theory.Setting{Classes: c, Inputs: d, Samples: n, Width: m}
 }
 
 // mlpCECrossRatio is the approximate hidden–output ratio of the ReLU
 // network under CE (theory.MLPCECross).
 func mlpCECrossRatio(c, d, n, m int) float64 {
-	r, err := reluNetCross(c, d, n, m).Ratio()
-	if err != nil {
-		return math.NaN()
-	}
-	return r
+	return predict(kind.MLP, kind.CE, kind.HiddenOutput, mlpAt(c, d, n, m)).Ratio
 }
 
-// mlpCECrossLimit is its C → ∞ plateau.
+// mlpCECrossLimit is its C → ∞ plateau (the law's exponent is 0).
 func mlpCECrossLimit(d, n, m int) float64 {
-	r, err := reluNetCross(2, d, n, m).ScaledRatioLimit()
-	if err != nil {
-		return math.NaN()
-	}
-	return r
+	return predict(kind.MLP, kind.CE, kind.HiddenOutput, mlpAt(2, d, n, m)).ScaledRatioLimit
 }
 
 // mlpCEHiddenRatio is the approximate hidden–hidden ratio of the ReLU
 // network under CE (theory.MLPCEHidden).
 func mlpCEHiddenRatio(c, d, n, m int) float64 {
-	r, err := theory.MLPCEHidden(reluNetCross(c, d, n, m)).Ratio()
-	if err != nil {
-		return math.NaN()
-	}
-	return r
+	return predict(kind.MLP, kind.CE, kind.HiddenHidden, mlpAt(c, d, n, m)).Ratio
 }
 
-// mlpMSEHiddenLimit is lim (C+2)·R² of the ReLU network's hidden blocks
-// under MSE: (γ/4 + 1/16)/(γ/2 + 1/4).
+// mlpMSEHiddenLimit is lim (C+2)·R² = lim C·R² of the ReLU network's hidden
+// blocks under MSE: (γ/4 + 1/16)/(γ/2 + 1/4).
 func mlpMSEHiddenLimit(gamma float64) float64 {
-	a, _ := theory.ActivationMoments(kind.ReLU, 1, 0)
-	return theory.MLPMSEHiddenRatioSq(0, gamma, a) * 2 // (0+2)·R² at C = 0 is the constant
+	k := predict(kind.MLP, kind.MSE, kind.HiddenHidden, theory.Setting{Classes: 2, Gamma: gamma}).ScaledRatioLimit
+	return k * k
 }
 
 // mlpCEOutputConstant is the C → ∞ constant C·R of the ReLU network's
 // output blocks under CE (theory.MLPCEOutput; approximate: exact at
 // finite m, d up to the C → ∞ step).
 func mlpCEOutputConstant(d, n, m int) float64 {
-	o := theory.MLPCEOutput{Activation: kind.ReLU, Classes: 2, Inputs: d, Samples: n, Width: m, SigmaW: 1, SigmaV: 1}
-	k, err := o.ScaledRatioLimit()
-	if err != nil {
-		return math.NaN()
-	}
-	return k
+	return predict(kind.MLP, kind.CE, kind.OutputOutput, mlpAt(2, d, n, m)).ScaledRatioLimit
 }
 
 // mlpMSECrossRatio is the approximate hidden–output ratio of the ReLU
 // network under MSE (theory.MLPMSECross), and mlpMSECrossConstant its
 // C → ∞ constant √C·R.
 func mlpMSECrossRatio(c, d, n, m int) float64 {
-	r, err := theory.MLPMSECross(reluNetCross(c, d, n, m)).Ratio()
-	if err != nil {
-		return math.NaN()
-	}
-	return r
+	return predict(kind.MLP, kind.MSE, kind.HiddenOutput, mlpAt(c, d, n, m)).Ratio
 }
 
 func mlpMSECrossConstant(d, n, m int) float64 {
-	k, err := theory.MLPMSECross(reluNetCross(2, d, n, m)).ScaledRatioLimit()
-	if err != nil {
-		return math.NaN()
-	}
-	return k
+	return predict(kind.MLP, kind.MSE, kind.HiddenOutput, mlpAt(2, d, n, m)).ScaledRatioLimit
 }

@@ -108,21 +108,20 @@ func softmaxRows(p *numerics.Problem) []float64 {
 // density is a probability density on the real line.
 type density interface{ Prob(x float64) float64 }
 
-// limitLaws returns the C → ∞ laws of C·H_kk and −C²·H_kl (THEORY §4).
+// limitLaws returns the C → ∞ laws of C·H_kk and −C²·H_kl (THEORY §4),
+// from the law table.
 func limitLaws(gamma, sigma float64) (diag, off density, err error) {
-	if sigma == 0 {
-		mp := theory.MarchenkoPastur{Gamma: gamma, Scale: 1}
-		return mp, mp, mp.Validate()
-	}
-	gd, err := theory.NewGeneralizedMP(gamma, theory.LogNormalWeights{Mu: -sigma * sigma / 2, Sigma: sigma})
+	law, err := theory.Lookup(kind.Linear, kind.CE, kind.OutputOutput, kind.None)
 	if err != nil {
 		return nil, nil, err
 	}
-	go2, err := theory.NewGeneralizedMP(gamma, theory.LogNormalWeights{Mu: -sigma * sigma, Sigma: math.Sqrt2 * sigma})
+	// Any C gives the same limit laws; one draw keeps the unused
+	// finite-C Monte Carlo cheap.
+	p, err := law.Predict(theory.Setting{Classes: 2, Gamma: gamma, Sigma: sigma, Draws: 1})
 	if err != nil {
 		return nil, nil, err
 	}
-	return gd, go2, nil
+	return p.Diag, p.Off, nil
 }
 
 // mixture is the average of the GMP laws of each block's own weights: the

@@ -11,6 +11,7 @@ import (
 	"github.com/hessblock/hessblock/internal/sweep"
 	"github.com/hessblock/hessblock/kind"
 	"github.com/hessblock/hessblock/numerics"
+	"github.com/hessblock/hessblock/theory"
 )
 
 // TestQuickRunDeterministic builds the tiny report twice, with one and two
@@ -63,15 +64,16 @@ func TestQuickRunDeterministic(t *testing.T) {
 // TestLinearCEFinite checks the finite-C prediction against its exact
 // σ = 0 value and its C → ∞ limit (THEORY §4).
 func TestLinearCEFinite(t *testing.T) {
-	r, rho := linearCEFinite(7, 20, 80, 0)
-	if r != 1.0/6 || rho != 1.0/7 {
-		t.Errorf("σ = 0: R, ρ = %v, %v", r, rho)
+	p := predict(kind.Linear, kind.CE, kind.OutputOutput, theory.Setting{Classes: 7, Inputs: 20, Samples: 80})
+	if p.Ratio != 1.0/6 || p.Rho != 1.0/7 {
+		t.Errorf("σ = 0: R, ρ = %v, %v", p.Ratio, p.Rho)
 	}
-	// At large d the finite-d factors vanish; at C = 2000 the Monte Carlo
-	// prediction C·R should be within 2% of the limit (the 1/C correction
-	// and the sampling error are both well below that).
+	// Without d the table gives the d → ∞ deterministic equivalent; at
+	// C = 2000 the Monte Carlo prediction C·R should be within 2% of the
+	// limit (the 1/C correction and the sampling error are both well below
+	// that).
 	const gamma, sigma = 0.1, 1.0
-	r, _ = linearCEFinite(2000, 100000, 1000000, sigma)
+	r := predict(kind.Linear, kind.CE, kind.OutputOutput, theory.Setting{Classes: 2000, Gamma: gamma, Sigma: sigma, Seed: finiteCSeed, Draws: 4000}).Ratio
 	lim := math.Sqrt(linearCELimitKappa2(gamma, sigma))
 	if got := 2000 * r; math.Abs(got/lim-1) > 0.02 {
 		t.Errorf("C·R at C = 2000: %v, limit %v", got, lim)
@@ -95,7 +97,9 @@ func TestLinearCEFiniteAgainstNumerics(t *testing.T) {
 		f, _ := rec.Family(kind.OutputOutput)
 		mean += f.R / seeds
 	}
-	pred, _ := linearCEFinite(c, d, n, 1)
+	// The finite-C law with finite-d factors, weights drawn independently
+	// of the samples (the report's seed and draws).
+	pred, _ := theory.LinearCEFiniteC{Classes: c, Sigma: 1, Gamma: float64(d) / n, Draws: max(4000, 400000/c), Seed: finiteCSeed}.RatioFinite(d, n)
 	// Measured with hessblock sweep over seeds 1–20 at this size: the
 	// seed-to-seed spread of R is 0.9% and the 20-seed mean lies 2.1% above
 	// the prediction (a ratio of expectations, not the expected ratio). The
