@@ -247,7 +247,7 @@ type networkSlopeCase struct {
 // Bias allowances. Output: theory has no exact finite-C law for the
 // network; the linear model's deterministic equivalent drifts by 0.02–0.025
 // in slope over comparable grids (TestScalingLinearCEOutput), so we allow
-// 0.03. Hidden: theory.MLPCEHiddenRatioSq gives the approximate finite-C
+// 0.03. Hidden: the table (theory.Lookup without sizes) gives the approximate finite-C
 // law; its slope over the grid (−0.47 for ReLU) is the bias estimate, and
 // since its constant rests on stated approximations we allow a further
 // 0.03 for model error (the measured slopes are within 0.015 of it).

@@ -183,7 +183,7 @@ func TestScienceLinearCEFiniteSize(t *testing.T) {
 
 // TestScienceHiddenTanh checks finding 4: for tanh the residual term
 // φ”(Vᵀr) of the diagonal hidden blocks sets the constant of √C·R, which
-// MLPCEHiddenRatioSq (no φ” term) overestimates fourfold.
+// the first-order hidden law (no φ” term) overestimates fourfold.
 func TestScienceHiddenTanh(t *testing.T) {
 	const c, d, n, m, seeds = 64, 64, 256, 16, 3
 	var mean float64

@@ -5,14 +5,14 @@ import (
 	"math/rand/v2"
 )
 
-// BlockNormSq returns E‖(1/N) Σ_n w_n x_n x_nᵀ‖_F² for x_n iid N(0, I_d)
+// blockNormSq returns E‖(1/N) Σ_n w_n x_n x_nᵀ‖_F² for x_n iid N(0, I_d)
 // independent of the iid weights w_n with E w = meanW and E w² = secondW:
 //
 //	d·[ (d+2)/N · E w² + (1 − 1/N)·(E w)² ],
 //
 // exact at finite d and N (E‖x‖⁴ = d(d+2), E(xᵀx')² = d). It returns NaN
 // for d, n < 1.
-func BlockNormSq(d, n int, meanW, secondW float64) float64 {
+func blockNormSq(d, n int, meanW, secondW float64) float64 {
 	if d < 1 || n < 1 {
 		return math.NaN()
 	}
@@ -20,7 +20,7 @@ func BlockNormSq(d, n int, meanW, secondW float64) float64 {
 	return df * ((df+2)/nf*secondW + (1-1/nf)*meanW*meanW)
 }
 
-// blockNormSqLimit returns lim BlockNormSq/d = γ E w² + (E w)² as d/N → γ.
+// blockNormSqLimit returns lim blockNormSq/d = γ E w² + (E w)² as d/N → γ.
 func blockNormSqLimit(gamma, meanW, secondW float64) float64 {
 	return gamma*secondW + meanW*meanW
 }
@@ -41,12 +41,6 @@ func linearCEScaledRatioLimit(gamma, sigma float64) float64 {
 		return 1
 	}
 	return math.Sqrt((e2 + gamma) / (e1 + gamma) * math.Exp(s2))
-}
-
-// LinearCEScaledRhoLimit returns lim_{C→∞} C·ρ = (1+γe^{2σ²})/(1+γe^{σ²}).
-func LinearCEScaledRhoLimit(gamma, sigma float64) float64 {
-	r := linearCEScaledRatioLimit(gamma, sigma)
-	return r * r
 }
 
 // linearCEDiagLaw returns the limit law of C·H_kk for the linear model under
@@ -105,15 +99,15 @@ func (f LinearCEFiniteC) Validate() error {
 	return nil
 }
 
-// BlockWeightMoments holds E w and E w² of the diagonal weight C p_k(1−p_k)
+// blockWeightMoments holds E w and E w² of the diagonal weight C p_k(1−p_k)
 // and of the off-diagonal weight C² p_k p_l.
-type BlockWeightMoments struct {
+type blockWeightMoments struct {
 	DiagMean, DiagSecond float64
 	OffMean, OffSecond   float64
 }
 
 type finiteCSample struct {
-	moments   BlockWeightMoments
+	moments   blockWeightMoments
 	diag, off []float64
 }
 
@@ -157,40 +151,40 @@ func (f LinearCEFiniteC) sample() (finiteCSample, error) {
 		out.off[n] = cf * cf * z[0] * z[1]
 	}
 	nd := float64(f.Draws)
-	out.moments = BlockWeightMoments{dm / nd, ds / nd, om / nd, os / nd}
+	out.moments = blockWeightMoments{dm / nd, ds / nd, om / nd, os / nd}
 	return out, nil
 }
 
-// WeightMoments returns the sampled weight moments.
-func (f LinearCEFiniteC) WeightMoments() (BlockWeightMoments, error) {
+// weightMoments returns the sampled weight moments.
+func (f LinearCEFiniteC) weightMoments() (blockWeightMoments, error) {
 	s, err := f.sample()
 	return s.moments, err
 }
 
-// DiagWeights returns the empirical law of Draws iid samples of C p_0(1−p_0).
-func (f LinearCEFiniteC) DiagWeights() (EmpiricalWeights, error) {
+// diagWeights returns the empirical law of Draws iid samples of C p_0(1−p_0).
+func (f LinearCEFiniteC) diagWeights() (EmpiricalWeights, error) {
 	s, err := f.sample()
 	return EmpiricalWeights{Samples: s.diag}, err
 }
 
-// OffDiagWeights returns the empirical law of Draws iid samples of C² p_0 p_1.
-func (f LinearCEFiniteC) OffDiagWeights() (EmpiricalWeights, error) {
+// offDiagWeights returns the empirical law of Draws iid samples of C² p_0 p_1.
+func (f LinearCEFiniteC) offDiagWeights() (EmpiricalWeights, error) {
 	s, err := f.sample()
 	return EmpiricalWeights{Samples: s.off}, err
 }
 
-// DiagLaw returns GMP(γ, ν_C), the law of C·H_kk at finite C.
-func (f LinearCEFiniteC) DiagLaw() (GeneralizedMP, error) {
-	w, err := f.DiagWeights()
+// diagLaw returns GMP(γ, ν_C), the law of C·H_kk at finite C.
+func (f LinearCEFiniteC) diagLaw() (GeneralizedMP, error) {
+	w, err := f.diagWeights()
 	if err != nil {
 		return GeneralizedMP{}, err
 	}
 	return NewGeneralizedMP(f.Gamma, w)
 }
 
-// OffDiagLaw returns GMP(γ, ν'_C), the law of −C²·H_kl at finite C.
-func (f LinearCEFiniteC) OffDiagLaw() (GeneralizedMP, error) {
-	w, err := f.OffDiagWeights()
+// offDiagLaw returns GMP(γ, ν'_C), the law of −C²·H_kl at finite C.
+func (f LinearCEFiniteC) offDiagLaw() (GeneralizedMP, error) {
+	w, err := f.offDiagWeights()
 	if err != nil {
 		return GeneralizedMP{}, err
 	}
@@ -200,7 +194,7 @@ func (f LinearCEFiniteC) OffDiagLaw() (GeneralizedMP, error) {
 // Ratio returns the pair ratio R at this C in the limit d, N → ∞ with
 // d/N = Gamma: R² = (1/C²)·(γ E w'² + (E w')²)/(γ E w² + (E w)²).
 func (f LinearCEFiniteC) Ratio() (float64, error) {
-	m, err := f.WeightMoments()
+	m, err := f.weightMoments()
 	if err != nil {
 		return math.NaN(), err
 	}
@@ -224,18 +218,18 @@ func ratioFromNorms(num, den float64, classes int, sigma float64) (float64, erro
 	return math.Sqrt(num/den) / float64(classes), nil
 }
 
-// RatioFinite returns R at this C for finite d and N (BlockNormSq form).
+// RatioFinite returns R at this C for finite d and N (blockNormSq form).
 // Gamma is ignored; d, n ≥ 1.
 func (f LinearCEFiniteC) RatioFinite(d, n int) (float64, error) {
 	if d < 1 || n < 1 {
 		return math.NaN(), paramError("RatioFinite needs d, n ≥ 1, got %d, %d", d, n)
 	}
-	m, err := f.WeightMoments()
+	m, err := f.weightMoments()
 	if err != nil {
 		return math.NaN(), err
 	}
-	num := BlockNormSq(d, n, m.OffMean, m.OffSecond)
-	den := BlockNormSq(d, n, m.DiagMean, m.DiagSecond)
+	num := blockNormSq(d, n, m.OffMean, m.OffSecond)
+	den := blockNormSq(d, n, m.DiagMean, m.DiagSecond)
 	return ratioFromNorms(num, den, f.Classes, f.Sigma)
 }
 
@@ -257,14 +251,14 @@ func RhoFromRatio(classes int, ratio float64) float64 {
 	return q / (q + 1)
 }
 
-// Rho returns ρ at this C in the limit d, N → ∞.
-func (f LinearCEFiniteC) Rho() (float64, error) {
+// rho returns ρ at this C in the limit d, N → ∞.
+func (f LinearCEFiniteC) rho() (float64, error) {
 	r, err := f.Ratio()
 	return RhoFromRatio(f.Classes, r), err
 }
 
-// RhoFinite returns ρ at this C for finite d and N.
-func (f LinearCEFiniteC) RhoFinite(d, n int) (float64, error) {
+// rhoFinite returns ρ at this C for finite d and N.
+func (f LinearCEFiniteC) rhoFinite(d, n int) (float64, error) {
 	r, err := f.RatioFinite(d, n)
 	return RhoFromRatio(f.Classes, r), err
 }

@@ -155,8 +155,8 @@ func (f LinearCEFiniteSize) Ratio() (float64, error) {
 	return math.Sqrt(b.Off/b.Diag) / float64(f.Classes), nil
 }
 
-// Rho returns the predicted ρ = (C−1)R²/((C−1)R² + 1).
-func (f LinearCEFiniteSize) Rho() (float64, error) {
+// rho returns the predicted ρ = (C−1)R²/((C−1)R² + 1).
+func (f LinearCEFiniteSize) rho() (float64, error) {
 	r, err := f.Ratio()
 	return RhoFromRatio(f.Classes, r), err
 }

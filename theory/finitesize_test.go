@@ -88,7 +88,7 @@ func TestMLPCECross(t *testing.T) {
 		if want := 0.25 * 0.5 * (1 - 2/C + math.Exp(0.5)/C) / C; relErr(tm.Residual, want) > 1e-12 {
 			t.Errorf("C = %d: residual %v, want %v", c, tm.Residual, want)
 		}
-		r := math.Sqrt(tm.RatioSq())
+		r := math.Sqrt(tm.ratioSq())
 		if !(r < prev && r > lim) {
 			t.Errorf("C = %d: R = %v not between plateau %v and previous %v", c, r, lim, prev)
 		}
@@ -106,16 +106,16 @@ func TestMLPCECross(t *testing.T) {
 }
 
 // Without φ” and class offsets (identity) MLPCEHidden's first-order form
-// is MLPCEHiddenRatioSq with γ = (d+2)/N.
+// is mlpCEHiddenRatioSq with γ = (d+2)/N.
 func TestMLPCEHiddenReducesToOldForm(t *testing.T) {
 	h := MLPCEHidden{Activation: kind.Identity, Classes: 20, Inputs: 30, Samples: 100, Width: 8, SigmaW: 1, SigmaV: 0.7}
-	got, err := h.FirstOrderRatioSq()
+	got, err := h.firstOrderRatioSq()
 	if err != nil {
 		t.Fatal(err)
 	}
 	a, _ := activationMoments(kind.Identity, 1, 0)
 	want := mlpCEHiddenRatioSq(20, 32.0/100, logitVariance(kind.Identity, 1, 0.7), a)
 	if relErr(got, want) > 1e-12 {
-		t.Errorf("identity: %v, MLPCEHiddenRatioSq %v", got, want)
+		t.Errorf("identity: %v, mlpCEHiddenRatioSq %v", got, want)
 	}
 }

@@ -154,7 +154,7 @@ func lognormalSamples(n int, sigma float64, seed uint64) []float64 {
 func TestGMPPointMassIsMP(t *testing.T) {
 	for _, gamma := range testRatios {
 		for _, c := range []float64{1, 2.5} {
-			g := mustGMP(t, gamma, PointMass{c})
+			g := mustGMP(t, gamma, pointMass{c})
 			mp := MarchenkoPastur{Gamma: gamma, Scale: c}
 			gi, mi := g.Support(), mp.Support()
 			if len(gi) != 1 || math.Abs(gi[0].Min-mi[0].Min) > 1e-12*c || math.Abs(gi[0].Max-mi[0].Max) > 1e-12*c {
@@ -277,10 +277,10 @@ func TestGMPQuantile(t *testing.T) {
 
 func TestGMPValidate(t *testing.T) {
 	bad := []GeneralizedMP{
-		{Gamma: 0, Weights: PointMass{1}},
-		{Gamma: math.NaN(), Weights: PointMass{1}},
+		{Gamma: 0, Weights: pointMass{1}},
+		{Gamma: math.NaN(), Weights: pointMass{1}},
 		{Gamma: 1},
-		{Gamma: 1, Weights: PointMass{-1}},
+		{Gamma: 1, Weights: pointMass{-1}},
 		{Gamma: 1, Weights: BernoulliWeights{P: 0}},
 		{Gamma: 1, Weights: DiscreteWeights{}},
 		{Gamma: 1, Weights: DiscreteWeights{Values: []float64{1, -2}, Probs: []float64{0.5, 0.5}}},

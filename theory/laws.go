@@ -10,8 +10,8 @@ import (
 // Status says how firmly a law is established.
 type Status int
 
-// ActivationAny marks a law that holds for every activation.
-const ActivationAny kind.Activation = "any"
+// activationAny marks a law that holds for every activation.
+const activationAny kind.Activation = "any"
 
 const (
 	// StatusExact: holds for every C, d, N (an identity, not a limit).
@@ -64,7 +64,7 @@ var lawTable = []Law{
 		"C·R → √((1+γe^{2σ²})/(1+γe^{σ²})); C·ρ → (1+γe^{2σ²})/(1+γe^{σ²}); at σ = 0 exactly R = 1/(C−1), ρ = 1/C",
 		"C·H_kk → GMP(γ, LogN(−σ²/2, σ²)); σ = 0: (C²/(C−1))·H_kk = S → MP(γ)",
 		"−C²·H_kl → GMP(γ, LogN(−σ², 2σ²)); σ = 0: −C²·H_kl = S → MP(γ)"},
-	{kind.MLP, kind.MSE, kind.OutputOutput, ActivationAny, math.NaN(), StatusExact,
+	{kind.MLP, kind.MSE, kind.OutputOutput, activationAny, math.NaN(), StatusExact,
 		"R = 0 (V–V part is I_C ⊗ Φ)", "H_vkvk = Φ = (1/N) Σ h hᵀ", "0"},
 	{kind.MLP, kind.MSE, kind.HiddenHidden, kind.Identity, 0.5, StatusLimitExact,
 		"R² → 1/(C+2) (Gaussian V)", "H_ii/‖v^i‖² = S → MP(γ)", "H_ij/(v^i·v^j) = S → MP(γ)"},
@@ -72,24 +72,21 @@ var lawTable = []Law{
 		"R² ≈ (γP₂ + P₂²)/((C+2)(γ/2 + 1/4)), P₂ = ¼ + arcsin(cos θ_ij)/(2π) ≈ ¼ for random W",
 		"H_ii/‖v^i‖² → GMP(γ, Bernoulli(½))", "H_ij/(v^i·v^j) → GMP(γ, Bernoulli(P₂))"},
 	{kind.MLP, kind.MSE, kind.HiddenHidden, kind.Tanh, 0.5, StatusApproximate,
-		"R² ≈ (γb₂ + b₁²)/((C+2)(γa₂ + a₁²)), a the moments of ψ = φ'² + φφ″ (the residual term), b of φ'_iφ'_j (MLPMSEHiddenMoments)",
+		"R² ≈ (γb₂ + b₁²)/((C+2)(γa₂ + a₁²)), a the moments of ψ = φ'² + φφ″ (the residual term), b of φ'_iφ'_j (mlpMSEHiddenMoments)",
 		"H_ii/‖v^i‖² → GMP(γ, law of ψ(u))", "H_ij/(v^i·v^j) → GMP(γ, law of φ'(u_i)φ'(u_j))"},
-	{kind.MLP, kind.CE, kind.HiddenHidden, ActivationAny, 0.5, StatusApproximate,
-		"C·R² ≈ (γ'S + X)/(γ'Eψ²(1+(3e^{s²}−1)/C) + γ'(m/σ_v²)Eφ″²(1+(e^{s²}−2)/C) + (Eψ)²(1+2/C)), ψ = φ'² + φφ″, γ' = (d+2)/N; S, X the finite-m moments of the tilted off-diagonal weight, → e^{s²}b₂ and e^{σ_b²}b₁² (s² = σ_v²E‖h‖²/m, σ_b² = σ_v²(Eφ)²) as m → ∞ (MLPCEHidden; the first-order form is FirstOrderRatioSq, and with Eφ″ = 0, σ_b² = 0 MLPCEHiddenRatioSq)",
+	{kind.MLP, kind.CE, kind.HiddenHidden, activationAny, 0.5, StatusApproximate,
+		"C·R² ≈ (γ'S + X)/(γ'Eψ²(1+(3e^{s²}−1)/C) + γ'(m/σ_v²)Eφ″²(1+(e^{s²}−2)/C) + (Eψ)²(1+2/C)), ψ = φ'² + φφ″, γ' = (d+2)/N; S, X the finite-m moments of the tilted off-diagonal weight, → e^{s²}b₂ and e^{σ_b²}b₁² (s² = σ_v²E‖h‖²/m, σ_b² = σ_v²(Eφ)²) as m → ∞ (MLPCEHidden; the first-order form is MLPCEHidden at d, N, m → ∞, and with Eφ″ = 0, σ_b² = 0 the first-order form)",
 		"≈ (σ_v²/m)·GMP(γ, ·)", "≈ (σ_v²/(m√C))·(mean-zero GMP-like law)"},
-	{kind.MLP, kind.CE, kind.OutputOutput, ActivationAny, 1, StatusApproximate,
+	{kind.MLP, kind.CE, kind.OutputOutput, activationAny, 1, StatusApproximate,
 		"(C·R)² → [E e^{2σ_v²κ}κ²/N + E e^{2σ_v²ρ}ρ²] / [E e^{σ_v²κ}κ²/N + E e^{σ_v²ρ}ρ²], κ = ‖h‖²/m, ρ = hᵀh'/m (MLPCEOutput: softmax averaged over V, exact at finite m, d; C → ∞ step only); ReLU σ_v = 1: ≈ √(e^{σ_v²(Eφ)²}) times finite-m factors",
 		"as linear CE with x → h", "as linear CE with x → h"},
-	{kind.MLP, kind.MSE, kind.HiddenOutput, ActivationAny, 0.5, StatusApproximate,
+	{kind.MLP, kind.MSE, kind.HiddenOutput, activationAny, 0.5, StatusApproximate,
 		"√C·R → constant: R² ≈ [2(σ_v²/m)K + 2(σ_v²/m)(γ'Eφ'²φ² + q(Eψ)²) + γEφ'²/C] / √(mean‖H_ii‖²·‖Φ‖_F²), K = γ'[(m−1)Eφ'²Eφ² + Eφ'²φ²] + q[(m−1)((Eφ″Eφ)² + (Eφ')⁴) + (Eψ)²], mean‖H_ii‖² ≈ d(σ_v²/m)²(C²+2C)(γ'Eψ² + (Eψ)²), ψ = φ'² + φφ″, γ' = (d+2)/N, Φ = (1/N)Σhhᵀ (MLPMSECross); the Gauss–Newton and residual parts are equal on average",
 		"", ""},
-	{kind.MLP, kind.CE, kind.HiddenOutput, ActivationAny, 0, StatusApproximate,
+	{kind.MLP, kind.CE, kind.HiddenOutput, activationAny, 0, StatusApproximate,
 		"R² ≈ [γEφ'²(1 − 2/C + e^{s²}/C)/C + G/C²] / √(mean‖H_ii‖²·mean‖H_ll‖²) (MLPCECross): the residual term r_l φ'_i x e_iᵀ has norm² ≈ γEφ'²/C, the normalizer is O(1/C), so R → √(γEφ'²/(C√(mean‖H_ii‖²mean‖H_ll‖²))) > 0; C^{−1/2} only for γ·C ≪ G/Eφ'²",
 		"", ""},
 }
-
-// Laws returns a copy of the block-law table.
-func Laws() []Law { return append([]Law(nil), lawTable...) }
 
 // Lookup returns the law for (model, loss, family, activation); it is the
 // one place that maps a block family to its law. A row with Activation
@@ -103,7 +100,7 @@ func Lookup(model kind.Model, loss kind.Loss, family kind.Family, act kind.Activ
 		if l.Activation == act {
 			return l, nil
 		}
-		if l.Activation == ActivationAny && act != kind.None {
+		if l.Activation == activationAny && act != kind.None {
 			l.Activation = act
 			return l, nil
 		}
@@ -221,10 +218,10 @@ func (s Setting) mlp(act kind.Activation) MLPSetting {
 }
 
 // activation is the activation a law predicts for. A law looked up with a
-// concrete activation carries it; a row of Laws() for "any" activation
+// concrete activation carries it; a row of the table for "any" activation
 // predicts for ReLU.
 func (l Law) activation() kind.Activation {
-	if l.Activation == ActivationAny {
+	if l.Activation == activationAny {
 		return kind.ReLU
 	}
 	return l.Activation

@@ -14,7 +14,7 @@ import (
 func TestLinearCEFiniteCAgainstMonteCarlo(t *testing.T) {
 	const C, sigma, draws = 6, 1.0, 40000
 	fc := LinearCEFiniteC{Classes: C, Sigma: sigma, Gamma: 0.5, Draws: draws, Seed: 3}
-	got, err := fc.WeightMoments()
+	got, err := fc.weightMoments()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,14 +62,14 @@ func TestLinearCEFiniteCAgainstMonteCarlo(t *testing.T) {
 		t.Errorf("second moments: law %v/%v, Monte-Carlo %v/%v", got.DiagSecond, got.OffSecond, ds, os)
 	}
 	// The empirical laws hold iid samples of the same weights.
-	dw, _ := fc.DiagWeights()
-	ow, _ := fc.OffDiagWeights()
+	dw, _ := fc.diagWeights()
+	ow, _ := fc.offDiagWeights()
 	if relErr(dw.Moment(1), dm) > 0.02 || relErr(ow.Moment(1), om) > 0.05 {
 		t.Errorf("empirical weight means %v/%v vs %v/%v", dw.Moment(1), ow.Moment(1), dm, om)
 	}
 	// Large C: ν_C approaches the log-normal limits (E w → 1, E w² → e^{σ²}, e^{2σ²}).
 	big := LinearCEFiniteC{Classes: 3000, Sigma: 0.5, Gamma: 0.1, Draws: 200, Seed: 1}
-	bm, _ := big.WeightMoments()
+	bm, _ := big.weightMoments()
 	if relErr(bm.DiagSecond, math.Exp(0.25)) > 0.01 || relErr(bm.OffSecond, math.Exp(0.5)) > 0.01 {
 		t.Errorf("C=3000 second moments %v/%v, limits %v/%v", bm.DiagSecond, bm.OffSecond, math.Exp(0.25), math.Exp(0.5))
 	}
@@ -106,7 +106,7 @@ func TestBlockNormSqMonteCarlo(t *testing.T) {
 	}
 	mean := sum / reps
 	se := math.Sqrt((sum2/reps - mean*mean) / reps)
-	want := BlockNormSq(d, n, 1, 2)
+	want := blockNormSq(d, n, 1, 2)
 	if math.Abs(mean-want) > 5*se {
 		t.Errorf("Monte-Carlo %v ± %v, formula %v", mean, se, want)
 	}
@@ -240,7 +240,7 @@ func TestLinearCESigmaZeroExact(t *testing.T) {
 	for _, C := range []int{2, 3, 10, 100} {
 		fc := LinearCEFiniteC{Classes: C, Sigma: 0, Gamma: 0.3, Draws: 3, Seed: 1}
 		r, _ := fc.Ratio()
-		rho, _ := fc.Rho()
+		rho, _ := fc.rho()
 		rf, _ := fc.RatioFinite(7, 11)
 		if relErr(r, 1/float64(C-1)) > 1e-12 || relErr(rf, 1/float64(C-1)) > 1e-12 || relErr(rho, 1/float64(C)) > 1e-12 {
 			t.Errorf("C=%d: R = %v, %v, ρ = %v", C, r, rf, rho)
@@ -295,13 +295,13 @@ func TestMLPRatios(t *testing.T) {
 
 func TestLawTable(t *testing.T) {
 	set := Setting{Classes: 20, Gamma: 0.25, Sigma: 0.5, SigmaW: 1, SigmaV: 1, Width: 64, Inputs: 100, Draws: 500}
-	for _, l := range Laws() {
+	for _, l := range lawTable {
 		got, err := Lookup(l.Model, l.Loss, l.Family, l.Activation)
 		if err != nil || got.ScaledRatioFormula != l.ScaledRatioFormula {
 			t.Errorf("Lookup(%v) = %v, %v", l, got, err)
 		}
 		act := l.Activation
-		if act == ActivationAny {
+		if act == activationAny {
 			act = kind.ReLU
 		}
 		p, err := l.Predict(set)

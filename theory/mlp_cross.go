@@ -50,7 +50,7 @@ func (c MLPCECross) Terms() (CrossTerms, error) {
 	gnMean := sv2 * q * eb * (sq(a.k1*a.k1) + sq(a.dd*a.mu) + sq(a.k1*a.k1*a.mu)*sv2)
 	resMean := sv2*q*sq(a.k1*a.k1)*eb + (eb-1)*q*a.dd*a.dd
 	t.GaussNewton = (fl + gnMean + resMean) / (C * C)
-	// Hidden diagonal blocks (as MLPCEHiddenRatioSq's denominator, at finite
+	// Hidden diagonal blocks (as mlpCEHiddenRatioSq's denominator, at finite
 	// d, N), with the centring of A: E(VᵀAV)_ii ≈ (σ_v²/m)(1 − E Σp²),
 	// E Σp² ≈ e^{s²}/(C − 1 + e^{s²}) (→ e^{s²}/C, and 1 at C = 1).
 	v := sv2 / m
@@ -64,18 +64,18 @@ func (c MLPCECross) Terms() (CrossTerms, error) {
 	return t, nil
 }
 
-// RatioSq returns the predicted R² of the hidden–output family.
-func (c MLPCECross) RatioSq() (float64, error) {
+// ratioSq returns the predicted R² of the hidden–output family.
+func (c MLPCECross) ratioSq() (float64, error) {
 	t, err := c.Terms()
 	if err != nil {
 		return math.NaN(), err
 	}
-	return t.RatioSq(), nil
+	return t.ratioSq(), nil
 }
 
 // Ratio returns the predicted R of the hidden–output family.
 func (c MLPCECross) Ratio() (float64, error) {
-	r2, err := c.RatioSq()
+	r2, err := c.ratioSq()
 	return math.Sqrt(r2), err
 }
 
@@ -88,7 +88,7 @@ func (c MLPCECross) ScaledRatioLimit() (float64, error) {
 	if err != nil {
 		return math.NaN(), err
 	}
-	return math.Sqrt(t.ResidualRatioSq()), nil
+	return math.Sqrt(t.residualRatioSq()), nil
 }
 
 // CrossTerms are the pieces of the prediction: mean squared Frobenius
@@ -101,18 +101,18 @@ type CrossTerms struct {
 	HiddenDiag, OutputDiag float64
 }
 
-// RatioSq returns R² = (Residual + GaussNewton)/√(HiddenDiag·OutputDiag).
-func (t CrossTerms) RatioSq() float64 {
+// ratioSq returns R² = (Residual + GaussNewton)/√(HiddenDiag·OutputDiag).
+func (t CrossTerms) ratioSq() float64 {
 	return (t.Residual + t.GaussNewton) / math.Sqrt(t.HiddenDiag*t.OutputDiag)
 }
 
-// ResidualRatioSq returns the residual part alone, Residual/√(HiddenDiag·OutputDiag).
-func (t CrossTerms) ResidualRatioSq() float64 {
+// residualRatioSq returns the residual part alone, Residual/√(HiddenDiag·OutputDiag).
+func (t CrossTerms) residualRatioSq() float64 {
 	return t.Residual / math.Sqrt(t.HiddenDiag*t.OutputDiag)
 }
 
-// GaussNewtonRatioSq returns GaussNewton/√(HiddenDiag·OutputDiag).
-func (t CrossTerms) GaussNewtonRatioSq() float64 {
+// gaussNewtonRatioSq returns GaussNewton/√(HiddenDiag·OutputDiag).
+func (t CrossTerms) gaussNewtonRatioSq() float64 {
 	return t.GaussNewton / math.Sqrt(t.HiddenDiag*t.OutputDiag)
 }
 
@@ -163,18 +163,18 @@ func (c MLPMSECross) Terms() (CrossTerms, error) {
 	return t, nil
 }
 
-// RatioSq returns the predicted R² of the hidden–output family under MSE.
-func (c MLPMSECross) RatioSq() (float64, error) {
+// ratioSq returns the predicted R² of the hidden–output family under MSE.
+func (c MLPMSECross) ratioSq() (float64, error) {
 	t, err := c.Terms()
 	if err != nil {
 		return math.NaN(), err
 	}
-	return t.RatioSq(), nil
+	return t.ratioSq(), nil
 }
 
 // Ratio returns the predicted R.
 func (c MLPMSECross) Ratio() (float64, error) {
-	r2, err := c.RatioSq()
+	r2, err := c.ratioSq()
 	return math.Sqrt(r2), err
 }
 

@@ -30,7 +30,7 @@ func mlpCEHiddenRatioSq(classes int, gamma, s2 float64, a actMoments) float64 {
 }
 
 // MLPCEHidden predicts the hidden–hidden pair ratio of the one-hidden-layer
-// network under CE at random initialization, refining MLPCEHiddenRatioSq
+// network under CE at random initialization, refining the first-order mlpCEHiddenRatioSq
 // by two effects it leaves out (package documentation, "Network, CE,
 // hidden blocks"): the residual term φ”_i (Vᵀr)_i of the diagonal blocks
 // (tanh; zero for identity and ReLU), whose weight is of order σ_v/√m and
@@ -39,13 +39,13 @@ func mlpCEHiddenRatioSq(classes int, gamma, s2 float64, a actMoments) float64 {
 // of the off-diagonal weight by e^{σ_v²(Eφ)²}. Approximate.
 type MLPCEHidden MLPSetting
 
-// FirstOrderRatioSq returns the first-order form
+// firstOrderRatioSq returns the first-order form
 //
 //	R² ≈ (γ'e^{s²}B2 + e^{σ_b²}B1²) / (C[γ'A2(1+(3e^{s²}−1)/C) + γ'D2·(m/σ_v²)(1+(e^{s²}−2)/C) + A1²(1+2/C)])
 //
 // with γ' = (d+2)/N, s² the logit variance, σ_b² = σ_v²(Eφ)², D2 = E φ”².
 // RatioSq refines it at finite width.
-func (h MLPCEHidden) FirstOrderRatioSq() (float64, error) {
+func (h MLPCEHidden) firstOrderRatioSq() (float64, error) {
 	c := MLPCECross(h)
 	if err := c.Validate(); err != nil {
 		return math.NaN(), err
@@ -64,7 +64,7 @@ func (h MLPCEHidden) FirstOrderRatioSq() (float64, error) {
 	return num / (C * den), nil
 }
 
-// RatioSq returns
+// ratioSq returns
 //
 //	R² ≈ (γ'S + X) / (C[γ'Eψ²(1+(3e^{s²}−1)/C) + γ'D2·(m/σ_v²)(1+(e^{s²}−2)/C) + (Eψ)²(1+2/C)])
 //
@@ -72,7 +72,7 @@ func (h MLPCEHidden) FirstOrderRatioSq() (float64, error) {
 // S = E[‖x‖⁴/(d(d+2))·M_s^{m−2}Q_s²] and X = E[(xᵀx')²/d·M^{m−2}Q²] are the
 // exact finite-m moments of the tilted off-diagonal weight (package
 // documentation): X → e^{σ_b²}B1² and S → e^{s²}B2 as m → ∞.
-func (h MLPCEHidden) RatioSq() (float64, error) {
+func (h MLPCEHidden) ratioSq() (float64, error) {
 	c := MLPCECross(h)
 	if err := c.Validate(); err != nil {
 		return math.NaN(), err
@@ -85,8 +85,8 @@ func (h MLPCEHidden) RatioSq() (float64, error) {
 	C, m := float64(h.Classes), float64(h.Width)
 	g := (float64(h.Inputs) + 2) / float64(h.Samples)
 	es := math.Exp(sv2 * st.t2)
-	if ts, _ := h.TiltScale(); !(ts <= C) {
-		return math.NaN(), paramError("hidden law: C = %d is below the softmax tilt scale E e^{σ_v²‖h‖²/m} = %.3g; the finite-width C → ∞ moments do not apply (use FirstOrderRatioSq)", h.Classes, ts)
+	if ts, _ := h.tiltScale(); !(ts <= C) {
+		return math.NaN(), paramError("hidden law: C = %d is below the softmax tilt scale E e^{σ_v²‖h‖²/m} = %.3g; the finite-width C → ∞ moments do not apply (the first-order form applies)", h.Classes, ts)
 	}
 	self, cross, err := hiddenOffMoments(h.Activation, h.SigmaW, h.SigmaV, h.Inputs, h.Width)
 	if err != nil {
@@ -99,15 +99,15 @@ func (h MLPCEHidden) RatioSq() (float64, error) {
 
 // Ratio returns the predicted R of the hidden–hidden family.
 func (h MLPCEHidden) Ratio() (float64, error) {
-	r2, err := h.RatioSq()
+	r2, err := h.ratioSq()
 	return math.Sqrt(r2), err
 }
 
-// TiltScale returns E_x e^{σ_v²‖h‖²/m}, the C → ∞ value of C·E Σ_k p_k²
+// tiltScale returns E_x e^{σ_v²‖h‖²/m}, the C → ∞ value of C·E Σ_k p_k²
 // (the softmax weights' mean square). The finite-width moments of
 // RatioSq are those of the softmax tilt, which a finite C realizes only
-// for C ≫ TiltScale; RatioSq refuses C < TiltScale.
-func (h MLPCEHidden) TiltScale() (float64, error) {
+// for C ≫ tiltScale; RatioSq refuses C < tiltScale.
+func (h MLPCEHidden) tiltScale() (float64, error) {
 	if err := MLPCECross(h).Validate(); err != nil {
 		return math.NaN(), err
 	}

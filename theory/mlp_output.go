@@ -22,32 +22,32 @@ func (o MLPCEOutput) Validate() error {
 	return nil
 }
 
-// BlockNorms evaluates the four parts of the scaled block norms.
+// blockNorms evaluates the four parts of the scaled block norms.
 //
 // With C p_k ≈ exp(v_k·h − σ_v²‖h‖²/(2m)) (the softmax denominator at its
 // mean over Gaussian rows v_j), a diagonal block has weight
 // w = exp(a·h − α‖h‖²/(2m)) with a = v_k, α = σ_v², and an off-diagonal
 // one the same with a = v_k + v_l, α = 2σ_v²; in both cases a ~ N(0, α/m·I).
 // Averaging over a: E_a w(h)² = e^{α‖h‖²/m}, E_a w(h)w(h') = e^{α hᵀh'/m}.
-func (o MLPCEOutput) BlockNorms() (OutputNorms, error) {
+func (o MLPCEOutput) blockNorms() (outputNorms, error) {
 	if err := o.Validate(); err != nil {
-		return OutputNorms{}, err
+		return outputNorms{}, err
 	}
 	m, n, d := float64(o.Width), float64(o.Samples), float64(o.Inputs)
 	s := o.SigmaV * o.SigmaV
 	k := newFeatureKernel(o.Activation, o.SigmaW)
 	// Outer expectation over r = ‖x‖²/d, r' = ‖x'‖²/d and c = cos∠(x, x').
 	rs, wr, cs, wc := outerNodes(d, 8, 10)
-	var out OutputNorms
+	var out outputNorms
 	for i, r1 := range rs {
 		// Same-sample terms: κ = ‖h‖²/m.
 		ds, err := k.selfMoment(r1, s, m)
 		if err != nil {
-			return OutputNorms{}, err
+			return outputNorms{}, err
 		}
 		os, err := k.selfMoment(r1, 2*s, m)
 		if err != nil {
-			return OutputNorms{}, err
+			return outputNorms{}, err
 		}
 		out.DiagSelf += wr[i] * ds / n
 		out.OffSelf += wr[i] * os / n
@@ -56,11 +56,11 @@ func (o MLPCEOutput) BlockNorms() (OutputNorms, error) {
 				w := wr[i] * wr[j] * wc[l] * (1 - 1/n)
 				dc, err := k.pairMoment(r1, r2, c, s, m)
 				if err != nil {
-					return OutputNorms{}, err
+					return outputNorms{}, err
 				}
 				oc, err := k.pairMoment(r1, r2, c, 2*s, m)
 				if err != nil {
-					return OutputNorms{}, err
+					return outputNorms{}, err
 				}
 				out.DiagCross += w * dc
 				out.OffCross += w * oc
@@ -72,7 +72,7 @@ func (o MLPCEOutput) BlockNorms() (OutputNorms, error) {
 
 // ScaledRatioLimit returns lim C·R = √(Off/Diag).
 func (o MLPCEOutput) ScaledRatioLimit() (float64, error) {
-	b, err := o.BlockNorms()
+	b, err := o.blockNorms()
 	if err != nil {
 		return math.NaN(), err
 	}
@@ -85,20 +85,20 @@ func (o MLPCEOutput) Ratio() (float64, error) {
 	return k / float64(o.Classes), err
 }
 
-// OutputNorms are the C → ∞ mean squared Frobenius norms of the scaled
+// outputNorms are the C → ∞ mean squared Frobenius norms of the scaled
 // output blocks C·H_kk (Diag) and C²·H_kl (Off), divided by m², split into
 // the same-sample (1/N)·E[w²‖h‖⁴] and the cross-sample
 // (1−1/N)·E[w w'(hᵀh')²] parts.
-type OutputNorms struct {
+type outputNorms struct {
 	DiagSelf, DiagCross float64
 	OffSelf, OffCross   float64
 }
 
 // Diag returns the diagonal norm DiagSelf + DiagCross.
-func (o OutputNorms) Diag() float64 { return o.DiagSelf + o.DiagCross }
+func (o outputNorms) Diag() float64 { return o.DiagSelf + o.DiagCross }
 
 // Off returns the off-diagonal norm OffSelf + OffCross.
-func (o OutputNorms) Off() float64 { return o.OffSelf + o.OffCross }
+func (o outputNorms) Off() float64 { return o.OffSelf + o.OffCross }
 
 // featureNorms returns ‖Φ‖_F²/m² for Φ = (1/N)Σ h hᵀ:
 // (1/N)E(‖h‖²/m)² + (1−1/N)E(hᵀh'/m)², exact at finite m and d.

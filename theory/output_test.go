@@ -66,22 +66,22 @@ func TestMLPCEOutputSaturates(t *testing.T) {
 }
 
 // As m, d → ∞ the finite-m moments of MLPCEHidden go to their first-order
-// values, so RatioSq → FirstOrderRatioSq (ReLU: ψ = φ'², the two forms
+// values, so ratioSq → firstOrderRatioSq (ReLU: ψ = φ'², the two forms
 // differ only through S and X).
 func TestMLPCEHiddenWideLimit(t *testing.T) {
 	h := MLPCEHidden{Activation: kind.ReLU, Classes: 256, Inputs: 1 << 14, Samples: 1 << 16, Width: 1 << 14, SigmaW: 1, SigmaV: 1}
-	got, err := h.RatioSq()
+	got, err := h.ratioSq()
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, _ := h.FirstOrderRatioSq()
+	want, _ := h.firstOrderRatioSq()
 	if relErr(got, want) > 2e-3 {
 		t.Errorf("wide: RatioSq %v, first order %v", got, want)
 	}
 	// At m = 32 the finite-m moments raise R (SCIENCE.md finding C).
 	h.Inputs, h.Samples, h.Width = 128, 512, 32
-	got, _ = h.RatioSq()
-	want, _ = h.FirstOrderRatioSq()
+	got, _ = h.ratioSq()
+	want, _ = h.firstOrderRatioSq()
 	if !(got > 1.05*want) {
 		t.Errorf("m = 32: RatioSq %v not above first order %v", got, want)
 	}

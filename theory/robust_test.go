@@ -21,9 +21,9 @@ func TestInvalidParametersGiveErrorsOrNaN(t *testing.T) {
 		"MP edge overflow":   MarchenkoPastur{Gamma: 1e10, Scale: 1e300},
 		"GMP zero value":     GeneralizedMP{},
 		"GMP nil weights":    GeneralizedMP{Gamma: 1},
-		"GMP tiny ratio":     GeneralizedMP{Gamma: 1e-300, Weights: PointMass{1}},
-		"GMP zero point":     GeneralizedMP{Gamma: 1, Weights: PointMass{0}},
-		"GMP huge point":     GeneralizedMP{Gamma: 1, Weights: PointMass{1e300}},
+		"GMP tiny ratio":     GeneralizedMP{Gamma: 1e-300, Weights: pointMass{1}},
+		"GMP zero point":     GeneralizedMP{Gamma: 1, Weights: pointMass{0}},
+		"GMP huge point":     GeneralizedMP{Gamma: 1, Weights: pointMass{1e300}},
 		"GMP bernoulli 0":    GeneralizedMP{Gamma: 1, Weights: BernoulliWeights{0}},
 		"GMP bernoulli NaN":  GeneralizedMP{Gamma: 1, Weights: BernoulliWeights{nan}},
 		"GMP empty discrete": GeneralizedMP{Gamma: 1, Weights: DiscreteWeights{}},
@@ -96,7 +96,7 @@ func TestStieltjesAtPoles(t *testing.T) {
 	for name, w := range map[string]WeightLaw{
 		"bernoulli γ=1 (atom)":  BernoulliWeights{P: 0.5},
 		"discrete 0 (atom)":     DiscreteWeights{Values: []float64{0, 1, 3}, Probs: []float64{0.3, 0.4, 0.3}},
-		"point γ=1 (hard edge)": PointMass{Value: 2},
+		"point γ=1 (hard edge)": pointMass{Value: 2},
 		"empirical (hard edge)": EmpiricalWeights{Samples: []float64{0, 1, 2, 3}},
 	} {
 		g, err := NewGeneralizedMP(1, w)
@@ -217,7 +217,7 @@ func TestFiniteCDegenerate(t *testing.T) {
 		if err == nil {
 			t.Errorf("%+v: Ratio = %v with nil error", f, r)
 		}
-		if _, err := f.RhoFinite(10, 20); err == nil {
+		if _, err := f.rhoFinite(10, 20); err == nil {
 			t.Errorf("%+v: RhoFinite: nil error", f)
 		}
 	}
@@ -236,8 +236,8 @@ func TestFiniteCDegenerate(t *testing.T) {
 		}
 	}
 	// The pure formulas: NaN outside their domain, Inf (not NaN) on overflow.
-	if v := BlockNormSq(3, 0, 1, 1); !math.IsNaN(v) {
-		t.Errorf("BlockNormSq(n = 0) = %v", v)
+	if v := blockNormSq(3, 0, 1, 1); !math.IsNaN(v) {
+		t.Errorf("blockNormSq(n = 0) = %v", v)
 	}
 	if v := RhoFromRatio(0, 1); !math.IsNaN(v) {
 		t.Errorf("RhoFromRatio(0, 1) = %v", v)

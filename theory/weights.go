@@ -22,13 +22,13 @@ type WeightLaw interface {
 	Atoms() (values, probs []float64)
 }
 
-// PointMass is the law δ_Value.
-type PointMass struct {
+// pointMass is the law δ_Value.
+type pointMass struct {
 	Value float64
 }
 
 // Validate requires Value finite and > 0.
-func (w PointMass) Validate() error {
+func (w pointMass) Validate() error {
 	if !isFinite(w.Value) || w.Value <= 0 {
 		return paramError("point-mass weight must be finite and > 0, got %v", w.Value)
 	}
@@ -36,10 +36,10 @@ func (w PointMass) Validate() error {
 }
 
 // Moment returns Value^k.
-func (w PointMass) Moment(k int) float64 { return math.Pow(w.Value, float64(k)) }
+func (w pointMass) Moment(k int) float64 { return math.Pow(w.Value, float64(k)) }
 
 // Atoms returns the single atom.
-func (w PointMass) Atoms() ([]float64, []float64) { return []float64{w.Value}, []float64{1} }
+func (w pointMass) Atoms() ([]float64, []float64) { return []float64{w.Value}, []float64{1} }
 
 // BernoulliWeights is the law of τ ∈ {0, 1} with P(τ = 1) = P.
 type BernoulliWeights struct {
@@ -196,9 +196,9 @@ func (w EmpiricalWeights) Atoms() ([]float64, []float64) {
 	return out, ps
 }
 
-// DefaultLogNormalNodes is the number of Gauss–Hermite nodes used by
+// defaultLogNormalNodes is the number of Gauss–Hermite nodes used by
 // LogNormalWeights when Nodes is 0.
-const DefaultLogNormalNodes = 100
+const defaultLogNormalNodes = 100
 
 // lognormalDropBelow is the probability under which Gauss–Hermite atoms are
 // dropped: such atoms would create spectral islands narrower than float64
@@ -208,7 +208,7 @@ const lognormalDropBelow = 1e-15
 // LogNormalWeights is the law of τ = exp(Mu + Sigma·g), g ~ N(0, 1).
 //
 // Spectral computations use the Gauss–Hermite discretization with Nodes
-// nodes (DefaultLogNormalNodes if 0): τ_j = exp(Mu + √2·Sigma·t_j) with
+// nodes (defaultLogNormalNodes if 0): τ_j = exp(Mu + √2·Sigma·t_j) with
 // probability w_j/√π, atoms lighter than 1e−15 dropped. Moment is exact.
 type LogNormalWeights struct {
 	Mu, Sigma float64
@@ -239,7 +239,7 @@ func (w LogNormalWeights) Atoms() ([]float64, []float64) {
 	}
 	n := w.Nodes
 	if n == 0 {
-		n = DefaultLogNormalNodes
+		n = defaultLogNormalNodes
 	}
 	t := make([]float64, n)
 	wt := make([]float64, n)
