@@ -43,7 +43,7 @@ func hermiteNormal(n int) ([]float64, []float64) {
 
 // errSaturated reports a moment generating function that diverges: the
 // C → ∞ exponential weights are then not a valid stand-in for the softmax.
-var errSaturated = paramError("output law: E e^{t hᵀh'/m} diverges (σ_v² too large for the width); the C → ∞ weights do not apply")
+var errSaturated = paramError("MLPCEOutput: E e^{t hᵀh'/m} diverges (σ_v² too large for the width); the C → ∞ weights do not apply")
 
 // powerMoment returns E[e^{tρ}ρ²] for ρ the mean of m iid copies of g,
 // from M_j = E[g^j e^{τg}], τ = t/m:

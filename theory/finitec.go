@@ -85,15 +85,15 @@ type LinearCEFiniteC struct {
 func (f LinearCEFiniteC) Validate() error {
 	switch {
 	case f.Classes < 2:
-		return paramError("finite-C law needs at least 2 classes, got %d", f.Classes)
+		return paramError("LinearCEFiniteC: Classes must be ≥ 2, got %d", f.Classes)
 	case !isFinite(f.Sigma) || f.Sigma < 0:
-		return paramError("finite-C law needs finite Sigma ≥ 0, got %v", f.Sigma)
+		return paramError("LinearCEFiniteC: Sigma must be finite and ≥ 0, got %v", f.Sigma)
 	case !isFinite(f.Gamma) || f.Gamma <= 0:
-		return paramError("finite-C law needs finite Gamma > 0, got %v", f.Gamma)
+		return paramError("LinearCEFiniteC: Gamma must be finite and > 0, got %v", f.Gamma)
 	case f.Draws < 1:
-		return paramError("finite-C law needs Draws ≥ 1, got %d", f.Draws)
+		return paramError("LinearCEFiniteC: Draws must be ≥ 1, got %d", f.Draws)
 	case f.Classes > maxFiniteClasses || f.Draws > maxFiniteDraws:
-		return paramError("finite-C law needs Classes ≤ %d and Draws ≤ %d (memory), got %d, %d",
+		return paramError("LinearCEFiniteC: Classes must be ≤ %d and Draws ≤ %d (memory), got %d, %d",
 			maxFiniteClasses, maxFiniteDraws, f.Classes, f.Draws)
 	}
 	return nil
@@ -213,7 +213,7 @@ const minBlockNorm = 1e-280
 // ratio would be 0/0 or round-off.
 func ratioFromNorms(num, den float64, classes int, sigma float64) (float64, error) {
 	if !(den > minBlockNorm && num > minBlockNorm) || !isFinite(num) || !isFinite(den) {
-		return math.NaN(), paramError("block norms %v/%v are degenerate: softmax weights underflow at Sigma = %v", num, den, sigma)
+		return math.NaN(), paramError("LinearCEFiniteC: block norms %v/%v are degenerate: softmax weights underflow at Sigma = %v", num, den, sigma)
 	}
 	return math.Sqrt(num/den) / float64(classes), nil
 }
@@ -222,7 +222,7 @@ func ratioFromNorms(num, den float64, classes int, sigma float64) (float64, erro
 // Gamma is ignored; d, n ≥ 1.
 func (f LinearCEFiniteC) RatioFinite(d, n int) (float64, error) {
 	if d < 1 || n < 1 {
-		return math.NaN(), paramError("RatioFinite needs d, n ≥ 1, got %d, %d", d, n)
+		return math.NaN(), paramError("LinearCEFiniteC: RatioFinite needs d, n ≥ 1, got %d, %d", d, n)
 	}
 	m, err := f.weightMoments()
 	if err != nil {

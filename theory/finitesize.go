@@ -39,15 +39,15 @@ type LinearCEFiniteSize struct {
 func (f LinearCEFiniteSize) Validate() error {
 	switch {
 	case f.Classes < 2:
-		return paramError("finite-size law needs at least 2 classes, got %d", f.Classes)
+		return paramError("LinearCEFiniteSize: Classes must be ≥ 2, got %d", f.Classes)
 	case f.Inputs < 1 || f.Samples < 1:
-		return paramError("finite-size law needs d, N ≥ 1, got %d, %d", f.Inputs, f.Samples)
+		return paramError("LinearCEFiniteSize: Inputs and Samples must be ≥ 1, got %d, %d", f.Inputs, f.Samples)
 	case !isFinite(f.Sigma) || f.Sigma < 0:
-		return paramError("finite-size law needs finite Sigma ≥ 0, got %v", f.Sigma)
+		return paramError("LinearCEFiniteSize: Sigma must be finite and ≥ 0, got %v", f.Sigma)
 	case f.Draws < 2:
-		return paramError("finite-size law needs Draws ≥ 2, got %d", f.Draws)
+		return paramError("LinearCEFiniteSize: Draws must be ≥ 2, got %d", f.Draws)
 	case f.Classes > maxFiniteClasses:
-		return paramError("finite-size law needs Classes ≤ %d (memory), got %d", maxFiniteClasses, f.Classes)
+		return paramError("LinearCEFiniteSize: Classes must be ≤ %d (memory), got %d", maxFiniteClasses, f.Classes)
 	}
 	return nil
 }
@@ -134,7 +134,7 @@ func (f LinearCEFiniteSize) BlockNorms() (LinearCEBlockNorms, error) {
 	k := float64(f.Draws)
 	mD, mO := sD/k, sO/k
 	if !(mD > minBlockNorm && mO > minBlockNorm) || !isFinite(mD) || !isFinite(mO) {
-		return LinearCEBlockNorms{}, paramError("block norms %v, %v are degenerate: softmax weights underflow at Sigma = %v", mD, mO, f.Sigma)
+		return LinearCEBlockNorms{}, paramError("LinearCEFiniteSize: block norms %v, %v are degenerate: softmax weights underflow at Sigma = %v", mD, mO, f.Sigma)
 	}
 	vD := (sDD/k - mD*mD) / (k - 1)
 	vO := (sOO/k - mO*mO) / (k - 1)

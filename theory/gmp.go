@@ -55,13 +55,13 @@ func NewGeneralizedMP(gamma float64, weights WeightLaw) (GeneralizedMP, error) {
 // and every positive atom must lie in [1e−100, 1e100].
 func (g GeneralizedMP) Validate() error {
 	if !isFinite(g.Gamma) || g.Gamma <= 0 {
-		return paramError("generalized MP ratio must be finite and > 0, got %v", g.Gamma)
+		return paramError("GeneralizedMP: Gamma must be finite and > 0, got %v", g.Gamma)
 	}
 	if g.Gamma < gmpMinScale || g.Gamma > gmpMaxScale {
-		return paramError("generalized MP ratio %v outside [%g, %g]", g.Gamma, gmpMinScale, gmpMaxScale)
+		return paramError("GeneralizedMP: Gamma %v outside [%g, %g]", g.Gamma, gmpMinScale, gmpMaxScale)
 	}
 	if g.Weights == nil {
-		return paramError("generalized MP needs a weight law")
+		return paramError("GeneralizedMP: Weights must not be nil")
 	}
 	if err := g.Weights.Validate(); err != nil {
 		return err

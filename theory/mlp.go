@@ -14,3 +14,21 @@ type MLPSetting struct {
 	SigmaW     float64         // W_ij ~ N(0, σ_w²/d)
 	SigmaV     float64         // V_ki ~ N(0, σ_v²/m)
 }
+
+// validate checks the sizes, scales and activation; law names the law
+// type in the error, so that a caller holding several laws knows which
+// one refused.
+func (s MLPSetting) validate(law string) error {
+	switch {
+	case s.Classes < 2:
+		return paramError("%s: Classes must be ≥ 2, got %d", law, s.Classes)
+	case s.Inputs < 1 || s.Samples < 1 || s.Width < 1:
+		return paramError("%s: Inputs, Samples and Width must be ≥ 1, got %d, %d, %d", law, s.Inputs, s.Samples, s.Width)
+	case !isFinite(s.SigmaW) || s.SigmaW <= 0 || !isFinite(s.SigmaV) || s.SigmaV <= 0:
+		return paramError("%s: SigmaW and SigmaV must be finite and > 0, got %v, %v", law, s.SigmaW, s.SigmaV)
+	}
+	if _, err := activationStats(s.Activation, s.SigmaW*s.SigmaW); err != nil {
+		return paramError("%s: Activation must be identity, relu or tanh, got %q", law, s.Activation)
+	}
+	return nil
+}

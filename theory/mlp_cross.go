@@ -12,20 +12,7 @@ import "math"
 type MLPCECross MLPSetting
 
 // Validate checks the sizes, scales and activation.
-func (c MLPCECross) Validate() error {
-	switch {
-	case c.Classes < 2:
-		return paramError("cross law needs at least 2 classes, got %d", c.Classes)
-	case c.Inputs < 1 || c.Samples < 1 || c.Width < 1:
-		return paramError("cross law needs d, N, m ≥ 1, got %d, %d, %d", c.Inputs, c.Samples, c.Width)
-	case !isFinite(c.SigmaW) || c.SigmaW <= 0 || !isFinite(c.SigmaV) || c.SigmaV <= 0:
-		return paramError("cross law needs finite σ_w, σ_v > 0, got %v, %v", c.SigmaW, c.SigmaV)
-	}
-	if _, err := activationStats(c.Activation, c.SigmaW*c.SigmaW); err != nil {
-		return err
-	}
-	return nil
-}
+func (c MLPCECross) Validate() error { return MLPSetting(c).validate("MLPCECross") }
 
 // Terms evaluates the four mean squared norms.
 func (c MLPCECross) Terms() (CrossTerms, error) {
@@ -124,12 +111,15 @@ func (t CrossTerms) gaussNewtonRatioSq() float64 {
 // at finite m and d.
 type MLPMSECross MLPSetting
 
+// Validate checks the sizes, scales and activation.
+func (c MLPMSECross) Validate() error { return MLPSetting(c).validate("MLPMSECross") }
+
 // Terms returns the mean squared norms: GaussNewton is the Gauss–Newton
 // part V_li·(1/N)Σφ'_i x hᵀ, Residual the residual part (1/N)Σ r_l φ'_i x e_iᵀ
 // plus the cross term 2⟨GN, res⟩; HiddenDiag and OutputDiag the diagonal
 // blocks.
 func (c MLPMSECross) Terms() (CrossTerms, error) {
-	if err := MLPCECross(c).Validate(); err != nil {
+	if err := c.Validate(); err != nil {
 		return CrossTerms{}, err
 	}
 	q := c.SigmaW * c.SigmaW

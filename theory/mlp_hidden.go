@@ -39,6 +39,9 @@ func mlpCEHiddenRatioSq(classes int, gamma, s2 float64, a actMoments) float64 {
 // of the off-diagonal weight by e^{σ_v²(Eφ)²}. Approximate.
 type MLPCEHidden MLPSetting
 
+// Validate checks the sizes, scales and activation.
+func (h MLPCEHidden) Validate() error { return MLPSetting(h).validate("MLPCEHidden") }
+
 // firstOrderRatioSq returns the first-order form
 //
 //	R² ≈ (γ'e^{s²}B2 + e^{σ_b²}B1²) / (C[γ'A2(1+(3e^{s²}−1)/C) + γ'D2·(m/σ_v²)(1+(e^{s²}−2)/C) + A1²(1+2/C)])
@@ -46,8 +49,7 @@ type MLPCEHidden MLPSetting
 // with γ' = (d+2)/N, s² the logit variance, σ_b² = σ_v²(Eφ)², D2 = E φ”².
 // RatioSq refines it at finite width.
 func (h MLPCEHidden) firstOrderRatioSq() (float64, error) {
-	c := MLPCECross(h)
-	if err := c.Validate(); err != nil {
+	if err := h.Validate(); err != nil {
 		return math.NaN(), err
 	}
 	q := h.SigmaW * h.SigmaW
@@ -73,8 +75,7 @@ func (h MLPCEHidden) firstOrderRatioSq() (float64, error) {
 // exact finite-m moments of the tilted off-diagonal weight (package
 // documentation): X → e^{σ_b²}B1² and S → e^{s²}B2 as m → ∞.
 func (h MLPCEHidden) ratioSq() (float64, error) {
-	c := MLPCECross(h)
-	if err := c.Validate(); err != nil {
+	if err := h.Validate(); err != nil {
 		return math.NaN(), err
 	}
 	q := h.SigmaW * h.SigmaW
@@ -86,7 +87,7 @@ func (h MLPCEHidden) ratioSq() (float64, error) {
 	g := (float64(h.Inputs) + 2) / float64(h.Samples)
 	es := math.Exp(sv2 * st.t2)
 	if ts, _ := h.tiltScale(); !(ts <= C) {
-		return math.NaN(), paramError("hidden law: C = %d is below the softmax tilt scale E e^{σ_v²‖h‖²/m} = %.3g; the finite-width C → ∞ moments do not apply (the first-order form applies)", h.Classes, ts)
+		return math.NaN(), paramError("MLPCEHidden: C = %d is below the softmax tilt scale E e^{σ_v²‖h‖²/m} = %.3g; the finite-width C → ∞ moments do not apply (the first-order form applies)", h.Classes, ts)
 	}
 	self, cross, err := hiddenOffMoments(h.Activation, h.SigmaW, h.SigmaV, h.Inputs, h.Width)
 	if err != nil {
@@ -108,7 +109,7 @@ func (h MLPCEHidden) Ratio() (float64, error) {
 // RatioSq are those of the softmax tilt, which a finite C realizes only
 // for C ≫ tiltScale; RatioSq refuses C < tiltScale.
 func (h MLPCEHidden) tiltScale() (float64, error) {
-	if err := MLPCECross(h).Validate(); err != nil {
+	if err := h.Validate(); err != nil {
 		return math.NaN(), err
 	}
 	k := newFeatureKernel(h.Activation, h.SigmaW)

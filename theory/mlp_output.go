@@ -15,12 +15,7 @@ import "math"
 type MLPCEOutput MLPSetting
 
 // Validate checks the sizes, scales and activation.
-func (o MLPCEOutput) Validate() error {
-	if err := MLPCECross(o).Validate(); err != nil {
-		return err
-	}
-	return nil
-}
+func (o MLPCEOutput) Validate() error { return MLPSetting(o).validate("MLPCEOutput") }
 
 // blockNorms evaluates the four parts of the scaled block norms.
 //

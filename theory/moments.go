@@ -105,7 +105,7 @@ func activationStats(act kind.Activation, q float64) (actStats, error) {
 		t4 := gaussExpect(func(u float64) float64 { return sq(sq(math.Tanh(u))) }, q)
 		return actStats{k1: gaussExpect(s2, q), a1: a1, a2: a2, t2: t2, t4: t4}, nil
 	}
-	return actStats{}, paramError("cross law: unknown activation %q", act)
+	return actStats{}, paramError("unknown activation %q", act)
 }
 
 // tanhCurvatureSq returns E φ”(u)², u ~ N(0, q): zero for identity and

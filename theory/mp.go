@@ -54,13 +54,13 @@ type MarchenkoPastur struct {
 // not finite and strictly positive.
 func (mp MarchenkoPastur) Validate() error {
 	if !isFinite(mp.Gamma) || mp.Gamma <= 0 {
-		return paramError("Marchenko–Pastur ratio must be finite and > 0, got %v", mp.Gamma)
+		return paramError("MarchenkoPastur: Gamma must be finite and > 0, got %v", mp.Gamma)
 	}
 	if !isFinite(mp.Scale) || mp.Scale <= 0 {
-		return paramError("Marchenko–Pastur scale must be finite and > 0, got %v", mp.Scale)
+		return paramError("MarchenkoPastur: Scale must be finite and > 0, got %v", mp.Scale)
 	}
 	if r := 1 + math.Sqrt(mp.Gamma); !isFinite(mp.Scale * r * r) {
-		return paramError("Marchenko–Pastur upper edge s(1+√γ)² overflows for ratio %v, scale %v", mp.Gamma, mp.Scale)
+		return paramError("MarchenkoPastur: upper edge s(1+√γ)² overflows for Gamma %v, Scale %v", mp.Gamma, mp.Scale)
 	}
 	return nil
 }
