@@ -1,32 +1,10 @@
 package theory
 
 import (
-	"errors"
-	"fmt"
 	"math"
 	"math/cmplx"
 	"math/rand/v2"
 )
-
-// Interval is a closed interval [Min, Max] of the real line.
-type Interval struct {
-	Min, Max float64
-}
-
-// Contains reports whether x lies in [Min, Max].
-func (iv Interval) Contains(x float64) bool { return iv.Min <= x && x <= iv.Max }
-
-// Len returns Max − Min.
-func (iv Interval) Len() float64 { return iv.Max - iv.Min }
-
-// ErrInvalidParameter is wrapped by every error returned from a Validate method.
-var ErrInvalidParameter = errors.New("theory: invalid parameter")
-
-func paramError(format string, args ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{ErrInvalidParameter}, args...)...)
-}
-
-func isFinite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
 // MarchenkoPastur is the Marchenko–Pastur law MP(γ, s): the limit spectral
 // law of s·XXᵀ/N for X ∈ R^{d×N} with iid standard entries and d/N → γ.
@@ -176,8 +154,6 @@ func mpIncrement(x, a, b, gamma float64) float64 {
 	}
 	return r + 2*((A+B)+gamma*AmB)
 }
-
-func clamp(x, lo, hi float64) float64 { return math.Min(hi, math.Max(lo, x)) }
 
 // CDF returns P(λ ≤ x) in closed form, atom included.
 func (mp MarchenkoPastur) CDF(x float64) float64 {

@@ -21,3 +21,14 @@ var (
 	_ SpectralLaw = MarchenkoPastur{}
 	_ SpectralLaw = GeneralizedMP{}
 )
+
+// Interval is a closed interval [Min, Max] of the real line.
+type Interval struct {
+	Min, Max float64
+}
+
+// Contains reports whether x lies in [Min, Max].
+func (iv Interval) Contains(x float64) bool { return iv.Min <= x && x <= iv.Max }
+
+// Len returns Max − Min.
+func (iv Interval) Len() float64 { return iv.Max - iv.Min }
