@@ -45,6 +45,48 @@ func hermiteNormal(n int) ([]float64, []float64) {
 // C → ∞ exponential weights are then not a valid stand-in for the softmax.
 var errSaturated = paramError("MLPCEOutput: E e^{t hᵀh'/m} diverges (σ_v² too large for the width); the C → ∞ weights do not apply")
 
+// inactiveMass is the probability that a ReLU unit is off at one of two
+// inputs whose pre-activations have correlation c (g = 0 there, so it
+// enters every moment E[g^j e^{τg}] only at j = 0); 0 for identity.
+func (k featureKernel) inactiveMass(c float64) float64 {
+	if k.act != kind.ReLU {
+		return 0
+	}
+	lo, hi := k.polarRange(c)
+	return 1 - (hi-lo)/(2*math.Pi)
+}
+
+// polarRange is the range of the polar angle ϑ of (z₁, z₂) over which
+// the units are active: all angles for identity, both units on for ReLU.
+func (k featureKernel) polarRange(c float64) (lo, hi float64) {
+	if k.act == kind.ReLU {
+		return math.Acos(clamp(c, -1, 1)) - math.Pi/2, math.Pi / 2
+	}
+	return -math.Pi, math.Pi
+}
+
+// polarNodes evaluates the angular integral of the identity and ReLU
+// feature moments. In polar coordinates of (z₁, z₂), g = R²G(ϑ) with
+// G = ab cos ϑ cos(ϑ−θ), and ∫₀^∞ R e^{−R²/2}(R²G)^j e^{τR²G} dR =
+// j!(2G)^j/(1−2τG)^{j+1}; add receives the Gauss–Legendre weight (with
+// the 1/(2π) of the angle), G and 1−2τG at each node. When 1−2τG ≤ 0 the
+// moment generating function diverges: errSaturated.
+func (k featureKernel) polarNodes(a, b, c, tau float64, add func(w, g, den float64)) error {
+	th := math.Acos(clamp(c, -1, 1))
+	lo, hi := k.polarRange(c)
+	half, mid := (hi-lo)/2, (hi+lo)/2
+	for i, x := range k.legX {
+		phi := mid + half*x
+		g := a * b * math.Cos(phi) * math.Cos(phi-th)
+		den := 1 - 2*tau*g
+		if den <= 0 {
+			return errSaturated
+		}
+		add(k.legW[i]*half/(2*math.Pi), g, den)
+	}
+	return nil
+}
+
 // powerMoment returns E[e^{tρ}ρ²] for ρ the mean of m iid copies of g,
 // from M_j = E[g^j e^{τg}], τ = t/m:
 // d²/dt² M(t/m)^m = M^m[(1−1/m)(M₁/M₀)² + M₂/(m M₀)].
@@ -59,26 +101,14 @@ func (k featureKernel) pairMoment(r1, r2, c, t, m float64) (float64, error) {
 	var mom [3]float64
 	switch k.act {
 	case kind.Identity, kind.ReLU:
-		// Polar coordinates of (z₁, z₂): g = R²G(ϑ), G = ab cos ϑ cos(ϑ−θ),
-		// and ∫₀^∞ R e^{−R²/2}(R²G)^j e^{τR²G} dR = j!(2G)^j/(1−2τG)^{j+1}.
-		th := math.Acos(clamp(c, -1, 1))
-		lo, hi := -math.Pi, math.Pi
-		if k.act == kind.ReLU {
-			lo, hi = th-math.Pi/2, math.Pi/2 // both units active
-			mom[0] = 1 - (hi-lo)/(2*math.Pi)
-		}
-		half, mid := (hi-lo)/2, (hi+lo)/2
-		for i, x := range k.legX {
-			phi := mid + half*x
-			g := a * b * math.Cos(phi) * math.Cos(phi-th)
-			den := 1 - 2*tau*g
-			if den <= 0 {
-				return math.NaN(), errSaturated
-			}
-			w := k.legW[i] * half / (2 * math.Pi)
+		mom[0] = k.inactiveMass(c)
+		err := k.polarNodes(a, b, c, tau, func(w, g, den float64) {
 			mom[0] += w / den
 			mom[1] += w * 2 * g / (den * den)
 			mom[2] += w * 8 * g * g / (den * den * den)
+		})
+		if err != nil {
+			return math.NaN(), err
 		}
 	case kind.Tanh:
 		s := math.Sqrt(1 - c*c)
@@ -136,23 +166,13 @@ func (k featureKernel) unitMoments(r1, r2, c, tau float64) (mm, qq float64, err 
 	a, b := k.sw*math.Sqrt(r1), k.sw*math.Sqrt(r2)
 	switch k.act {
 	case kind.Identity, kind.ReLU:
-		th := math.Acos(clamp(c, -1, 1))
-		lo, hi := -math.Pi, math.Pi
-		if k.act == kind.ReLU {
-			lo, hi = th-math.Pi/2, math.Pi/2
-			mm = 1 - (hi-lo)/(2*math.Pi)
-		}
-		half, mid := (hi-lo)/2, (hi+lo)/2
-		for i, x := range k.legX {
-			phi := mid + half*x
-			g := a * b * math.Cos(phi) * math.Cos(phi-th)
-			den := 1 - 2*tau*g
-			if den <= 0 {
-				return math.NaN(), math.NaN(), errSaturated
-			}
-			w := k.legW[i] * half / (2 * math.Pi)
+		mm = k.inactiveMass(c)
+		err := k.polarNodes(a, b, c, tau, func(w, g, den float64) {
 			mm += w / den
 			qq += w * (1/den + tau*2*g/(den*den))
+		})
+		if err != nil {
+			return math.NaN(), math.NaN(), err
 		}
 	case kind.Tanh:
 		s := math.Sqrt(1 - c*c)

@@ -291,12 +291,15 @@ func (g GeneralizedMP) Atom() float64 {
 
 // Prob returns the density of the continuous part at x, from Stieltjes
 // inversion f(x) = Im m(x + i0)/π with m solved on the real axis itself.
-func (g GeneralizedMP) Prob(x float64) float64 {
+func (g GeneralizedMP) Prob(x float64) float64 { return g.at(x, (*gmpState).prob1) }
+
+// at evaluates f(x) on the prepared state, NaN for invalid parameters or x.
+func (g GeneralizedMP) at(x float64, f func(*gmpState, float64) float64) float64 {
 	s := g.state()
 	if s == nil || math.IsNaN(x) {
 		return math.NaN()
 	}
-	return s.prob1(x)
+	return f(s, x)
 }
 
 func (s *gmpState) prob1(x float64) float64 {
@@ -395,13 +398,7 @@ func freeMoments(kappa []float64) []float64 {
 
 // CDF returns P(λ ≤ x), the atom at 0 plus the adaptive Gauss–Kronrod
 // quadrature of Prob over the support intervals below x.
-func (g GeneralizedMP) CDF(x float64) float64 {
-	s := g.state()
-	if s == nil || math.IsNaN(x) {
-		return math.NaN()
-	}
-	return s.cdf(x)
-}
+func (g GeneralizedMP) CDF(x float64) float64 { return g.at(x, (*gmpState).cdf) }
 
 func (s *gmpState) cdf(x float64) float64 {
 	if x < 0 {
@@ -479,12 +476,4 @@ func (g GeneralizedMP) Quantile(p float64) float64 {
 }
 
 // Rand draws from the law by inversion of the CDF.
-func (g GeneralizedMP) Rand() float64 {
-	var u float64
-	if g.Src == nil {
-		u = rand.Float64()
-	} else {
-		u = rand.New(g.Src).Float64()
-	}
-	return g.Quantile(u)
-}
+func (g GeneralizedMP) Rand() float64 { return g.Quantile(uniform(g.Src)) }

@@ -258,13 +258,15 @@ func TestMLPRatios(t *testing.T) {
 	for _, C := range []int{2, 10, 100} {
 		for _, gamma := range []float64{0.1, 1} {
 			Cf := float64(C)
-			s := Setting{Classes: C, Gamma: gamma, SigmaW: 1, SigmaV: 1}
-			if r := mustPredict(t, kind.MLP, kind.MSE, kind.HiddenHidden, kind.Identity, s).Ratio; relErr(r, 1/math.Sqrt(Cf+2)) > 1e-15 {
-				t.Errorf("identity ratio %v", r)
-			}
-			want := math.Sqrt((gamma/4 + 1.0/16) / ((Cf + 2) * (gamma/2 + 0.25)))
-			if r := mustPredict(t, kind.MLP, kind.MSE, kind.HiddenHidden, kind.ReLU, s).Ratio; relErr(r, want) > 1e-14 {
-				t.Errorf("ReLU ratio %v vs %v", r, want)
+			for act, want := range map[kind.Activation]float64{
+				kind.Identity: 1 / math.Sqrt(Cf+2),
+				kind.ReLU:     math.Sqrt((gamma/4 + 1.0/16) / ((Cf + 2) * (gamma/2 + 0.25))),
+			} {
+				l, _ := Lookup(kind.MLP, kind.MSE, kind.HiddenHidden, act)
+				p, err := l.Predict(Setting{Classes: C, Gamma: gamma, SigmaW: 1, SigmaV: 1})
+				if err != nil || relErr(p.Ratio, want) > 1e-14 {
+					t.Errorf("%s: R = %v, %v; want %v", act, p.Ratio, err, want)
+				}
 			}
 			// CE at zero logit variance reduces to the MSE form.
 			if relErr(mlpCEHiddenRatioSq(C, gamma, 0, relu), mlpMSEHiddenRatioSq(C, gamma, relu)) > 1e-14 {
@@ -362,18 +364,4 @@ func TestLookupCarriesActivation(t *testing.T) {
 	if got[kind.ReLU] == got[kind.Tanh] {
 		t.Errorf("ReLU and tanh predict the same R = %v", got[kind.ReLU])
 	}
-}
-
-// mustPredict evaluates the table's law for (model, loss, family, act) in s.
-func mustPredict(t *testing.T, model kind.Model, loss kind.Loss, fam kind.Family, act kind.Activation, s Setting) Prediction {
-	t.Helper()
-	l, err := Lookup(model, loss, fam, act)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := l.Predict(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
 }

@@ -32,3 +32,12 @@ func (s MLPSetting) validate(law string) error {
 	}
 	return nil
 }
+
+// scalars returns what the cross laws' formulas start from: q = σ_w²,
+// σ_v², the activation's Gaussian moments at q, and C, d, N, m as floats.
+// The setting must be valid.
+func (s MLPSetting) scalars() (q, sv2 float64, a actStats, C, d, n, m float64) {
+	q, sv2 = s.SigmaW*s.SigmaW, s.SigmaV*s.SigmaV
+	a, _ = activationStats(s.Activation, q)
+	return q, sv2, a, float64(s.Classes), float64(s.Inputs), float64(s.Samples), float64(s.Width)
+}

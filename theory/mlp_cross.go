@@ -19,10 +19,7 @@ func (c MLPCECross) Terms() (CrossTerms, error) {
 	if err := c.Validate(); err != nil {
 		return CrossTerms{}, err
 	}
-	q := c.SigmaW * c.SigmaW
-	sv2 := c.SigmaV * c.SigmaV
-	a, _ := activationStats(c.Activation, q)
-	C, d, n, m := float64(c.Classes), float64(c.Inputs), float64(c.Samples), float64(c.Width)
+	q, sv2, a, C, d, n, m := MLPSetting(c).scalars()
 	g := d / n
 	s2 := sv2 * a.t2        // logit variance
 	b2 := sv2 * a.mu * a.mu // variance of the class offsets V_l·E h
@@ -51,26 +48,23 @@ func (c MLPCECross) Terms() (CrossTerms, error) {
 	return t, nil
 }
 
-// ratioSq returns the predicted R² of the hidden–output family.
-func (c MLPCECross) ratioSq() (float64, error) {
-	t, err := c.Terms()
+// Ratio returns the predicted R of the hidden–output family.
+func (c MLPCECross) Ratio() (float64, error) { return ratioOf(c.Terms) }
+
+// ratioOf returns R = √ratioSq of the terms a cross law evaluates.
+func ratioOf(terms func() (CrossTerms, error)) (float64, error) {
+	t, err := terms()
 	if err != nil {
 		return math.NaN(), err
 	}
-	return t.ratioSq(), nil
-}
-
-// Ratio returns the predicted R of the hidden–output family.
-func (c MLPCECross) Ratio() (float64, error) {
-	r2, err := c.ratioSq()
-	return math.Sqrt(r2), err
+	return math.Sqrt(t.ratioSq()), nil
 }
 
 // ScaledRatioLimit returns lim_{C→∞} R at fixed d, N, m: the residual part's
 // plateau √(γ E φ'² / (C·√(HiddenDiag·OutputDiag))), which is not zero.
 func (c MLPCECross) ScaledRatioLimit() (float64, error) {
 	big := c
-	big.Classes = 1 << 40
+	big.Classes = limitClasses
 	t, err := big.Terms()
 	if err != nil {
 		return math.NaN(), err
@@ -122,10 +116,7 @@ func (c MLPMSECross) Terms() (CrossTerms, error) {
 	if err := c.Validate(); err != nil {
 		return CrossTerms{}, err
 	}
-	q := c.SigmaW * c.SigmaW
-	sv2 := c.SigmaV * c.SigmaV
-	a, _ := activationStats(c.Activation, q)
-	C, d, n, m := float64(c.Classes), float64(c.Inputs), float64(c.Samples), float64(c.Width)
+	q, sv2, a, C, d, n, m := MLPSetting(c).scalars()
 	g, g2 := d/n, (d+2)/n
 	v := sv2 / m
 	p1, p2 := psiMoments(c.Activation, q)
@@ -153,25 +144,14 @@ func (c MLPMSECross) Terms() (CrossTerms, error) {
 	return t, nil
 }
 
-// ratioSq returns the predicted R² of the hidden–output family under MSE.
-func (c MLPMSECross) ratioSq() (float64, error) {
-	t, err := c.Terms()
-	if err != nil {
-		return math.NaN(), err
-	}
-	return t.ratioSq(), nil
-}
-
 // Ratio returns the predicted R.
-func (c MLPMSECross) Ratio() (float64, error) {
-	r2, err := c.ratioSq()
-	return math.Sqrt(r2), err
-}
+func (c MLPMSECross) Ratio() (float64, error) { return ratioOf(c.Terms) }
 
-// ScaledRatioLimit returns lim √C·R at fixed d, N, m.
+// ScaledRatioLimit returns lim √C·R at fixed d, N, m (the law's exponent
+// is ½).
 func (c MLPMSECross) ScaledRatioLimit() (float64, error) {
 	big := c
-	big.Classes = 1 << 40
+	big.Classes = limitClasses
 	r, err := big.Ratio()
 	return r * math.Sqrt(float64(big.Classes)), err
 }

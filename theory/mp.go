@@ -348,11 +348,5 @@ func (mp MarchenkoPastur) Rand() float64 {
 	if !mp.valid() {
 		return math.NaN()
 	}
-	var u float64
-	if mp.Src == nil {
-		u = rand.Float64()
-	} else {
-		u = rand.New(mp.Src).Float64()
-	}
-	return mp.Quantile(u)
+	return mp.Quantile(uniform(mp.Src))
 }

@@ -1,5 +1,7 @@
 package theory
 
+import "math/rand/v2"
+
 // SpectralLaw is a limit spectral law of a (scaled) Hessian block. Both
 // MarchenkoPastur and GeneralizedMP implement it.
 type SpectralLaw interface {
@@ -32,3 +34,12 @@ func (iv Interval) Contains(x float64) bool { return iv.Min <= x && x <= iv.Max 
 
 // Len returns Max − Min.
 func (iv Interval) Len() float64 { return iv.Max - iv.Min }
+
+// uniform draws from U[0, 1) with src, or with the global source when src
+// is nil: the one random number behind Rand's inversion of the CDF.
+func uniform(src rand.Source) float64 {
+	if src == nil {
+		return rand.Float64()
+	}
+	return rand.New(src).Float64()
+}
