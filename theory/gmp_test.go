@@ -38,31 +38,6 @@ func testWeightLaws() map[string]WeightLaw {
 	}
 }
 
-// Mass and moments of the GMP density by tanh–sinh quadrature over the
-// support intervals, against 1 − Atom and the free-cumulant moments.
-func TestGMPMassAndMoments(t *testing.T) {
-	for name, w := range testWeightLaws() {
-		for _, gamma := range testRatios {
-			if testing.Short() && gamma != 0.5 && gamma != 2 {
-				continue
-			}
-			g := mustGMP(t, gamma, w)
-			got := integrateLaw(g, 6, 1e-9)
-			if e := math.Abs(got[0] - (1 - g.Atom())); e > 1e-5 {
-				t.Errorf("%s γ=%v: ∫Prob = %v, want %v", name, gamma, got[0], 1-g.Atom())
-			}
-			for k := 1; k <= 6; k++ {
-				if e := relErr(got[k], g.Moment(k)); e > 1e-5 {
-					t.Errorf("%s γ=%v: ∫x^%d Prob = %v, Moment = %v (rel %.2g)", name, gamma, k, got[k], g.Moment(k), e)
-				}
-			}
-			if e := math.Abs(g.CDF(g.Support()[len(g.Support())-1].Max) - 1); e > 1e-9 {
-				t.Errorf("%s γ=%v: total CDF off by %.2g", name, gamma, e)
-			}
-		}
-	}
-}
-
 // For d ≫ N the N non-zero eigenvalues of B are those of
 // (1/N) T^{1/2} XᵀX T^{1/2} ≈ γ·T, so well separated weights split the
 // support: with γ = 20 and τ ∈ {1, 10} there are clusters near 20 and 200,
@@ -239,26 +214,9 @@ func TestGMPLogNormalSecondMoment(t *testing.T) {
 	}
 }
 
+// The quantile round trip at random weights (the conformance harness
+// checks it on a grid of p at fixed laws).
 func TestGMPQuantile(t *testing.T) {
-	laws := testWeightLaws()
-	for name, w := range laws {
-		for _, gamma := range []float64{0.3, 2} {
-			g := mustGMP(t, gamma, w)
-			for i := 1; i < 20; i++ {
-				p := float64(i) / 20
-				x := g.Quantile(p)
-				if p <= g.Atom() {
-					if x != 0 {
-						t.Errorf("%s γ=%v: Quantile(%v) = %v inside atom", name, gamma, p, x)
-					}
-					continue
-				}
-				if e := math.Abs(g.CDF(x) - p); e > 1e-10 {
-					t.Errorf("%s γ=%v: CDF(Quantile(%v)) − p = %.2g", name, gamma, p, e)
-				}
-			}
-		}
-	}
 	if testing.Short() {
 		return
 	}
