@@ -161,7 +161,7 @@ func (k featureKernel) selfMoment(r, t, m float64) (float64, error) {
 // unitMoments returns, for one hidden unit at the pair (x, x') with
 // g = φ(u)φ(u') and τ = σ_v²/m, M = E e^{τg} and Q = E[e^{τg}(1+τg)φ'(u)φ'(u')]:
 // the factors of the hidden–hidden off-diagonal weight's cross-sample
-// moment (package documentation, "Network, CE, hidden blocks").
+// moment (THEORY §4, "Finite width").
 func (k featureKernel) unitMoments(r1, r2, c, tau float64) (mm, qq float64, err error) {
 	a, b := k.sw*math.Sqrt(r1), k.sw*math.Sqrt(r2)
 	switch k.act {

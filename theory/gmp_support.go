@@ -15,8 +15,9 @@ import (
 //
 // the gaps are the images of the intervals where g > 0. Each r_j² is convex
 // in m on every pole-free interval of m < 0, so g is concave there: it has at
-// most two zeros per interval, found around its maximum by bisection. The
-// package documentation lists the four kinds of intervals and their gaps.
+// most two zeros per interval, found around its maximum by bisection. THEORY
+// §3 ("Generalized Marchenko–Pastur", Support) lists the four kinds of
+// intervals and their gaps.
 func (s *gmpState) computeSupport() []Interval {
 	type gap struct{ lo, hi float64 }
 	var gaps []gap

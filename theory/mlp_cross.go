@@ -3,8 +3,8 @@ package theory
 import "math"
 
 // MLPCECross predicts the hidden–output pair ratio of the one-hidden-layer
-// network under CE at random initialization (see "Network, CE, cross
-// blocks" in the package documentation). All moments are taken at
+// network under CE at random initialization (THEORY §4, "MLP, CE,
+// hidden–output blocks"). All moments are taken at
 // ‖x‖²/d = 1 with u ~ N(0, σ_w²) for a pre-activation; the law is
 // approximate (StatusApproximate): its leading residual term is exact to
 // O(1/C), the Gauss–Newton constant rests on a first-order Stein expansion
@@ -98,8 +98,8 @@ func (t CrossTerms) gaussNewtonRatioSq() float64 {
 }
 
 // MLPMSECross predicts the hidden–output pair ratio of the one-hidden-layer
-// network under MSE at random initialization (package documentation,
-// "Network, MSE, cross blocks"): √C·R tends to a constant. Approximate:
+// network under MSE at random initialization (THEORY §4, "MLP, MSE,
+// hidden–output blocks"): √C·R tends to a constant. Approximate:
 // the feature moments are first order in the correlations of distinct
 // hidden units (cos∠(w_i, w_j) ~ d^{−1/2}), the output normalizer is exact
 // at finite m and d.

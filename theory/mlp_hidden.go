@@ -23,16 +23,17 @@ func mlpMSEHiddenScaledRatioSqLimit(gamma float64, a actMoments) float64 {
 //
 //	R² ≈ (γe^{s²}B2 + B1²) / (C·[γA2(1 + (3e^{s²}−1)/C) + A1²(1 + 2/C)]),
 //
-// derived in the package documentation. At s² = 0 it reduces to the MSE form.
+// derived in THEORY §4 ("MLP, CE, hidden blocks"). At s² = 0 it reduces to
+// the MSE form.
 func mlpCEHiddenRatioSq(classes int, gamma, s2 float64, a actMoments) float64 {
 	C, e := float64(classes), math.Exp(s2)
 	return (gamma*e*a.B2 + a.B1*a.B1) / (C * (gamma*a.A2*(1+(3*e-1)/C) + a.A1*a.A1*(1+2/C)))
 }
 
 // MLPCEHidden predicts the hidden–hidden pair ratio of the one-hidden-layer
-// network under CE at random initialization, refining the first-order mlpCEHiddenRatioSq
-// by two effects it leaves out (package documentation, "Network, CE,
-// hidden blocks"): the residual term φ”_i (Vᵀr)_i of the diagonal blocks
+// network under CE at random initialization, refining the first-order
+// mlpCEHiddenRatioSq by two effects it leaves out (THEORY §4, "Tanh and
+// class offsets", "Finite width"): the residual term φ”_i (Vᵀr)_i of the diagonal blocks
 // (tanh; zero for identity and ReLU), whose weight is of order σ_v/√m and
 // so dominates the Gauss–Newton weight σ_v²/m, and the class offsets
 // V_k·E h of a non-centred activation (ReLU), which raise the mean square

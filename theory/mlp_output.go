@@ -3,8 +3,8 @@ package theory
 import "math"
 
 // MLPCEOutput predicts the output–output pair ratio of the one-hidden-layer
-// network under CE at random initialization (package documentation,
-// "Network, CE, output blocks"). Averaging the softmax weights over the
+// network under CE at random initialization (THEORY §4, "MLP, CE, output
+// blocks"). Averaging the softmax weights over the
 // Gaussian rows of V first (exact as C → ∞) leaves expectations of
 // e^{t·hᵀh'/m} over the features alone, which are evaluated exactly at
 // finite m and d: the hidden units are iid given the two inputs, so the

@@ -116,7 +116,7 @@ func (mp MarchenkoPastur) LogProb(x float64) float64 {
 
 // mpIncrement returns G(x) − G(a) for G an antiderivative of
 // √((b−x)(x−a))/x on [a, b] with a, b = (1∓√γ)² the unit edges (derived in
-// the package documentation):
+// THEORY §3, "Marchenko–Pastur"):
 //
 //	G(x) = r + ((a+b)/2)·arcsin u − √(ab)·arcsin v,
 //	r = √((b−x)(x−a)), u = (2x−a−b)/(b−a), v = ((a+b)x − 2ab)/(x(b−a)).
