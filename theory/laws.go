@@ -51,7 +51,8 @@ type Law struct {
 	Exponent float64
 	// Status qualifies the constant (the exponents listed are all firm).
 	Status Status
-	// ScaledRatioFormula states the limit constant of C^a·R as a formula.
+	// ScaledRatioFormula states lim_{C→∞} C^a·R (a = Exponent) as a
+	// formula, naming the law type that evaluates it.
 	ScaledRatioFormula string
 	// DiagLaw and OffLaw state the limit laws of the scaled blocks.
 	DiagLaw, OffLaw string
@@ -289,16 +290,13 @@ func predictMLPMSEHidden(p Prediction, s Setting, act kind.Activation) (Predicti
 func predictMLPCEHidden(p Prediction, s Setting, act kind.Activation) (Prediction, error) {
 	if s.Width >= 1 && s.Inputs >= 1 {
 		h := MLPCEHidden(s.mlp(act))
-		r, err := h.Ratio()
-		if err != nil {
+		var err error
+		if p.Ratio, err = h.Ratio(); err != nil {
 			return Prediction{}, err
 		}
-		p.Ratio = r
-		h.Classes = limitClasses
-		if r, err = h.Ratio(); err != nil {
+		if p.ScaledRatioLimit, err = h.ScaledRatioLimit(); err != nil {
 			return Prediction{}, err
 		}
-		p.ScaledRatioLimit = math.Sqrt(float64(limitClasses)) * r
 		return p, nil
 	}
 	a, err := activationMoments(act, sq(s.SigmaW), 0)

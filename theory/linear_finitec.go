@@ -73,10 +73,10 @@ const (
 // (off-diagonal) of each draw; the empirical weight laws use one value per
 // draw (class 0, pair (0, 1)), so their samples are iid.
 type LinearCEFiniteC struct {
-	Classes int
-	Sigma   float64
-	Gamma   float64
-	Draws   int
+	Classes int     // C ≥ 2
+	Sigma   float64 // logits z ~ N(0, σ²I_C), σ ≥ 0
+	Gamma   float64 // γ = d/N > 0
+	Draws   int     // Monte Carlo draws of the logits ≥ 1
 	Seed    uint64
 }
 

@@ -105,6 +105,15 @@ func (h MLPCEHidden) Ratio() (float64, error) {
 	return math.Sqrt(r2), err
 }
 
+// ScaledRatioLimit returns lim √C·R at fixed d, N, m (the law's exponent
+// is ½).
+func (h MLPCEHidden) ScaledRatioLimit() (float64, error) {
+	big := h
+	big.Classes = limitClasses
+	r, err := big.Ratio()
+	return math.Sqrt(float64(limitClasses)) * r, err
+}
+
 // tiltScale returns E_x e^{σ_v²‖h‖²/m}, the C → ∞ value of C·E Σ_k p_k²
 // (the softmax weights' mean square). The finite-width moments of
 // RatioSq are those of the softmax tilt, which a finite C realizes only
