@@ -35,7 +35,7 @@ type gridFlags struct {
 var gridFlagDocs = []struct{ name, def, usage string }{
 	{"model", "linear,mlp", "comma-separated models (linear, mlp)"},
 	{"loss", "mse,ce", "comma-separated losses (mse, ce)"},
-	{"act", "relu", "comma-separated MLP activations (identity, relu, tanh)"},
+	{"activation", "relu", "comma-separated MLP activations (identity, relu, tanh)"},
 	{"C", "2,4,8,16,32", "comma-separated numbers of classes"},
 	{"d", "32", "comma-separated input dimensions"},
 	{"N", "128", "comma-separated sample counts"},
@@ -52,13 +52,13 @@ func addGridFlags(fs *flag.FlagSet) *gridFlags {
 	for _, f := range gridFlagDocs {
 		g.lists[f.name] = fs.String(f.name, f.def, f.usage)
 	}
+	alias(fs, "act", "activation")
 	return g
 }
 
 // spec returns the grid, as a usage error if it is malformed.
 func (g *gridFlags) spec() (sweep.Spec, error) {
-	set := map[string]bool{}
-	g.fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	set := given(g.fs)
 	if *g.specFile != "" {
 		var both []string
 		for _, f := range gridFlagDocs {
@@ -121,7 +121,7 @@ func (g *gridFlags) spec() (sweep.Spec, error) {
 		}
 		return out
 	}
-	s.Models, s.Losses, s.Activations = strs("model"), strs("loss"), strs("act")
+	s.Models, s.Losses, s.Activations = strs("model"), strs("loss"), strs("activation")
 	s.C, s.D, s.N, s.M = ints("C"), ints("d"), ints("N"), ints("m")
 	s.Sigma, s.SigmaW, s.SigmaV = floats("sigma"), floats("sigma-w"), floats("sigma-v")
 	for _, v := range strs("seeds") {

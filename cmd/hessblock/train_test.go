@@ -7,17 +7,18 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hessblock/hessblock/internal/experiment"
 	"github.com/hessblock/hessblock/kind"
 	"github.com/hessblock/hessblock/numerics"
 )
 
-func trainJSON(t *testing.T, args ...string) trainResult {
+func trainJSON(t *testing.T, args ...string) experiment.Result {
 	t.Helper()
 	code, out, errOut := runCmd(t, append([]string{"train", "-json"}, args...)...)
 	if code != 0 {
 		t.Fatalf("train %v: exit %d\n%s", args, code, errOut)
 	}
-	var res trainResult
+	var res experiment.Result
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Fatalf("train %v: bad JSON: %v", args, err)
 	}
@@ -74,15 +75,15 @@ func TestTrainReproducibleFromSeed(t *testing.T) {
 // A model trained on real data (MNIST) still has a Hessian that matches
 // finite differences of its gradient to 1e-6.
 func TestTrainedMNISTHessianFiniteDifferences(t *testing.T) {
-	s, _ := trainDefaults(dataMNIST)
+	s, _ := experiment.Defaults(experiment.MNIST)
 	s.N, s.D, s.Steps, s.Batch, s.Checkpoints = 40, 6, 40, 10, []int{0, 40}
 	s.Model.Activation, s.Model.M = kind.Tanh, 4
 	s.Stats.TopEigenvalues = 0
-	res, err := runTraining(s, nil)
+	res, err := experiment.Run(s, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	set, err := loadTrainData(s)
+	set, err := experiment.LoadData(s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +155,7 @@ func TestDynamicSectionQuick(t *testing.T) {
 		t.Skip("trains six small models")
 	}
 	dir := t.TempDir()
-	code, _, stderr := runCmd(t, "reproduce", "-quick", "-dynamic", "-quiet", "-out", dir)
+	code, _, stderr := runCmd(t, "reproduce", "-quick", "-dynamic", "-quiet", "-o", dir)
 	if code != 0 {
 		t.Fatalf("exit status %d: %s", code, stderr)
 	}

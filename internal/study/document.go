@@ -138,7 +138,7 @@ func (s *state) document(ctx context.Context, tick func()) (*report.Document, er
 	if err != nil {
 		return nil, err
 	}
-	padLogY(pRho)
+	padLogY(pRho, 1.15)
 	if err := fig("ratio_linear", fmt.Sprintf("Left: linear model under CE, d = %d, N = %d, output-block ratio scaled by C, C·R, against C (log C axis, linear C·R axis), so that the law R ∝ 1/C appears as a plateau. Right: off-block mass ρ of all models against C on log–log axes. Solid lines: THEORY §4 (σ = 0 exact; σ > 0 the finite-size prediction theory.LinearCEFiniteSize, which samples the softmax weights jointly with the samples, see the notes below); dashed: the C → ∞ limit, C·R → κ and ρ → κ²/C with κ² = (1+γe^{2σ²})/(1+γe^{σ²}) — at d = %d the finite-size curve settles about 3σ⁴/d above it. The network's ρ has no closed-form law in THEORY. Under MSE it falls slowly, because each hidden block has m − 1 hidden and C cross neighbours whose ratios decay only like C^{−1/2}, so ρ drops appreciably only once C ≫ m = %d; under CE it does not fall at all, because the hidden–output ratio levels off (Figure 4) while the number of cross neighbours grows like C.", o.D, o.N, o.D, o.M),
 		figures.Grid{Cols: 2, Panels: []figures.Drawer{pLin, pRho}}, 11*vg.Inch, 4.6*vg.Inch); err != nil {
 		return nil, err
@@ -192,7 +192,7 @@ func (s *state) document(ctx context.Context, tick func()) (*report.Document, er
 		if err != nil {
 			return nil, err
 		}
-		padLogY(p)
+		padLogY(p, 1.15)
 		mlpPanels = append(mlpPanels, p)
 	}
 	if err := fig("ratio_mlp", fmt.Sprintf("One-hidden-layer ReLU network, d = %d, N = %d, m = %d: R per block family against C, MSE (left) and CE (right). Under MSE the output–output blocks are exactly zero off the diagonal (not shown). Lines: THEORY §4 — solid: the approximate hidden-block laws (MSE; CE with theory.MLPCEHidden) and, under CE, the cross-block law theory.MLPCECross, whose residual term (1/N)Σ r_nl φ'_ni x_n e_iᵀ keeps R from decaying once C ≳ 1/γ (SCIENCE.md, finding A); dashed: predicted slopes whose constants THEORY leaves open (−½ for the MSE cross blocks, −1 for CE output blocks), drawn through the points with C ≥ %d.%s", o.D, o.N, o.M, o.FitCMin, notDrawnNote(notDrawn)),
@@ -412,12 +412,12 @@ func scaleSeries(s figures.Series) figures.Series {
 	return out
 }
 
-// padLogY widens a log y-axis by 15% at each end, so that the points, bars
-// and theory curves at its edges (C = 2 in particular) do not touch the
-// frame.
-func padLogY(p *plot.Plot) {
-	p.Y.Min /= 1.15
-	p.Y.Max *= 1.15
+// padLogY widens a log y-axis by the factor f at each end, so that the
+// points, bars and theory curves at its edges (C = 2 in particular) do not
+// touch the frame.
+func padLogY(p *plot.Plot, f float64) {
+	p.Y.Min /= f
+	p.Y.Max *= f
 }
 
 func aggSeries(label string, as []agg, color int) figures.Series {
