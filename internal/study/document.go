@@ -110,13 +110,12 @@ func (s *state) linearRatioSection(w *docWriter) error {
 	gamma := float64(o.D) / float64(o.N)
 	cs := o.Cs()
 	w.add(&report.Heading{Level: 2, Text: "2. Off-diagonal blocks shrink as powers of C"})
-	cases := o.cases()
-	linMSE := aggregate(s.pts, 0, metric{kind.OutputOutput})
+	linMSE := aggregate(s.pts, linearMSE, metric{kind.OutputOutput})
 	maxMSE := 0.0
 	for _, a := range linMSE {
 		maxMSE = math.Max(maxMSE, math.Abs(a.Max))
 	}
-	rhoMSE := aggregate(s.pts, 0, metric{})
+	rhoMSE := aggregate(s.pts, linearMSE, metric{})
 	for _, a := range rhoMSE {
 		maxMSE = math.Max(maxMSE, math.Abs(a.Max))
 	}
@@ -133,8 +132,8 @@ func (s *state) linearRatioSection(w *docWriter) error {
 	// are visible.
 	lin := figures.LogLog{Title: "Linear model, CE: output-block ratio scaled by C", XLabel: "number of classes C", YLabel: "C·R (output–output)", XTicks: intsF(cs)}
 	curveX := denseC(cs)
-	for k, ci := range []int{1, 2} {
-		lin.Series = append(lin.Series, scaleSeries(aggSeries(cases[ci].Label, aggregate(s.pts, ci, metric{kind.OutputOutput}), k)))
+	for k, id := range []string{linearCE0, linearCE} {
+		lin.Series = append(lin.Series, scaleSeries(aggSeries(o.gridCase(id).Label, aggregate(s.pts, id, metric{kind.OutputOutput}), k)))
 	}
 	var crFin, rhoFin []float64
 	k2 := linearCELimitKappa2(gamma, o.Sigma)
@@ -160,8 +159,8 @@ func (s *state) linearRatioSection(w *docWriter) error {
 	pLin.Y.Min, pLin.Y.Max = padLinear(pLin.Y.Min, pLin.Y.Max)
 
 	rhoPlot := figures.LogLog{Title: "Off-block mass ρ against C", XLabel: "number of classes C", YLabel: "off-block mass ρ", XTicks: intsF(cs)}
-	for k, ci := range []int{1, 2, 3, 4} {
-		rhoPlot.Series = append(rhoPlot.Series, aggSeries(cases[ci].Label, aggregate(s.pts, ci, metric{}), k))
+	for k, id := range []string{linearCE0, linearCE, mlpMSE, mlpCE} {
+		rhoPlot.Series = append(rhoPlot.Series, aggSeries(o.gridCase(id).Label, aggregate(s.pts, id, metric{}), k))
 	}
 	rhoPlot.Curves = []figures.Curve{
 		{Label: "theory σ = 0: ρ = 1/C, exact", X: curveX, Y: mapF(curveX, func(c float64) float64 { return 1 / c }), Color: 0},
@@ -187,7 +186,6 @@ func (s *state) mlpRatioSection(w *docWriter) error {
 	o := s.o
 	gamma := float64(o.D) / float64(o.N)
 	cs := o.Cs()
-	cases := o.cases()
 	curveX := denseC(cs)
 	var mlpPanels []figures.Drawer
 	// A law of theory may decline some sizes (its assumptions fail): its
@@ -201,13 +199,13 @@ func (s *state) mlpRatioSection(w *docWriter) error {
 		}
 		pl.Curves = append(pl.Curves, c)
 	}
-	for _, ci := range []int{3, 4} {
-		gc := cases[ci]
+	for _, id := range []string{mlpMSE, mlpCE} {
+		gc := o.gridCase(id)
 		pl := figures.LogLog{Title: fmt.Sprintf("%s: R per block family", gc.Label), XLabel: "number of classes C", YLabel: "R", XTicks: intsF(cs)}
 		fams := []kind.Family{kind.HiddenHidden, kind.OutputOutput, kind.HiddenOutput}
 		cols := []int{colHH, colOO, colHO}
 		for i, f := range fams {
-			a := aggregate(s.pts, ci, metric{f})
+			a := aggregate(s.pts, id, metric{f})
 			if allZero(a) {
 				continue // MSE output–output: exactly zero
 			}
@@ -306,11 +304,10 @@ func (s *state) setupTable() *report.Table {
 // fitTables builds the exponent and limit-constant tables.
 func (s *state) fitTables(gamma float64, cmax int) (exp, con *report.Table, outside []string, outsideAsym bool) {
 	o := s.o
-	cases := o.cases()
 	exp = &report.Table{Name: "exponents", Caption: fmt.Sprintf("Fitted exponents of R and ρ in C (fit over C ≥ %d, all seeds) beside THEORY §4.", o.FitCMin),
 		Header: []string{"model, loss", "quantity", "fitted exponent", "95% interval", "theory: asymptotic", "theory curve's slope over the same C", "theory inside interval?"}}
 	type row struct {
-		ci       int
+		id       string
 		m        metric
 		asym     float64 // NaN: no law
 		curve    func(c float64) float64
@@ -318,17 +315,17 @@ func (s *state) fitTables(gamma float64, cmax int) (exp, con *report.Table, outs
 	}
 	k := func(c float64) (float64, float64) { return linearCEFiniteSize(int(math.Round(c)), o.D, o.N, o.Sigma) }
 	rows := []row{
-		{1, metric{kind.OutputOutput}, -1, func(c float64) float64 { return 1 / (c - 1) }, false},
-		{1, metric{}, -1, func(c float64) float64 { return 1 / c }, false},
-		{2, metric{kind.OutputOutput}, -1, func(c float64) float64 { r, _ := k(c); return r }, false},
-		{2, metric{}, -1, func(c float64) float64 { _, r := k(c); return r }, false},
-		{3, metric{kind.HiddenHidden}, -0.5, func(c float64) float64 { return math.Sqrt(mlpMSEHiddenR2(int(math.Round(c)), gamma)) }, true},
-		{3, metric{kind.HiddenOutput}, -0.5, nil, false},
-		{3, metric{}, math.NaN(), nil, false},
-		{4, metric{kind.HiddenHidden}, -0.5, func(c float64) float64 { return mlpCEHiddenRatio(int(math.Round(c)), o.D, o.N, o.M) }, true},
-		{4, metric{kind.OutputOutput}, -1, nil, false},
-		{4, metric{kind.HiddenOutput}, 0, func(c float64) float64 { return mlpCECrossRatio(int(math.Round(c)), o.D, o.N, o.M) }, true},
-		{4, metric{}, math.NaN(), nil, false},
+		{linearCE0, metric{kind.OutputOutput}, -1, func(c float64) float64 { return 1 / (c - 1) }, false},
+		{linearCE0, metric{}, -1, func(c float64) float64 { return 1 / c }, false},
+		{linearCE, metric{kind.OutputOutput}, -1, func(c float64) float64 { r, _ := k(c); return r }, false},
+		{linearCE, metric{}, -1, func(c float64) float64 { _, r := k(c); return r }, false},
+		{mlpMSE, metric{kind.HiddenHidden}, -0.5, func(c float64) float64 { return math.Sqrt(mlpMSEHiddenR2(int(math.Round(c)), gamma)) }, true},
+		{mlpMSE, metric{kind.HiddenOutput}, -0.5, nil, false},
+		{mlpMSE, metric{}, math.NaN(), nil, false},
+		{mlpCE, metric{kind.HiddenHidden}, -0.5, func(c float64) float64 { return mlpCEHiddenRatio(int(math.Round(c)), o.D, o.N, o.M) }, true},
+		{mlpCE, metric{kind.OutputOutput}, -1, nil, false},
+		{mlpCE, metric{kind.HiddenOutput}, 0, func(c float64) float64 { return mlpCECrossRatio(int(math.Round(c)), o.D, o.N, o.M) }, true},
+		{mlpCE, metric{}, math.NaN(), nil, false},
 	}
 	var fitCs []float64
 	for _, c := range o.Cs() {
@@ -337,7 +334,7 @@ func (s *state) fitTables(gamma float64, cmax int) (exp, con *report.Table, outs
 		}
 	}
 	for _, r := range rows {
-		xs, ys := flatten(aggregate(s.pts, r.ci, r.m))
+		xs, ys := flatten(aggregate(s.pts, r.id, r.m))
 		f := fitLogLog(xs, ys, float64(o.FitCMin))
 		fitted, iv := "—", "—"
 		if f.OK {
@@ -365,18 +362,18 @@ func (s *state) fitTables(gamma float64, cmax int) (exp, con *report.Table, outs
 				ok := ref >= f.Lo-1e-9 && ref <= f.Hi+1e-9
 				inside = yesNo(ok)
 				if !ok {
-					outside = append(outside, fmt.Sprintf("%s, %s (fitted %.3f, theory %.3f)", cases[r.ci].Label, r.m.name(), f.Slope, ref))
+					outside = append(outside, fmt.Sprintf("%s, %s (fitted %.3f, theory %.3f)", o.gridCase(r.id).Label, r.m.name(), f.Slope, ref))
 					outsideAsym = outsideAsym || againstAsym
 				}
 			}
 		}
-		exp.Rows = append(exp.Rows, []string{cases[r.ci].Label, r.m.name(), fitted, iv, asym, curveSlope, inside})
+		exp.Rows = append(exp.Rows, []string{o.gridCase(r.id).Label, r.m.name(), fitted, iv, asym, curveSlope, inside})
 	}
 
 	con = &report.Table{Name: "constants", Caption: fmt.Sprintf("Limit constants: measured at the largest C = %d (mean ± standard deviation over seeds) against the finite-C prediction at that C and the C → ∞ limit of THEORY §4.", cmax),
 		Header: []string{"model, loss", "quantity", fmt.Sprintf("measured at C = %d", cmax), "finite-C prediction", "limit C → ∞", "status in THEORY"}}
-	at := func(ci int, m metric, f func(v float64, c float64) float64) (float64, float64) {
-		for _, a := range aggregate(s.pts, ci, m) {
+	at := func(id string, m metric, f func(v float64, c float64) float64) (float64, float64) {
+		for _, a := range aggregate(s.pts, id, m) {
 			if a.C != cmax {
 				continue
 			}
@@ -403,26 +400,26 @@ func (s *state) fitTables(gamma float64, cmax int) (exp, con *report.Table, outs
 	hhCE := math.Sqrt(fc) * mlpCEHiddenRatio(cmax, o.D, o.N, o.M)
 	hhCELim := math.Sqrt(float64(1<<40)) * mlpCEHiddenRatio(1<<40, o.D, o.N, o.M)
 	type crow struct {
-		ci                  int
+		id                  string
 		m                   metric
 		q                   string
 		f                   func(v, c float64) float64
 		finite, limit, stat string
 	}
 	crows := []crow{
-		{1, metric{kind.OutputOutput}, "(C−1)·R output-output", func(v, c float64) float64 { return (c - 1) * v }, "1", "1", "exact"},
-		{1, metric{}, "C·ρ", func(v, c float64) float64 { return c * v }, "1", "1", "exact"},
-		{2, metric{kind.OutputOutput}, "C·R output-output", func(v, c float64) float64 { return c * v }, num(fc * rF), num(math.Sqrt(k2)), "limit exact"},
-		{2, metric{}, "C·ρ", func(v, c float64) float64 { return c * v }, num(fc * rhoF), num(k2), "limit exact"},
-		{3, metric{kind.HiddenHidden}, "(C+2)·R² hidden-hidden", func(v, c float64) float64 { return (c + 2) * v * v }, num(relu), num(relu), "approximate (P(u_i>0, u_j>0) ≈ ¼)"},
-		{3, metric{kind.HiddenOutput}, "√C·R hidden-output", func(v, c float64) float64 { return math.Sqrt(c) * v }, num(math.Sqrt(fc) * mlpMSECrossRatio(cmax, o.D, o.N, o.M)), num(mlpMSECrossConstant(o.D, o.N, o.M)), "approximate (theory.MLPMSECross)"},
-		{4, metric{kind.HiddenHidden}, "√C·R hidden-hidden", func(v, c float64) float64 { return math.Sqrt(c) * v }, num(hhCE), num(hhCELim), "exponent firm, constant approximate (theory.MLPCEHidden)"},
-		{4, metric{kind.OutputOutput}, "C·R output-output", func(v, c float64) float64 { return c * v }, num(mlpCEOutputConstant(o.D, o.N, o.M)), num(mlpCEOutputConstant(o.D, o.N, o.M)), "approximate: C → ∞ constant (theory.MLPCEOutput)"},
-		{4, metric{kind.HiddenOutput}, "R hidden-output", func(v, c float64) float64 { return v }, num(mlpCECrossRatio(cmax, o.D, o.N, o.M)), num(mlpCECrossLimit(o.D, o.N, o.M)), "approximate: plateau from the residual term (theory.MLPCECross)"},
+		{linearCE0, metric{kind.OutputOutput}, "(C−1)·R output-output", func(v, c float64) float64 { return (c - 1) * v }, "1", "1", "exact"},
+		{linearCE0, metric{}, "C·ρ", func(v, c float64) float64 { return c * v }, "1", "1", "exact"},
+		{linearCE, metric{kind.OutputOutput}, "C·R output-output", func(v, c float64) float64 { return c * v }, num(fc * rF), num(math.Sqrt(k2)), "limit exact"},
+		{linearCE, metric{}, "C·ρ", func(v, c float64) float64 { return c * v }, num(fc * rhoF), num(k2), "limit exact"},
+		{mlpMSE, metric{kind.HiddenHidden}, "(C+2)·R² hidden-hidden", func(v, c float64) float64 { return (c + 2) * v * v }, num(relu), num(relu), "approximate (P(u_i>0, u_j>0) ≈ ¼)"},
+		{mlpMSE, metric{kind.HiddenOutput}, "√C·R hidden-output", func(v, c float64) float64 { return math.Sqrt(c) * v }, num(math.Sqrt(fc) * mlpMSECrossRatio(cmax, o.D, o.N, o.M)), num(mlpMSECrossConstant(o.D, o.N, o.M)), "approximate (theory.MLPMSECross)"},
+		{mlpCE, metric{kind.HiddenHidden}, "√C·R hidden-hidden", func(v, c float64) float64 { return math.Sqrt(c) * v }, num(hhCE), num(hhCELim), "exponent firm, constant approximate (theory.MLPCEHidden)"},
+		{mlpCE, metric{kind.OutputOutput}, "C·R output-output", func(v, c float64) float64 { return c * v }, num(mlpCEOutputConstant(o.D, o.N, o.M)), num(mlpCEOutputConstant(o.D, o.N, o.M)), "approximate: C → ∞ constant (theory.MLPCEOutput)"},
+		{mlpCE, metric{kind.HiddenOutput}, "R hidden-output", func(v, c float64) float64 { return v }, num(mlpCECrossRatio(cmax, o.D, o.N, o.M)), num(mlpCECrossLimit(o.D, o.N, o.M)), "approximate: plateau from the residual term (theory.MLPCECross)"},
 	}
 	for _, r := range crows {
-		mean, sd := at(r.ci, r.m, r.f)
-		con.Rows = append(con.Rows, []string{cases[r.ci].Label, r.q, pm(mean, sd), r.finite, r.limit, r.stat})
+		mean, sd := at(r.id, r.m, r.f)
+		con.Rows = append(con.Rows, []string{o.gridCase(r.id).Label, r.q, pm(mean, sd), r.finite, r.limit, r.stat})
 	}
 	return exp, con, outside, outsideAsym
 }
@@ -431,13 +428,13 @@ func (s *state) gridTable() *report.Table {
 	cases := s.o.cases()
 	t := &report.Table{Name: "grid", Caption: "All grid measurements: mean, standard deviation, minimum and maximum over seeds.",
 		Header: []string{"model, loss", "quantity", "C", "mean", "sd", "min", "max", "seeds"}}
-	for ci, gc := range cases {
+	for _, gc := range cases {
 		ms := []metric{{kind.OutputOutput}, {}}
 		if gc.Model == kind.MLP {
 			ms = []metric{{kind.HiddenHidden}, {kind.OutputOutput}, {kind.HiddenOutput}, {}}
 		}
 		for _, m := range ms {
-			for _, a := range aggregate(s.pts, ci, m) {
+			for _, a := range aggregate(s.pts, gc.ID, m) {
 				t.Rows = append(t.Rows, []string{gc.Label, m.name(), itoa(a.C), num(a.Mean), num(a.SD), num(a.Min), num(a.Max), itoa(len(a.Values))})
 			}
 		}

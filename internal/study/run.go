@@ -196,7 +196,7 @@ func (s *state) pointLines() ([]byte, error) {
 	sort.SliceStable(sorted, func(i, j int) bool {
 		a, b := sorted[i], sorted[j]
 		if a.Case != b.Case {
-			return a.Case < b.Case
+			return s.o.caseRank(a.Case) < s.o.caseRank(b.Case)
 		}
 		if a.C != b.C {
 			return a.C < b.C
