@@ -98,44 +98,34 @@ func (g *gridFlags) spec() (sweep.Spec, error) {
 		return out
 	}
 	ints := func(name string) []int {
-		var out []int
-		for _, v := range strs(name) {
-			n, err := strconv.Atoi(v)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("-%s: %q is not an integer", name, v))
-				continue
-			}
-			out = append(out, n)
-		}
-		return out
+		return parseEach(strs(name), name, "an integer", strconv.Atoi, &errs)
 	}
 	floats := func(name string) []float64 {
-		var out []float64
-		for _, v := range strs(name) {
-			x, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("-%s: %q is not a number", name, v))
-				continue
-			}
-			out = append(out, x)
-		}
-		return out
+		return parseEach(strs(name), name, "a number", func(v string) (float64, error) { return strconv.ParseFloat(v, 64) }, &errs)
 	}
 	s.Models, s.Losses, s.Activations = strs("model"), strs("loss"), strs("activation")
 	s.C, s.D, s.N, s.M = ints("C"), ints("d"), ints("N"), ints("m")
 	s.Sigma, s.SigmaW, s.SigmaV = floats("sigma"), floats("sigma-w"), floats("sigma-v")
-	for _, v := range strs("seeds") {
-		n, err := strconv.ParseUint(v, 10, 64)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("-seeds: %q is not a non-negative integer", v))
-			continue
-		}
-		s.Seeds = append(s.Seeds, n)
-	}
+	s.Seeds = parseEach(strs("seeds"), "seeds", "a non-negative integer", func(v string) (uint64, error) { return strconv.ParseUint(v, 10, 64) }, &errs)
 	if len(errs) > 0 {
 		return sweep.Spec{}, usageError{errors.Join(errs...)}
 	}
 	return s, nil
+}
+
+// parseEach parses the values of the list flag -name, appending an error
+// that says what each bad value should be.
+func parseEach[T any](vals []string, name, want string, parse func(string) (T, error), errs *[]error) []T {
+	var out []T
+	for _, v := range vals {
+		x, err := parse(v)
+		if err != nil {
+			*errs = append(*errs, fmt.Errorf("-%s: %q is not %s", name, v, want))
+			continue
+		}
+		out = append(out, x)
+	}
+	return out
 }
 
 // points expands the grid, as a usage error if it is invalid.

@@ -8,13 +8,6 @@ import (
 	"testing"
 )
 
-func hb(t *testing.T, args ...string) (code int, stdout, stderr string) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	code = run(args, &out, &errb)
-	return code, out.String(), errb.String()
-}
-
 // TestSweepShardsResumeMerge runs a small grid from a JSON spec in two
 // shards, interrupts one by truncating its file mid-line, resumes it, and
 // merges: the result must equal an unsharded, uninterrupted sweep.
@@ -24,29 +17,29 @@ func TestSweepShardsResumeMerge(t *testing.T) {
 	os.WriteFile(spec, []byte(`{"models":["linear","mlp"],"losses":["ce"],"activations":["tanh"],
 		"C":[2,4],"d":[5],"N":[20],"m":[3],"sigma":[0.5],"sigma_w":[1],"sigma_v":[1],"seeds":[7,8]}`), 0o644)
 	full := filepath.Join(dir, "full.jsonl")
-	if code, _, e := hb(t, "sweep", "-spec", spec, "-o", full, "-quiet"); code != 0 {
+	if code, _, e := runCmd(t, "sweep", "-spec", spec, "-o", full, "-quiet"); code != 0 {
 		t.Fatal(e)
 	}
 	s1, s2 := filepath.Join(dir, "s1.jsonl"), filepath.Join(dir, "s2.jsonl")
 	for i, f := range []string{s1, s2} {
-		if code, _, e := hb(t, "sweep", "-spec", spec, "-o", f, "-shard", []string{"1/2", "2/2"}[i], "-quiet"); code != 0 {
+		if code, _, e := runCmd(t, "sweep", "-spec", spec, "-o", f, "-shard", []string{"1/2", "2/2"}[i], "-quiet"); code != 0 {
 			t.Fatal(e)
 		}
 	}
 	raw, _ := os.ReadFile(s2)
 	os.WriteFile(s2, raw[:len(raw)/2], 0o644) // killed mid-write
-	if code, _, _ := hb(t, "merge", "-spec", spec, "-o", filepath.Join(dir, "bad.jsonl"), "-quiet", s1, s2); code != 1 {
+	if code, _, _ := runCmd(t, "merge", "-spec", spec, "-o", filepath.Join(dir, "bad.jsonl"), "-quiet", s1, s2); code != 1 {
 		t.Errorf("merging an interrupted shard: exit %d, want 1", code)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "bad.jsonl")); err == nil {
 		t.Error("a failed merge wrote its output")
 	}
-	code, _, e := hb(t, "sweep", "-spec", spec, "-o", s2, "-shard", "2/2")
+	code, _, e := runCmd(t, "sweep", "-spec", spec, "-o", s2, "-shard", "2/2")
 	if code != 0 || !strings.Contains(e, "truncated") {
 		t.Errorf("resume: exit %d, stderr %q", code, e)
 	}
 	merged := filepath.Join(dir, "merged.jsonl")
-	if code, _, e := hb(t, "merge", "-spec", spec, "-o", merged, "-quiet", s1, s2); code != 0 {
+	if code, _, e := runCmd(t, "merge", "-spec", spec, "-o", merged, "-quiet", s1, s2); code != 0 {
 		t.Fatal(e)
 	}
 	a, _ := os.ReadFile(full)
@@ -55,7 +48,7 @@ func TestSweepShardsResumeMerge(t *testing.T) {
 		t.Error("merged resumed shards differ from the uninterrupted sweep")
 	}
 	// -n lists the shard's points as done.
-	_, out, _ := hb(t, "sweep", "-spec", spec, "-o", s2, "-shard", "2/2", "-n")
+	_, out, _ := runCmd(t, "sweep", "-spec", spec, "-o", s2, "-shard", "2/2", "-n")
 	if strings.Contains(out, "todo") || !strings.Contains(out, "done\tmlp/tanh/ce/C=2") {
 		t.Errorf("-n output %q", out)
 	}
@@ -80,7 +73,7 @@ func TestSweepFlagErrors(t *testing.T) {
 		{"merge", "-C", "x", "f.jsonl"},
 		{"merge", "a.jsonl", "a.jsonl"},
 	} {
-		code, _, e := hb(t, args...)
+		code, _, e := runCmd(t, args...)
 		if code != 2 {
 			t.Errorf("%q: exit %d, want 2 (stderr %q)", args, code, e)
 		}

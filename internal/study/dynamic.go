@@ -278,16 +278,22 @@ func classSweepTable(runs []dynamicRun) *report.Table {
 	return t
 }
 
+// ends returns the statistics at the first and last checkpoint of the
+// run, the i-th of a list being written to sb (separated by "; ").
+func (r dynamicRun) ends(i int, sb *strings.Builder) (init, trained numerics.Summary) {
+	if i > 0 {
+		sb.WriteString("; ")
+	}
+	ck := r.Res.Checkpoints
+	return ck[0].Stats.Summary, ck[len(ck)-1].Stats.Summary
+}
+
 // dynamicSummary states the measured changes in words, from the numbers.
 func dynamicSummary(mnist, text []dynamicRun) string {
 	var sb strings.Builder
 	sb.WriteString("Measured: ")
 	for i, r := range mnist {
-		ck := r.Res.Checkpoints
-		a, b := ck[0].Stats.Summary, ck[len(ck)-1].Stats.Summary
-		if i > 0 {
-			sb.WriteString("; ")
-		}
+		a, b := r.ends(i, &sb)
 		fmt.Fprintf(&sb, "%s ρ %s → %s", r.Label, fmtStat(a.Rho), fmtStat(b.Rho))
 		for j, fr := range a.Ratios {
 			fmt.Fprintf(&sb, ", R %s %s → %s", fr.Family, fmtStat(fr.R), fmtStat(b.Ratios[j].R))
@@ -295,11 +301,7 @@ func dynamicSummary(mnist, text []dynamicRun) string {
 	}
 	sb.WriteString(". Text task (init → trained): ")
 	for i, r := range text {
-		ck := r.Res.Checkpoints
-		a, b := ck[0].Stats.Summary, ck[len(ck)-1].Stats.Summary
-		if i > 0 {
-			sb.WriteString("; ")
-		}
+		a, b := r.ends(i, &sb)
 		fmt.Fprintf(&sb, "C = %d: R %s → %s, ρ %s → %s", r.Res.Config.C,
 			fmtStat(a.Ratio(kind.OutputOutput)), fmtStat(b.Ratio(kind.OutputOutput)), fmtStat(a.Rho), fmtStat(b.Rho))
 	}

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/hessblock/hessblock/internal/pool"
 	"github.com/hessblock/hessblock/internal/sweep"
 	"github.com/hessblock/hessblock/kind"
 	"github.com/hessblock/hessblock/numerics"
@@ -111,43 +112,15 @@ func (o Options) cost(gp gridPoint) int {
 // depend on the number of workers.
 func (o Options) measureGrid(ctx context.Context, pts []gridPoint, tick func(int)) error {
 	var tickMu sync.Mutex // Progress callbacks need not be safe for concurrent use
-	jobs := make(chan int)
-	errs := make([]error, len(pts))
-	var wg sync.WaitGroup
-	for range o.Workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				gp := &pts[i]
-				gp.Record, errs[i] = sweep.Measure(o.config(o.gridCase(gp.Case), gp.C, gp.Seed))
-				tickMu.Lock()
-				tick(o.cost(*gp))
-				tickMu.Unlock()
-			}
-		}()
-	}
-	var err error
-feed:
-	for i := range pts {
-		select {
-		case jobs <- i:
-		case <-ctx.Done():
-			err = ctx.Err()
-			break feed
-		}
-	}
-	close(jobs)
-	wg.Wait()
-	if err != nil {
+	return pool.Run(ctx, len(pts), o.Workers, func(i int) error {
+		gp := &pts[i]
+		var err error
+		gp.Record, err = sweep.Measure(o.config(o.gridCase(gp.Case), gp.C, gp.Seed))
+		tickMu.Lock()
+		tick(o.cost(*gp))
+		tickMu.Unlock()
 		return err
-	}
-	for _, e := range errs {
-		if e != nil {
-			return e
-		}
-	}
-	return nil
+	})
 }
 
 // metric names a quantity measured per point: R of a family, or ρ.

@@ -96,33 +96,9 @@ func (s Spec) Expand() ([]Point, error) {
 	need("d values", len(s.D))
 	need("N values", len(s.N))
 	need("seeds", len(s.Seeds))
-	var models []kind.Model
-	for _, m := range s.Models {
-		mm, err := kind.ParseModel(m)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		models = append(models, mm)
-	}
-	var losses []kind.Loss
-	for _, l := range s.Losses {
-		ll, err := kind.ParseLoss(l)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		losses = append(losses, ll)
-	}
-	var acts []kind.Activation
-	for _, a := range s.Activations {
-		aa, err := kind.ParseActivation(a)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		acts = append(acts, aa)
-	}
+	models := parseAll(s.Models, kind.ParseModel, &errs)
+	losses := parseAll(s.Losses, kind.ParseLoss, &errs)
+	acts := parseAll(s.Activations, kind.ParseActivation, &errs)
 	for _, m := range models {
 		if m == kind.MLP {
 			need("activations (the MLP needs one)", len(s.Activations))
@@ -268,4 +244,18 @@ func (s Spec) MarshalIndent() []byte {
 	enc.SetIndent("", "  ")
 	enc.Encode(s)
 	return b.Bytes()
+}
+
+// parseAll parses every name with parse, appending failures to errs.
+func parseAll[T any](names []string, parse func(string) (T, error), errs *[]error) []T {
+	var out []T
+	for _, n := range names {
+		v, err := parse(n)
+		if err != nil {
+			*errs = append(*errs, err)
+			continue
+		}
+		out = append(out, v)
+	}
+	return out
 }
