@@ -25,7 +25,7 @@ func init() {
 func parseTrainFlags(args []string, stderr io.Writer) (spec experiment.Spec, asJSON bool, out string, err error) {
 	fs := newFlagSet("train", "train -data gaussian|clustered|mnist|gotext [flags]", stderr)
 	def := numerics.DefaultConfig(kind.MLP)
-	def.M = 16
+	def.M, def.Sigma = 16, 1
 	def.C, def.D, def.N = 0, 0, 0
 	cf := addConfigFlags(fs, def, "seed of the data, initialization, minibatches and block sample", sizeDocs{
 		"model": "model: linear or mlp (default: mlp; linear for gotext)",

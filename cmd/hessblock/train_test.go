@@ -2,8 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -177,5 +179,27 @@ func TestDynamicSectionQuick(t *testing.T) {
 	}
 	if strings.Contains(md, "NaN") || strings.Contains(md, "Inf") {
 		t.Errorf("Markdown has a non-finite number:\n%s", md)
+	}
+}
+
+// The command line a Spec prints (in the report's dynamic section) parses
+// back to the same Spec: it really is the command that reproduces the run.
+func TestSpecCommandLineRoundTrip(t *testing.T) {
+	for _, d := range experiment.DataSets {
+		want, _ := experiment.Defaults(d)
+		want.Steps, want.Checkpoints = 40, []int{0, 10, 40}
+		args := strings.Fields(want.CommandLine())[2:] // drop "hessblock train"
+		got, _, _, err := parseTrainFlags(args, io.Discard)
+		if err != nil {
+			t.Fatalf("%s: %v (%q)", d, err, args)
+		}
+		want.Model.C, want.Model.D, want.Model.N, want.Model.Seed = want.C, want.D, want.N, want.Seed
+		want.Stats.Seed = want.Seed
+		if want.Optimizer == "gd" {
+			want.Batch = 0
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: %q parses to\n%+v\nwant\n%+v", d, want.CommandLine(), got, want)
+		}
 	}
 }

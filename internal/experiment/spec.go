@@ -62,7 +62,7 @@ func (o StatsOptions) MarshalJSON() ([]byte, error) {
 func Defaults(data string) (Spec, error) {
 	s := Spec{
 		Data: data, Optimizer: "adam", LR: 0.01, Batch: 128, Steps: 300, Seed: 1,
-		Stats: StatsOptions{Method: numerics.StatsAuto, TopEigenvalues: 3, LanczosSteps: 30},
+		Stats: StatsOptions{Method: numerics.StatsAuto, MaxDenseParams: 2000, DiagSamples: 64, PairSamples: 256, TopEigenvalues: 3, LanczosSteps: 30},
 	}
 	mlp := numerics.DefaultConfig(kind.MLP)
 	mlp.M = 16
