@@ -81,7 +81,7 @@ func (s *state) heatmapSection(w *docWriter) error {
 		b, m := l.Boundaries()
 		name := "linear CE"
 		if cfg.Model == kind.MLP {
-			name = "ReLU net CE"
+			name = "ReLU MLP CE"
 		}
 		title := fmt.Sprintf("%s, C = %d (P = %d)", name, cfg.C, l.P)
 		heatPanels = append(heatPanels, figures.Heatmap{Title: title, M: hc.H, Decades: 4, Bounds: b, Major: m,
@@ -294,8 +294,8 @@ func (s *state) setupTable() *report.Table {
 	o := s.o
 	t := &report.Table{Name: "setup", Caption: "Sizes used in this run.", Header: []string{"part", "models", "C", "d", "N", "m", "σ", "seeds"}}
 	t.Rows = [][]string{
-		{"heatmaps (Fig. 1–2)", "ReLU net CE; linear CE", fmt.Sprintf("%d, %d", o.HeatC[0], o.HeatC[1]), itoa(o.HeatD), itoa(o.HeatN), itoa(o.HeatM), fmtG(o.Sigma) + " (linear)", "1"},
-		{"C grid (Fig. 3–4, Tables 2–3)", "linear MSE/CE, ReLU net MSE/CE", joinInts(o.Cs()), itoa(o.D), itoa(o.N), itoa(o.M), "0 and " + fmtG(o.Sigma) + " (linear)", fmt.Sprintf("1–%d", o.Seeds)},
+		{"heatmaps (Fig. 1–2)", "ReLU MLP CE; linear CE", fmt.Sprintf("%d, %d", o.HeatC[0], o.HeatC[1]), itoa(o.HeatD), itoa(o.HeatN), itoa(o.HeatM), fmtG(o.Sigma) + " (linear)", "1"},
+		{"C grid (Fig. 3–4, Tables 2–3)", "linear MSE/CE, ReLU MLP MSE/CE", joinInts(o.Cs()), itoa(o.D), itoa(o.N), itoa(o.M), "0 and " + fmtG(o.Sigma) + " (linear)", fmt.Sprintf("1–%d", o.Seeds)},
 		{"spectra (Fig. 5–7)", "linear CE", joinInts(o.SpecC), itoa(o.SpecD), itoa(o.SpecN), "—", "0 and " + fmtG(o.Sigma), "1"},
 	}
 	return t

@@ -37,8 +37,8 @@ func (o Options) cases() []gridCase {
 		{linearMSE, "linear, MSE", kind.Linear, kind.MSE, o.Sigma},
 		{linearCE0, "linear, CE, σ = 0", kind.Linear, kind.CE, 0},
 		{linearCE, "linear, CE, σ = " + fmtG(o.Sigma), kind.Linear, kind.CE, o.Sigma},
-		{mlpMSE, "ReLU net, MSE", kind.MLP, kind.MSE, 0},
-		{mlpCE, "ReLU net, CE", kind.MLP, kind.CE, 0},
+		{mlpMSE, "ReLU MLP, MSE", kind.MLP, kind.MSE, 0},
+		{mlpCE, "ReLU MLP, CE", kind.MLP, kind.CE, 0},
 	}
 }
 
