@@ -79,3 +79,24 @@ func TestHelp(t *testing.T) {
 		t.Errorf("help: exit status %d, output:\n%s", code, stdout)
 	}
 }
+
+// A bare -h lists the commands (it used to print only reproduce's flags,
+// hiding the other commands); "help COMMAND" is "COMMAND -h".
+func TestTopLevelHelp(t *testing.T) {
+	for _, arg := range []string{"-h", "-help", "--help"} {
+		code, stdout, _ := runCmd(t, arg)
+		if code != 0 || !strings.Contains(stdout, "commands:") || !strings.Contains(stdout, "sweep") {
+			t.Errorf("%s: exit %d, stdout:\n%s", arg, code, stdout)
+		}
+	}
+	code, _, stderr := runCmd(t, "help", "inspect")
+	if code != 0 || !strings.Contains(stderr, "usage: hessblock inspect") || !strings.Contains(stderr, "-max-dense-bytes") {
+		t.Errorf("help inspect: exit %d, stderr:\n%s", code, stderr)
+	}
+	if code, _, stderr := runCmd(t, "help", "nosuch"); code != 2 || !strings.Contains(stderr, `unknown command "nosuch"`) {
+		t.Errorf("help nosuch: exit %d, stderr:\n%s", code, stderr)
+	}
+}
+
+var tinyTrain = []string{"train", "-data", "gaussian", "-N", "40", "-d", "5", "-C", "3", "-m", "3",
+	"-steps", "4", "-checkpoints", "0,4", "-batch", "8", "-lanczos", "6", "-eig", "1"}

@@ -82,3 +82,34 @@ func TestSweepFlagErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestSweepListAndSummaryErrors(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "s.jsonl")
+	// An empty list item is a typo, not a value to skip.
+	code, _, stderr := runCmd(t, "sweep", "-model", "linear", "-C", "2,,4", "-o", out)
+	if code != 2 || !strings.Contains(stderr, "empty value") {
+		t.Errorf("-C 2,,4: exit %d, stderr %q", code, stderr)
+	}
+	// One bad value is reported once, not once per grid point.
+	code, _, stderr = runCmd(t, "sweep", "-C", "1,2", "-seeds", "1,2,3,4,5", "-o", out)
+	if code != 2 || strings.Count(stderr, "C = 1 classes") != 1 || !strings.Contains(stderr, "and 19 more points") {
+		t.Errorf("-C 1,2: exit %d, want one line for the 20 points with C = 1:\n%s", code, stderr)
+	}
+	// A run that cannot open its output prints the error, not a summary
+	// claiming 0 points measured.
+	file := filepath.Join(dir, "file")
+	os.WriteFile(file, nil, 0o644)
+	code, _, stderr = runCmd(t, "sweep", "-model", "linear", "-C", "2", "-o", filepath.Join(file, "s.jsonl"))
+	if code != 1 || strings.Contains(stderr, "measured") {
+		t.Errorf("unwritable -o: exit %d, stderr %q", code, stderr)
+	}
+	// A one-line file that is not a sweep file is refused, not emptied as
+	// if it were a truncated last line.
+	notes := filepath.Join(dir, "notes.txt")
+	os.WriteFile(notes, []byte("my notes\n"), 0o644)
+	code, _, stderr = runCmd(t, "sweep", "-model", "linear", "-C", "2", "-o", notes)
+	if got, _ := os.ReadFile(notes); code != 1 || !bytes.Equal(got, []byte("my notes\n")) {
+		t.Errorf("-o on a non-sweep file: exit %d, file now %q, stderr %q", code, got, stderr)
+	}
+}

@@ -203,3 +203,79 @@ func TestSpecCommandLineRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// train -json and -o are byte-identical for the same flags (the wall time
+// used to be in the JSON), and the recorded spec agrees with itself.
+func TestTrainJSONByteIdentical(t *testing.T) {
+	dir := t.TempDir()
+	var outs [2]string
+	for i := range outs {
+		f := filepath.Join(dir, []string{"a.json", "b.json"}[i])
+		code, stdout, stderr := runCmd(t, append(append([]string{}, tinyTrain...), "-json", "-o", f)...)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		file, err := os.ReadFile(f)
+		if err != nil || string(file) != stdout {
+			t.Errorf("-o file differs from the printed JSON (err %v)", err)
+		}
+		outs[i] = stdout
+	}
+	if outs[0] != outs[1] {
+		t.Error("two runs with the same flags printed different JSON")
+	}
+	if strings.Contains(outs[0], "seconds") {
+		t.Error("the JSON holds the wall time, so it cannot be reproduced byte for byte")
+	}
+	var doc struct {
+		Spec struct {
+			N, D, C int
+			Seed    uint64 `json:"seed"`
+			Model   struct {
+				C int `json:"C"`
+				D int `json:"d"`
+				N int `json:"N"`
+			} `json:"model"`
+			Stats map[string]any `json:"stats"`
+		} `json:"spec"`
+	}
+	if err := json.Unmarshal([]byte(outs[0]), &doc); err != nil {
+		t.Fatal(err)
+	}
+	s := doc.Spec
+	if s.Model.C != 3 || s.Model.D != 5 || s.Model.N != 40 || s.C != 3 || s.D != 5 || s.N != 40 {
+		t.Errorf("spec sizes C, d, N = %d, %d, %d; spec.model's = %d, %d, %d; want 3, 5, 40 in both",
+			s.C, s.D, s.N, s.Model.C, s.Model.D, s.Model.N)
+	}
+	if _, ok := s.Stats["Method"]; ok {
+		t.Errorf("stats options printed with Go field names: %v", s.Stats)
+	}
+	if s.Stats["seed"] != float64(1) || s.Stats["method"] != "auto" {
+		t.Errorf("stats options %v, want method auto and the run's seed 1", s.Stats)
+	}
+}
+
+// Bad values of train's data flags are usage errors (exit 2), found before
+// anything is printed or trained.
+func TestTrainFlagValues(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-data", "clustered", "-radius", "NaN"}, "-radius NaN"},
+		{[]string{"-data", "clustered", "-spread", "-1"}, "-spread -1"},
+		{[]string{"-data", "clustered", "-radius", "+Inf"}, "-radius +Inf"},
+		{[]string{"-data", "gaussian", "-eig", "-1"}, "want ≥ 0"},
+		{[]string{"-data", "gaussian", "-lanczos", "0"}, "want > 0"},
+	} {
+		code, stdout, stderr := runCmd(t, append([]string{"train"}, tc.args...)...)
+		if code != 2 || !strings.Contains(stderr, tc.want) || stdout != "" {
+			t.Errorf("%v: exit %d, stderr %q, stdout %q; want 2 and %q", tc.args, code, stderr, stdout, tc.want)
+		}
+	}
+	// -eig 0 is documented as "none" and must be accepted.
+	args := append(append([]string{}, tinyTrain...), "-eig", "0")
+	if code, _, stderr := runCmd(t, args...); code != 0 {
+		t.Errorf("-eig 0: exit %d: %s", code, stderr)
+	}
+}
