@@ -25,8 +25,11 @@ func init() {
 func parseTrainFlags(args []string, stderr io.Writer) (spec experiment.Spec, asJSON bool, out string, err error) {
 	fs := newFlagSet("train", "train -data gaussian|clustered|mnist|gotext [flags]", stderr)
 	def := numerics.DefaultConfig(kind.MLP)
-	def.M, def.Sigma = 16, 1
-	def.C, def.D, def.N = 0, 0, 0
+	// Flag defaults are those of experiment.Defaults, whose sizes depend
+	// on the data set (0 here: take the data set's).
+	base, _ := experiment.Defaults(experiment.MNIST)
+	def.M, def.Sigma = base.Model.M, 1
+	def.C, def.D, def.N, def.Seed = 0, 0, 0, base.Seed
 	cf := addConfigFlags(fs, def, "seed of the data, initialization, minibatches and block sample", sizeDocs{
 		"model": "model: linear or mlp (default: mlp; linear for gotext)",
 		"C":     "classes (default: 10; 1000 for gotext; MNIST has 10)",
@@ -37,17 +40,17 @@ func parseTrainFlags(args []string, stderr io.Writer) (spec experiment.Spec, asJ
 		data     = fs.String("data", experiment.MNIST, "data set: gaussian, clustered, mnist or gotext")
 		radius   = fs.Float64("radius", 2, "clustered: radius of the class means")
 		spread   = fs.Float64("spread", 1, "clustered: standard deviation around each mean")
-		optName  = fs.String("opt", "adam", "optimizer: gd, sgd or adam")
+		optName  = fs.String("opt", base.Optimizer, "optimizer: gd, sgd or adam")
 		lr       = fs.Float64("lr", 0, "learning rate (default 0.01; gotext 0.05)")
 		batch    = fs.Int("batch", 0, "minibatch size for sgd and adam, 0 = default (128; gotext 256)")
-		steps    = fs.Int("steps", 300, "training steps")
+		steps    = fs.Int("steps", base.Steps, "training steps")
 		ckpts    = fs.String("checkpoints", "", "comma-separated steps to record (default: 0 and 6 log-spaced steps up to -steps; 3 for gotext)")
-		method   = fs.String("stats", "auto", "Hessian statistics: auto (dense up to -max-dense-params, else structured), dense, structured (exact, O(N²C)) or sampled")
-		maxDense = fs.Int("max-dense-params", 2000, "auto: form H only up to this many parameters")
-		pairs    = fs.Int("pairs", 256, "sampled: off-diagonal pairs per family")
-		diags    = fs.Int("diag", 64, "sampled: diagonal blocks per kind")
-		eig      = fs.Int("eig", 3, "largest eigenvalues of H to compute by Lanczos (0: none)")
-		lanczos  = fs.Int("lanczos", 30, "Lanczos steps")
+		method   = fs.String("stats", string(base.Stats.Method), "Hessian statistics: auto (dense up to -max-dense-params, else structured), dense, structured (exact, O(N²C)) or sampled")
+		maxDense = fs.Int("max-dense-params", base.Stats.MaxDenseParams, "auto: form H only up to this many parameters")
+		pairs    = fs.Int("pairs", base.Stats.PairSamples, "sampled: off-diagonal pairs per family")
+		diags    = fs.Int("diag", base.Stats.DiagSamples, "sampled: diagonal blocks per kind")
+		eig      = fs.Int("eig", base.Stats.TopEigenvalues, "largest eigenvalues of H to compute by Lanczos (0: none)")
+		lanczos  = fs.Int("lanczos", base.Stats.LanczosSteps, "Lanczos steps")
 		jsonFlag = fs.Bool("json", false, "print JSON instead of a table")
 		outFile  = fs.String("o", "", "also write the JSON result to `FILE` (atomically)")
 	)
