@@ -41,8 +41,23 @@ type Stats struct {
 //
 // Lines are appended in grid order, so an uninterrupted run gives the same
 // bytes for the same points; after an interruption, Merge restores the order.
+//
+// The file is locked for the whole run: a second sweep on the same file
+// fails at once instead of interleaving its lines with this one's. path
+// must be a regular file (or not exist yet).
 func Run(ctx context.Context, path string, pts []Point, opt Options) (Stats, error) {
 	var st Stats
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		return st, fmt.Errorf("sweep: %s is not a regular file; a sweep appends to and rereads its file", path)
+	}
+	out, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return st, err
+	}
+	defer out.Close()
+	if err := lockFile(out); err != nil {
+		return st, err
+	}
 	f, err := ReadFile(path)
 	if err != nil {
 		return st, err
@@ -72,12 +87,6 @@ func Run(ctx context.Context, path string, pts []Point, opt Options) (Stats, err
 	if len(todo) == 0 {
 		return st, nil
 	}
-	out, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
-	if err != nil {
-		return st, err
-	}
-	defer out.Close()
-
 	measure := opt.Measure
 	if measure == nil {
 		measure = Measure
