@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -141,6 +142,10 @@ func (g *gridFlags) points() ([]sweep.Point, error) {
 	return pts, nil
 }
 
+// maxWorkers bounds -j: beyond a few workers per core a sweep only holds
+// more memory, and each worker may hold a point's Hessian.
+var maxWorkers = max(64, 4*runtime.NumCPU())
+
 func runSweep(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("sweep", "sweep [flags]\n\nMeasures every point of a grid (the Cartesian product of the lists) and appends one JSON\nline per point to -o. Rerunning skips the points already there, so a killed sweep resumes\nwhere it stopped; -shard i/n runs the i-th of n deterministic slices (points i, i+n, …) so\nshards can run on different machines. Join shard files with 'hessblock merge'.", stderr)
 	g := addGridFlags(fs)
@@ -159,8 +164,8 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usagef("-shard: %v", err)
 	}
-	if *workers < 1 {
-		return usagef("-j %d: want ≥ 1", *workers)
+	if *workers < 1 || *workers > maxWorkers {
+		return usagef("-j %d: want 1 … %d (each worker holds a point's Hessian work arrays)", *workers, maxWorkers)
 	}
 	pts, err := g.points()
 	if err != nil {

@@ -113,3 +113,10 @@ func TestSweepListAndSummaryErrors(t *testing.T) {
 		t.Errorf("-o on a non-sweep file: exit %d, file now %q, stderr %q", code, got, stderr)
 	}
 }
+
+// -j beyond the bound is a usage error, not a goroutine storm (issue 14, D7).
+func TestSweepWorkersBounded(t *testing.T) {
+	if code, _, stderr := runCmd(t, "sweep", "-j", "100000000", "-o", filepath.Join(t.TempDir(), "s.jsonl")); code != 2 || !strings.Contains(stderr, "-j") {
+		t.Errorf("-j 1e8: exit %d, stderr %q; want 2 naming -j", code, stderr)
+	}
+}

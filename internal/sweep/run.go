@@ -91,7 +91,8 @@ func Run(ctx context.Context, path string, pts []Point, opt Options) (Stats, err
 	if measure == nil {
 		measure = Measure
 	}
-	workers := max(opt.Workers, 1)
+	// More workers than points would only hold buffers: at most one per point.
+	workers := min(max(opt.Workers, 1), len(todo))
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 

@@ -58,3 +58,17 @@ func TestRunRefusesNonRegularFile(t *testing.T) {
 		t.Errorf("directory as output: err = %v", err)
 	}
 }
+
+// A grid too large to expand is refused before any point is built (a
+// 1.6·10⁹-point grid used to exhaust memory in Expand).
+func TestExpandRefusesHugeGrid(t *testing.T) {
+	s := tinySpec()
+	s.C, s.Seeds = make([]int, 2000), make([]uint64, 2000)
+	for i := range s.C {
+		s.C[i], s.Seeds[i] = i+2, uint64(i+1)
+	}
+	_, err := s.Expand()
+	if err == nil || !strings.Contains(err.Error(), "split it") {
+		t.Errorf("huge grid: err = %v", err)
+	}
+}
