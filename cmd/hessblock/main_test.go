@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -100,3 +102,25 @@ func TestTopLevelHelp(t *testing.T) {
 
 var tinyTrain = []string{"train", "-data", "gaussian", "-N", "40", "-d", "5", "-C", "3", "-m", "3",
 	"-steps", "4", "-checkpoints", "0,4", "-batch", "8", "-lanczos", "6", "-eig", "1"}
+
+// failWriter fails every write, as stdout on a full disk does.
+type failWriter struct{}
+
+func (failWriter) Write([]byte) (int, error) { return 0, errors.New("no space left on device") }
+
+// Output that cannot be written fails the command even where the printing
+// code ignores write errors (train's table and sweep -n used to exit 0 on
+// /dev/full; issue 14, D11).
+func TestStdoutWriteErrors(t *testing.T) {
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"train", "-data", "gaussian", "-N", "50", "-d", "4", "-C", "3", "-steps", "2", "-eig", "0"},
+		{"sweep", "-n", "-C", "2", "-seeds", "1", "-o", filepath.Join(dir, "s.jsonl")},
+		{"inspect", "-C", "3", "-d", "3", "-N", "5"},
+	} {
+		var errb bytes.Buffer
+		if code := run(args, failWriter{}, &errb); code != 1 || !strings.Contains(errb.String(), "no space left") {
+			t.Errorf("%q: exit %d, stderr %q; want 1 and the write error", args, code, errb.String())
+		}
+	}
+}
