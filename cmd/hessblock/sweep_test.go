@@ -120,3 +120,20 @@ func TestSweepWorkersBounded(t *testing.T) {
 		t.Errorf("-j 1e8: exit %d, stderr %q; want 2 naming -j", code, stderr)
 	}
 }
+
+// merge refuses to write over one of its inputs (issue 14, D13).
+func TestMergeRefusesOwnInput(t *testing.T) {
+	dir := t.TempDir()
+	s1 := filepath.Join(dir, "s1.jsonl")
+	if code, _, stderr := runCmd(t, "sweep", "-quiet", "-model", "linear", "-C", "2", "-d", "3", "-N", "6", "-seeds", "1", "-o", s1); code != 0 {
+		t.Fatalf("sweep: exit %d: %s", code, stderr)
+	}
+	before, _ := os.ReadFile(s1)
+	code, _, stderr := runCmd(t, "merge", "-model", "linear", "-C", "2", "-d", "3", "-N", "6", "-seeds", "1", "-o", s1, s1)
+	if code != 2 || !strings.Contains(stderr, "one of the input files") {
+		t.Errorf("merge -o onto its input: exit %d, stderr %q; want 2", code, stderr)
+	}
+	if after, _ := os.ReadFile(s1); !bytes.Equal(before, after) {
+		t.Error("the input file changed")
+	}
+}

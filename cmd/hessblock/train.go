@@ -94,7 +94,7 @@ func parseTrainFlags(args []string, stderr io.Writer) (spec experiment.Spec, asJ
 	if set["lr"] {
 		spec.LR = *lr
 	}
-	if set["batch"] {
+	if set["batch"] && *batch != 0 { // 0 asks for the data set's default, as -h says
 		spec.Batch = *batch
 	} else {
 		spec.Batch = min(spec.Batch, spec.N)

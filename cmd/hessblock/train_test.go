@@ -279,3 +279,16 @@ func TestTrainFlagValues(t *testing.T) {
 		t.Errorf("-eig 0: exit %d: %s", code, stderr)
 	}
 }
+
+// -batch 0 means the data set's default minibatch, as -h says; it used to
+// run SGD full-batch (issue 14, D14).
+func TestTrainBatchZeroIsDefault(t *testing.T) {
+	spec, _, _, err := parseTrainFlags([]string{"-data", "gaussian", "-opt", "sgd", "-batch", "0"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	def, _ := experiment.Defaults(experiment.Gaussian)
+	if spec.Batch != def.Batch {
+		t.Errorf("-batch 0: batch %d, want the default %d", spec.Batch, def.Batch)
+	}
+}
