@@ -2,6 +2,7 @@ package sweep
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -70,5 +71,36 @@ func TestExpandRefusesHugeGrid(t *testing.T) {
 	_, err := s.Expand()
 	if err == nil || !strings.Contains(err.Error(), "split it") {
 		t.Errorf("huge grid: err = %v", err)
+	}
+}
+
+// A point that cannot be measured no longer blocks the sweep: the others
+// are written, the error lists the failed one, and a rerun retries only it
+// (issue 14, D9: every rerun used to stop at the same point).
+func TestRunGoesOnPastFailedPoint(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.jsonl")
+	pts := mustExpand(t, tinySpec())
+	bad := pts[3].Key
+	var calls []string
+	measure := func(c numerics.Config) (Record, error) {
+		calls = append(calls, Key(c))
+		if Key(c) == bad {
+			return Record{}, errors.New("rho is +Inf")
+		}
+		return Measure(c)
+	}
+	st, err := Run(context.Background(), path, pts, Options{Measure: measure})
+	if err == nil || !strings.Contains(err.Error(), bad) || strings.Count(err.Error(), bad) != 1 {
+		t.Errorf("err = %v: want one mention of the failed point %s", err, bad)
+	}
+	if st.Written != len(pts)-1 || st.Failed != 1 {
+		t.Errorf("stats %+v: want %d written, 1 failed", st, len(pts)-1)
+	}
+	calls = nil
+	if _, err := Run(context.Background(), path, pts, Options{Measure: measure}); err == nil {
+		t.Error("rerun: the failing point passed")
+	}
+	if len(calls) != 1 || calls[0] != bad {
+		t.Errorf("rerun measured %v, want only %s", calls, bad)
 	}
 }
