@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hessblock/hessblock/internal/sweep"
+	"github.com/hessblock/hessblock/kind"
 )
 
 func init() {
@@ -108,6 +109,22 @@ func (g *gridFlags) spec() (sweep.Spec, error) {
 	s.C, s.D, s.N, s.M = ints("C"), ints("d"), ints("N"), ints("m")
 	s.Sigma, s.SigmaW, s.SigmaV = floats("sigma"), floats("sigma-w"), floats("sigma-v")
 	s.Seeds = parseEach(strs("seeds"), "seeds", "a non-negative integer", func(v string) (uint64, error) { return strconv.ParseUint(v, 10, 64) }, &errs)
+	// A list given for a model the grid does not hold would be ignored;
+	// say so, as inspect and train do for their single values.
+	has := map[kind.Model]bool{}
+	for _, m := range s.Models {
+		if mm, err := kind.ParseModel(m); err == nil {
+			has[mm] = true
+		}
+	}
+	for _, name := range []string{"activation", "m", "sigma-w", "sigma-v"} {
+		if set[name] && !has[kind.MLP] {
+			errs = append(errs, fmt.Errorf("-%s is for the MLP, and the grid has none (add mlp to -model)", name))
+		}
+	}
+	if set["sigma"] && !has[kind.Linear] {
+		errs = append(errs, fmt.Errorf("-sigma is for the linear model, and the grid has none (the MLP's scales are -sigma-w and -sigma-v)"))
+	}
 	if len(errs) > 0 {
 		return sweep.Spec{}, usageError{errors.Join(errs...)}
 	}

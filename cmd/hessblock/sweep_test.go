@@ -137,3 +137,22 @@ func TestMergeRefusesOwnInput(t *testing.T) {
 		t.Error("the input file changed")
 	}
 }
+
+// Lists for a model the grid does not hold are usage errors, not silently
+// ignored (issue 14, D10).
+func TestSweepListsThatDoNotApply(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "s.jsonl")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-model", "mlp", "-sigma", "5,7"}, "-sigma is for the linear model"},
+		{[]string{"-model", "linear", "-act", "tanh"}, "-activation is for the MLP"},
+		{[]string{"-model", "linear", "-m", "0"}, "-m is for the MLP"},
+	} {
+		args := append(append([]string{"sweep", "-n", "-o", out}, tc.args...), "-C", "2", "-seeds", "1")
+		if code, _, stderr := runCmd(t, args...); code != 2 || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%q: exit %d, stderr %q; want 2 and %q", tc.args, code, stderr, tc.want)
+		}
+	}
+}
