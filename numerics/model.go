@@ -2,6 +2,7 @@ package numerics
 
 import (
 	"fmt"
+	"github.com/hessblock/hessblock/krylov"
 	"math"
 
 	"github.com/hessblock/hessblock/kind"
@@ -307,7 +308,7 @@ func (p *Problem) HessVecOperator() func(dst, vec []float64) ([]float64, error) 
 
 // failingOperator is the operator of an invalid Problem: the constructors
 // of operators cannot return an error, so every product does.
-func failingOperator(err error) Operator {
+func failingOperator(err error) krylov.Operator {
 	return func(dst, vec []float64) ([]float64, error) { return nil, err }
 }
 
@@ -392,4 +393,18 @@ func (f *forward) predicted(n int, label int) int {
 		}
 	}
 	return best
+}
+
+func dot(a, b []float64) float64 {
+	var s float64
+	for i, v := range a {
+		s += v * b[i]
+	}
+	return s
+}
+
+func scaleVec(v []float64, s float64) {
+	for i := range v {
+		v[i] *= s
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/hessblock/hessblock/kind"
+	"github.com/hessblock/hessblock/krylov"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -40,7 +41,7 @@ func TestInvalidReceiversAndArguments(t *testing.T) {
 		noPanic(t, "HessVecOperator", func() error { _, err := q.HessVecOperator()(nil, nil); return err })
 		noPanic(t, "BlockDiagVecOperator", func() error { _, err := q.BlockDiagVecOperator()(nil, nil); return err })
 		noPanic(t, "OffBlockVecOperator", func() error { _, err := q.OffBlockVecOperator()(nil, nil); return err })
-		noPanic(t, "ExtremeEigenvalues", func() error { _, err := q.ExtremeEigenvalues(LanczosOptions{}); return err })
+		noPanic(t, "ExtremeEigenvalues", func() error { _, err := q.ExtremeEigenvalues(krylov.LanczosOptions{}); return err })
 		noPanic(t, "StructuredStats", func() error { _, err := q.StructuredStats(StructuredOptions{}); return err })
 		noPanic(t, "GradientFD", func() error { _, err := GradientFD(q, 0); return err })
 		noPanic(t, "HessianFD", func() error { _, err := HessianFD(q, 0); return err })
@@ -114,17 +115,17 @@ func TestLanczosAndSLQBadInput(t *testing.T) {
 	long := func(dst, v []float64) ([]float64, error) { return make([]float64, len(v)+1), nil }
 	none := func(dst, v []float64) ([]float64, error) { return nil, nil }
 	id := func(dst, v []float64) ([]float64, error) { return append(dst[:0], v...), nil }
-	for name, op := range map[string]Operator{"short": short, "long": long, "nil": none} {
-		noPanic(t, "Lanczos("+name+")", func() error { _, err := Lanczos(op, 10, LanczosOptions{}); return err })
-		noPanic(t, "SLQ("+name+")", func() error { _, err := SLQ(op, 10, SLQOptions{}); return err })
+	for name, op := range map[string]krylov.Operator{"short": short, "long": long, "nil": none} {
+		noPanic(t, "Lanczos("+name+")", func() error { _, err := krylov.Lanczos(op, 10, krylov.LanczosOptions{}); return err })
+		noPanic(t, "SLQ("+name+")", func() error { _, err := krylov.SLQ(op, 10, krylov.SLQOptions{}); return err })
 	}
-	for _, o := range []LanczosOptions{{Tol: math.Inf(1)}, {Tol: math.NaN()}, {Tol: -1}, {MaxIter: -1}, {Reorth: 9}, {Reorth: -1}} {
-		noPanic(t, "Lanczos options", func() error { _, err := Lanczos(id, 10, o); return err })
+	for _, o := range []krylov.LanczosOptions{{Tol: math.Inf(1)}, {Tol: math.NaN()}, {Tol: -1}, {MaxIter: -1}, {Reorth: 9}, {Reorth: -1}} {
+		noPanic(t, "Lanczos options", func() error { _, err := krylov.Lanczos(id, 10, o); return err })
 	}
-	noPanic(t, "SLQ(Reorth 7)", func() error { _, err := SLQ(id, 10, SLQOptions{Reorth: 7}); return err })
+	noPanic(t, "SLQ(Reorth 7)", func() error { _, err := krylov.SLQ(id, 10, krylov.SLQOptions{Reorth: 7}); return err })
 
-	var nilSD *SpectralDensity
-	for name, s := range map[string]*SpectralDensity{
+	var nilSD *krylov.SpectralDensity
+	for name, s := range map[string]*krylov.SpectralDensity{
 		"nil":        nilSD,
 		"empty":      {},
 		"mismatched": {Nodes: [][]float64{{1, 2}}, Weights: [][]float64{{1}}},

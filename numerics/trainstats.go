@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/hessblock/hessblock/kind"
+	"github.com/hessblock/hessblock/krylov"
 )
 
 // streamStats is the random stream of block sampling and of the Lanczos
@@ -384,11 +385,7 @@ func topEigenvalues(p *Problem, k, steps int, seed uint64) ([]float64, error) {
 		q1[i] = rnd.NormFloat64()
 	}
 	scaleVec(q1, 1/math.Sqrt(dot(q1, q1)))
-	alpha, beta, err := lanczos(p.HessVecOperator(), q1, steps, ReorthFull, nil)
-	if err != nil {
-		return nil, err
-	}
-	vals, _, _, err := tridiagEigen(alpha, beta)
+	vals, err := krylov.Ritz(p.HessVecOperator(), q1, steps, krylov.ReorthFull)
 	if err != nil {
 		return nil, err
 	}

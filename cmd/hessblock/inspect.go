@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/hessblock/hessblock/kind"
+	"github.com/hessblock/hessblock/krylov"
 	"github.com/hessblock/hessblock/numerics"
 	"gonum.org/v1/gonum/mat"
 )
@@ -245,8 +246,8 @@ func structuredStats(p *numerics.Problem, res *inspectResult) error {
 	if err != nil {
 		return err
 	}
-	ext, err := p.ExtremeEigenvalues(numerics.LanczosOptions{Seed: p.Config().Seed, Tol: 1e-8, LargestOnly: true})
-	if err != nil && !errors.Is(err, numerics.ErrNotConverged) {
+	ext, err := p.ExtremeEigenvalues(krylov.LanczosOptions{Seed: p.Config().Seed, Tol: 1e-8, LargestOnly: true})
+	if err != nil && !errors.Is(err, krylov.ErrNotConverged) {
 		return err
 	}
 	res.Ratios = st.Ratios

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/hessblock/hessblock/kind"
+	"github.com/hessblock/hessblock/krylov"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -54,7 +55,7 @@ func TestBlockDiagAndOffBlockOperators(t *testing.T) {
 		}
 		for _, c := range []struct {
 			name string
-			op   Operator
+			op   krylov.Operator
 			m    *mat.SymDense
 		}{{"blockdiag", p.BlockDiagVecOperator(), bd}, {"off-block", p.OffBlockVecOperator(), off}} {
 			want := mat.NewVecDense(np, nil)
@@ -81,7 +82,7 @@ func TestLanczosExtremeEigenvalues(t *testing.T) {
 		h, bd, off := denseParts(t, p)
 		for _, c := range []struct {
 			name string
-			op   Operator
+			op   krylov.Operator
 			m    *mat.SymDense
 		}{{"H", p.HessVecOperator(), h}, {"blockdiag", p.BlockDiagVecOperator(), bd}, {"off-block", p.OffBlockVecOperator(), off}} {
 			ev, err := Eigenvalues(c.m)
@@ -90,8 +91,8 @@ func TestLanczosExtremeEigenvalues(t *testing.T) {
 			}
 			lo, hi := ev[0], ev[len(ev)-1]
 			scale := math.Max(math.Abs(lo), math.Abs(hi))
-			for _, reorth := range []Reorth{ReorthFull, ReorthNone} {
-				got, err := Lanczos(c.op, p.NumParams(), LanczosOptions{Seed: 3, Reorth: reorth, Tol: 1e-10})
+			for _, reorth := range []krylov.Reorth{krylov.ReorthFull, krylov.ReorthNone} {
+				got, err := krylov.Lanczos(c.op, p.NumParams(), krylov.LanczosOptions{Seed: 3, Reorth: reorth, Tol: 1e-10})
 				if err != nil {
 					t.Fatalf("%s %s: %v", cfg, c.name, err)
 				}
@@ -109,11 +110,11 @@ func TestLanczosExtremeEigenvalues(t *testing.T) {
 
 func TestLanczosNotConverged(t *testing.T) {
 	p, _ := NewProblem(spectralConfigs()[0])
-	got, err := Lanczos(p.HessVecOperator(), p.NumParams(), LanczosOptions{MaxIter: 3, Tol: 1e-14})
-	if !errors.Is(err, ErrNotConverged) || got == nil || got.Converged {
+	got, err := krylov.Lanczos(p.HessVecOperator(), p.NumParams(), krylov.LanczosOptions{MaxIter: 3, Tol: 1e-14})
+	if !errors.Is(err, krylov.ErrNotConverged) || got == nil || got.Converged {
 		t.Errorf("3 steps at tol 1e-14: err = %v, result %+v; want ErrNotConverged and estimates", err, got)
 	}
-	if _, err := Lanczos(nil, 3, LanczosOptions{}); err == nil {
+	if _, err := krylov.Lanczos(nil, 3, krylov.LanczosOptions{}); err == nil {
 		t.Error("nil operator accepted")
 	}
 }
@@ -134,10 +135,10 @@ func TestSLQMoments(t *testing.T) {
 		np := p.NumParams()
 		for _, c := range []struct {
 			name string
-			op   Operator
+			op   krylov.Operator
 			m    *mat.SymDense
 		}{{"H", p.HessVecOperator(), h}, {"blockdiag", p.BlockDiagVecOperator(), bd}, {"off-block", p.OffBlockVecOperator(), off}} {
-			sd, err := SLQ(c.op, np, SLQOptions{Probes: probes, Steps: steps, Seed: 4, Reorth: ReorthFull})
+			sd, err := krylov.SLQ(c.op, np, krylov.SLQOptions{Probes: probes, Steps: steps, Seed: 4, Reorth: krylov.ReorthFull})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -226,7 +227,7 @@ func TestSLQFullKrylovRecoversSpectrum(t *testing.T) {
 	p, _ := NewProblem(cfg)
 	h, _ := p.Hessian()
 	ev, _ := Eigenvalues(h)
-	sd, err := SLQ(p.HessVecOperator(), p.NumParams(), SLQOptions{Probes: 1, Steps: p.NumParams(), Seed: 1, Reorth: ReorthFull})
+	sd, err := krylov.SLQ(p.HessVecOperator(), p.NumParams(), krylov.SLQOptions{Probes: 1, Steps: p.NumParams(), Seed: 1, Reorth: krylov.ReorthFull})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,11 +260,11 @@ func TestLanczosLargestOnly(t *testing.T) {
 	h, _ := p.Hessian()
 	ev, _ := Eigenvalues(h)
 	want := ev[len(ev)-1]
-	both, err := p.ExtremeEigenvalues(LanczosOptions{Seed: 1, Tol: 1e-6})
+	both, err := p.ExtremeEigenvalues(krylov.LanczosOptions{Seed: 1, Tol: 1e-6})
 	if err != nil {
 		t.Fatal(err)
 	}
-	largest, err := p.ExtremeEigenvalues(LanczosOptions{Seed: 1, Tol: 1e-6, LargestOnly: true})
+	largest, err := p.ExtremeEigenvalues(krylov.LanczosOptions{Seed: 1, Tol: 1e-6, LargestOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
