@@ -324,7 +324,7 @@ func fuzzCheckProblem(t *testing.T, p *Problem, moderate bool) {
 	}
 
 	// The sampled path enumerates every block at these sizes: exact.
-	hs, err := ComputeHessianStats(p, StatsOptions{Method: StatsSampled, TopEigenvalues: 1, Seed: cfg.Seed})
+	hs, err := Measure(p, MeasureOptions{Method: StatsSampled, TopEigenvalues: 1, Seed: cfg.Seed})
 	if strict("ComputeHessianStats", err) {
 		checkSummaryFinite(t, "sampled", hs.Summary)
 		if math.Abs(hs.Summary.Rho-dense.Rho) > 1e-10 {
@@ -352,7 +352,7 @@ func fuzzCheckNoSilentNaN(t *testing.T, p *Problem) {
 	if hv, err := p.HessVec(nil, vec); err == nil && !finiteSlice(hv) {
 		t.Fatalf("%v: HessVec not finite without an error", p.Config())
 	}
-	if hs, err := ComputeHessianStats(p, StatsOptions{Method: StatsSampled}); err == nil {
+	if hs, err := Measure(p, MeasureOptions{Method: StatsSampled}); err == nil {
 		checkSummaryFinite(t, "sampled", hs.Summary)
 	}
 }

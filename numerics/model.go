@@ -2,12 +2,13 @@ package numerics
 
 import (
 	"fmt"
-	"github.com/hessblock/hessblock/krylov"
 	"math"
 
 	"github.com/hessblock/hessblock/kind"
+	"github.com/hessblock/hessblock/krylov"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/mat"
 )
 
 // forward holds the per-sample quantities every derivative needs.
@@ -247,6 +248,44 @@ func (p *Problem) gradient(f *forward, dst []float64) []float64 {
 func (p *Problem) LossGradient(dst []float64) (float64, []float64) {
 	f := p.forward()
 	return f.loss, p.gradient(f, dst)
+}
+
+// LossGradientOn returns the loss and gradient of the samples rows alone
+// (their mean loss, as if the problem held only them), at the current
+// parameters; rows may repeat. It is the minibatch step of training:
+// O(len(rows)·d) copying plus one forward pass on the batch. A row outside
+// [0, N) is a programming error and panics. If dst has length NumParams it
+// holds the gradient.
+func (p *Problem) LossGradientOn(rows []int, dst []float64) (float64, []float64) {
+	p.mustCheck()
+	if len(rows) == 0 {
+		panic("numerics: LossGradientOn with no rows")
+	}
+	cfg := p.cfg
+	cfg.N = len(rows)
+	sub := &Problem{cfg: cfg, x: mat.NewDense(len(rows), cfg.D, nil), labels: make([]int, len(rows)), w: p.w, v: p.v}
+	for i, r := range rows {
+		if r < 0 || r >= p.cfg.N {
+			panic(fmt.Sprintf("numerics: LossGradientOn: row %d outside [0, %d)", r, p.cfg.N))
+		}
+		copy(sub.x.RawRowView(i), p.x.RawRowView(r))
+		sub.labels[i] = p.labels[r]
+	}
+	return sub.LossGradient(dst)
+}
+
+// Accuracy returns the fraction of samples whose largest logit is at their
+// label (ties go to the lowest class index).
+func (p *Problem) Accuracy() float64 { return p.forward().accuracy(p.labels) }
+
+func (f *forward) accuracy(labels []int) float64 {
+	var hits int
+	for i := 0; i < f.n; i++ {
+		if f.predicted(i, labels[i]) == labels[i] {
+			hits++
+		}
+	}
+	return float64(hits) / float64(f.n)
 }
 
 // HessVec returns H·vec without forming H (Pearlmutter's R-operator: the

@@ -15,6 +15,7 @@ import (
 	"github.com/hessblock/hessblock/internal/report"
 	"github.com/hessblock/hessblock/kind"
 	"github.com/hessblock/hessblock/numerics"
+	"github.com/hessblock/hessblock/train"
 )
 
 func init() {
@@ -62,7 +63,7 @@ type trainSpec struct {
 
 // statsOptions is numerics.StatsOptions with the JSON field names of the
 // rest of the output (numerics' type has none, so it would print Go names).
-type statsOptions numerics.StatsOptions
+type statsOptions numerics.MeasureOptions
 
 // MarshalJSON implements json.Marshaler.
 func (o statsOptions) MarshalJSON() ([]byte, error) {
@@ -154,11 +155,11 @@ func loadTrainData(s trainSpec) (*datasets.Set, error) {
 
 // trainResult is what a run produces; it is the JSON output of train.
 type trainResult struct {
-	Spec        trainSpec             `json:"spec"`
-	DataName    string                `json:"data_name"`
-	Config      numerics.Config       `json:"config"`
-	Params      int                   `json:"params"`
-	Checkpoints []numerics.Checkpoint `json:"checkpoints"`
+	Spec        trainSpec          `json:"spec"`
+	DataName    string             `json:"data_name"`
+	Config      numerics.Config    `json:"config"`
+	Params      int                `json:"params"`
+	Checkpoints []train.Checkpoint `json:"checkpoints"`
 	// Seconds is the wall time, shown in the table but kept out of the
 	// JSON so that the same flags give byte-identical files.
 	Seconds float64 `json:"-"`
@@ -166,7 +167,7 @@ type trainResult struct {
 
 // runTraining loads the data, builds the problem and trains it, calling
 // progress after every checkpoint.
-func runTraining(s trainSpec, progress func(numerics.Checkpoint)) (*trainResult, error) {
+func runTraining(s trainSpec, progress func(train.Checkpoint)) (*trainResult, error) {
 	start := time.Now()
 	set, err := loadTrainData(s)
 	if err != nil {
@@ -178,13 +179,13 @@ func runTraining(s trainSpec, progress func(numerics.Checkpoint)) (*trainResult,
 	if err != nil {
 		return nil, err
 	}
-	opt, err := numerics.ParseOptimizer(s.Optimizer, s.LR, s.Batch)
+	opt, err := train.ParseOptimizer(s.Optimizer, s.LR, s.Batch)
 	if err != nil {
 		return nil, err
 	}
-	stats := numerics.StatsOptions(s.Stats)
+	stats := numerics.MeasureOptions(s.Stats)
 	stats.Seed = s.Seed
-	ck, err := numerics.Train(p, numerics.TrainOptions{
+	ck, err := train.Run(p, train.Options{
 		Optimizer: opt, Steps: s.Steps, Checkpoints: s.Checkpoints, Seed: s.Seed, Stats: &stats, Progress: progress,
 	})
 	if err != nil {
@@ -307,7 +308,7 @@ func parseTrainFlags(args []string, stderr io.Writer) (spec trainSpec, asJSON bo
 	if spec.Optimizer == "gd" {
 		spec.Batch = 0
 	}
-	if _, err := numerics.ParseOptimizer(spec.Optimizer, spec.LR, spec.Batch); err != nil {
+	if _, err := train.ParseOptimizer(spec.Optimizer, spec.LR, spec.Batch); err != nil {
 		return spec, false, "", bad("%v", err)
 	}
 	if spec.Batch > spec.N {
@@ -365,12 +366,12 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	var res *trainResult
-	progress := func(numerics.Checkpoint) {}
+	progress := func(train.Checkpoint) {}
 	if !asJSON {
 		// Rows are printed as checkpoints arrive, so columns have fixed
 		// widths (a tabwriter would wait for the whole table).
 		var widths []int
-		progress = func(c numerics.Checkpoint) {
+		progress = func(c train.Checkpoint) {
 			if widths == nil {
 				head := checkpointHeader(c)
 				for _, h := range head {
@@ -410,7 +411,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 
 // checkpointHeader and checkpointRow format one checkpoint as a table row;
 // a sampled estimate carries its standard error.
-func checkpointHeader(c numerics.Checkpoint) []string {
+func checkpointHeader(c train.Checkpoint) []string {
 	cols := []string{"step", "loss", "acc", "|grad|"}
 	if c.Stats != nil {
 		cols = append(cols, "rho")
@@ -422,7 +423,7 @@ func checkpointHeader(c numerics.Checkpoint) []string {
 	return cols
 }
 
-func checkpointRow(c numerics.Checkpoint) []string {
+func checkpointRow(c train.Checkpoint) []string {
 	cols := []string{strconv.Itoa(c.Step), fmt.Sprintf("%.4f", c.Loss), fmt.Sprintf("%.3f", c.Accuracy), fmt.Sprintf("%.3g", c.GradNorm)}
 	if st := c.Stats; st != nil {
 		cols = append(cols, withErr(st.Summary.Rho, st.RhoStdErr))

@@ -48,9 +48,9 @@ func ParseStatsMethod(s string) (StatsMethod, error) {
 	return "", fmt.Errorf("numerics: unknown statistics method %q (want auto, dense, structured or sampled)", s)
 }
 
-// StatsOptions configures ComputeHessianStats. The zero value is valid:
+// MeasureOptions configures ComputeHessianStats. The zero value is valid:
 // auto method, the defaults below, no eigenvalues.
-type StatsOptions struct {
+type MeasureOptions struct {
 	Method StatsMethod
 	// MaxDenseParams is the largest P for which StatsAuto forms H
 	// (default 2000: about a second per Hessian at N of a few thousand).
@@ -70,7 +70,7 @@ type StatsOptions struct {
 	Seed uint64
 }
 
-func (o StatsOptions) validate() error {
+func (o MeasureOptions) Validate() error {
 	if _, err := ParseStatsMethod(string(o.Method)); err != nil {
 		return err
 	}
@@ -80,7 +80,7 @@ func (o StatsOptions) validate() error {
 	return nil
 }
 
-func (o StatsOptions) withDefaults() StatsOptions {
+func (o MeasureOptions) withDefaults() MeasureOptions {
 	if o.Method == "" {
 		o.Method = StatsAuto
 	}
@@ -99,9 +99,9 @@ func (o StatsOptions) withDefaults() StatsOptions {
 	return o
 }
 
-// HessianStats are the block statistics and the top of the spectrum of the
+// Measurement are the block statistics and the top of the spectrum of the
 // Hessian at one point.
-type HessianStats struct {
+type Measurement struct {
 	// Method is StatsDense, StatsStructured or StatsSampled (never
 	// StatsAuto). Dense and structured are exact.
 	Method  StatsMethod `json:"method"`
@@ -119,18 +119,18 @@ type HessianStats struct {
 	LambdaMax      float64   `json:"lambda_max"`
 }
 
-// ComputeHessianStats returns R per family, ρ and the largest eigenvalues
+// Measure returns R per family, ρ and the largest eigenvalues
 // of p's Hessian at the current parameters, by the method of o. It is the
 // single entry point the training loop uses: callers name a method or
 // let StatsAuto pick the dense path for small P and the structured one
 // (exact, never forming H) for large P. The sampled path, an unbiased
 // estimate with standard errors, remains for sizes where even the
 // O(N²·C) structured cost is too high.
-func ComputeHessianStats(p *Problem, o StatsOptions) (*HessianStats, error) {
+func Measure(p *Problem, o MeasureOptions) (*Measurement, error) {
 	if err := p.check(); err != nil {
 		return nil, fmt.Errorf("numerics: ComputeHessianStats: %w", err)
 	}
-	if err := o.validate(); err != nil {
+	if err := o.Validate(); err != nil {
 		return nil, err
 	}
 	o = o.withDefaults()
@@ -141,7 +141,7 @@ func ComputeHessianStats(p *Problem, o StatsOptions) (*HessianStats, error) {
 			method = StatsDense
 		}
 	}
-	var st *HessianStats
+	var st *Measurement
 	switch method {
 	case StatsDense:
 		h, err := p.Hessian()
@@ -152,13 +152,13 @@ func ComputeHessianStats(p *Problem, o StatsOptions) (*HessianStats, error) {
 		if err != nil {
 			return nil, err
 		}
-		st = &HessianStats{Method: StatsDense, Summary: bs.Summary, RatioStdErr: make([]float64, len(bs.Ratios))}
+		st = &Measurement{Method: StatsDense, Summary: bs.Summary, RatioStdErr: make([]float64, len(bs.Ratios))}
 	case StatsStructured:
 		ss, err := p.StructuredStats(StructuredOptions{SkipBlockNorms: true})
 		if err != nil {
 			return nil, err
 		}
-		st = &HessianStats{Method: StatsStructured, Summary: ss.Summary, RatioStdErr: make([]float64, len(ss.Ratios))}
+		st = &Measurement{Method: StatsStructured, Summary: ss.Summary, RatioStdErr: make([]float64, len(ss.Ratios))}
 	case StatsSampled:
 		var err error
 		if st, err = sampledStats(p, o); err != nil {
@@ -253,7 +253,7 @@ func relErr(e meanEstimate) float64 {
 // for each kind, the mean squared norm of its diagonal blocks; for each
 // family, the mean over its off-diagonal pairs. R and ρ then follow as in
 // Summarize with block counts in place of sums.
-func sampledStats(p *Problem, o StatsOptions) (*HessianStats, error) {
+func sampledStats(p *Problem, o MeasureOptions) (*Measurement, error) {
 	bn := p.newBlockNorms()
 	l := bn.layout
 	rnd := newRand(o.Seed, streamStats)
@@ -285,7 +285,7 @@ func sampledStats(p *Problem, o StatsOptions) (*HessianStats, error) {
 		diag[kind] = estimate(vals, exact)
 	}
 
-	st := &HessianStats{Method: StatsSampled}
+	st := &Measurement{Method: StatsSampled}
 	var off, diagTotal, offVar, diagVar float64
 	for _, kind := range []kind.Layer{kind.Hidden, kind.Output} {
 		if e, ok := diag[kind]; ok {
