@@ -1,18 +1,19 @@
 package numerics
 
 import (
+	"errors"
 	"fmt"
 	"math"
 
-	"github.com/hessblock/hessblock/kind"
 	"github.com/hessblock/hessblock/krylov"
+	"gonum.org/v1/gonum/mat"
 )
 
 // streamStats is the random stream of block sampling and of the Lanczos
-// start vector in ComputeHessianStats.
+// start vector of TopEigenvalues in Measure.
 const streamStats uint64 = 0x7374_6174_7300 // "stats"
 
-// StatsMethod selects how ComputeHessianStats obtains block norms.
+// StatsMethod selects how Measure obtains block norms.
 type StatsMethod string
 
 const (
@@ -48,12 +49,13 @@ func ParseStatsMethod(s string) (StatsMethod, error) {
 	return "", fmt.Errorf("numerics: unknown statistics method %q (want auto, dense, structured or sampled)", s)
 }
 
-// MeasureOptions configures ComputeHessianStats. The zero value is valid:
-// auto method, the defaults below, no eigenvalues.
+// MeasureOptions configures Measure. The zero value is valid: auto method,
+// the defaults below, no eigenvalues, no block spectra.
 type MeasureOptions struct {
 	Method StatsMethod
 	// MaxDenseParams is the largest P for which StatsAuto forms H
-	// (default 2000: about a second per Hessian at N of a few thousand).
+	// (default 2000: about a second per Hessian at N of a few thousand;
+	// math.MaxInt leaves the choice to Problem.MaxDenseBytes alone).
 	MaxDenseParams int
 	// DiagSamples is the number of diagonal blocks of each kind sampled
 	// (default 64); PairSamples the number of off-diagonal pairs of each
@@ -66,10 +68,20 @@ type MeasureOptions struct {
 	// LanczosSteps is the Krylov dimension (default max(3k, 30), at most
 	// P); with LanczosSteps = P the Ritz values are the exact spectrum.
 	LanczosSteps int
-	// Seed drives the block sample and the Lanczos start vector.
+	// Seed drives the block sample and the Lanczos start vectors.
 	Seed uint64
+	// LambdaMax asks for λmax(H) to tolerance rather than after a fixed
+	// number of steps: from the eigenvalues of H on the dense path, by
+	// Lanczos (relative residual 1e-8) otherwise.
+	LambdaMax bool
+	// Blocks asks for the spectra of each family's representative blocks.
+	Blocks bool
+	// KeepHessian keeps the dense H in the Measurement (for export and
+	// figures) when the dense path formed it.
+	KeepHessian bool
 }
 
+// Validate reports an unknown method or a negative count.
 func (o MeasureOptions) Validate() error {
 	if _, err := ParseStatsMethod(string(o.Method)); err != nil {
 		return err
@@ -99,8 +111,10 @@ func (o MeasureOptions) withDefaults() MeasureOptions {
 	return o
 }
 
-// Measurement are the block statistics and the top of the spectrum of the
-// Hessian at one point.
+// Measurement is what Measure found: the block statistics of the Hessian
+// at one point and, as asked, the top of its spectrum and the spectra of
+// representative blocks. Fields that were not asked for are zero and left
+// out of the JSON, so a training checkpoint serialises as it always has.
 type Measurement struct {
 	// Method is StatsDense, StatsStructured or StatsSampled (never
 	// StatsAuto). Dense and structured are exact.
@@ -114,34 +128,57 @@ type Measurement struct {
 	RhoStdErr   float64   `json:"rho_std_err"`
 	// TopEigenvalues holds the largest Ritz values, descending; each is a
 	// lower bound on the corresponding eigenvalue and exact when
-	// LanczosSteps = P. LambdaMax is the first (0 when none were asked).
+	// LanczosSteps = P.
 	TopEigenvalues []float64 `json:"top_eigenvalues,omitempty"`
-	LambdaMax      float64   `json:"lambda_max"`
+	// LambdaMax is the largest eigenvalue of H: with MeasureOptions.LambdaMax,
+	// exact to round-off on the dense path and a Lanczos estimate within
+	// LambdaMaxResidual otherwise; without it, the first of TopEigenvalues
+	// (0 when none were asked).
+	LambdaMax         float64 `json:"lambda_max"`
+	LambdaMaxResidual float64 `json:"lambda_max_residual,omitempty"`
+	// Blocks holds, per family, the spectra of its representative blocks
+	// (Layout.Representative), when MeasureOptions.Blocks asks for them.
+	Blocks []FamilyBlocks `json:"blocks,omitempty"`
+
+	// Hessian is the dense H when the dense path formed it and
+	// MeasureOptions.KeepHessian asked to keep it; nil otherwise.
+	Hessian *mat.SymDense `json:"-"`
+	// DenseRefused is why StatsAuto did not form H (a *DenseTooLargeError
+	// when it would not fit Problem.MaxDenseBytes); nil when it did or when
+	// the method was named.
+	DenseRefused error `json:"-"`
 }
 
-// Measure returns R per family, ρ and the largest eigenvalues
-// of p's Hessian at the current parameters, by the method of o. It is the
-// single entry point the training loop uses: callers name a method or
-// let StatsAuto pick the dense path for small P and the structured one
-// (exact, never forming H) for large P. The sampled path, an unbiased
-// estimate with standard errors, remains for sizes where even the
-// O(N²·C) structured cost is too high.
+// Frobenius returns ‖H‖_F.
+func (m *Measurement) Frobenius() float64 { return math.Sqrt(m.Summary.FrobeniusSq) }
+
+// Measure is the one entry point to the block statistics of p's Hessian at
+// the current parameters: R per family, ρ and ‖H‖_F, and as o asks the
+// largest eigenvalues and the spectra of representative blocks. It decides
+// how: StatsAuto forms H (StatsDense) when P ≤ o.MaxDenseParams and H fits
+// Problem.MaxDenseBytes, and otherwise uses the Gram identities of
+// StructuredStats (StatsStructured: exact, never forming H); StatsSampled,
+// an unbiased estimate with standard errors, remains for sizes where even
+// the O(N²·C) structured cost is too high. The representative blocks come
+// from Problem.Block, which never forms H, on every path.
 func Measure(p *Problem, o MeasureOptions) (*Measurement, error) {
 	if err := p.check(); err != nil {
-		return nil, fmt.Errorf("numerics: ComputeHessianStats: %w", err)
+		return nil, fmt.Errorf("numerics: Measure: %w", err)
 	}
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
 	o = o.withDefaults()
 	method := o.Method
+	var refused error
 	if method == StatsAuto {
 		method = StatsStructured
-		if p.NumParams() <= o.MaxDenseParams && p.CheckDense() == nil {
+		if refused = p.CheckDense(); refused == nil && p.NumParams() <= o.MaxDenseParams {
 			method = StatsDense
 		}
 	}
 	var st *Measurement
+	var exactMax float64 // λmax from the dense eigenvalues
 	switch method {
 	case StatsDense:
 		h, err := p.Hessian()
@@ -153,6 +190,16 @@ func Measure(p *Problem, o MeasureOptions) (*Measurement, error) {
 			return nil, err
 		}
 		st = &Measurement{Method: StatsDense, Summary: bs.Summary, RatioStdErr: make([]float64, len(bs.Ratios))}
+		if o.LambdaMax {
+			ev, err := Eigenvalues(h)
+			if err != nil {
+				return nil, err
+			}
+			exactMax = ev[len(ev)-1]
+		}
+		if o.KeepHessian {
+			st.Hessian = h
+		}
 	case StatsStructured:
 		ss, err := p.StructuredStats(StructuredOptions{SkipBlockNorms: true})
 		if err != nil {
@@ -165,6 +212,7 @@ func Measure(p *Problem, o MeasureOptions) (*Measurement, error) {
 			return nil, err
 		}
 	}
+	st.DenseRefused = refused
 	if o.TopEigenvalues > 0 {
 		ev, err := topEigenvalues(p, o.TopEigenvalues, o.LanczosSteps, o.Seed)
 		if err != nil {
@@ -173,201 +221,24 @@ func Measure(p *Problem, o MeasureOptions) (*Measurement, error) {
 		st.TopEigenvalues = ev
 		st.LambdaMax = ev[0]
 	}
-	return st, nil
-}
-
-// blockNorms computes ‖H_ab‖_F² for single blocks from one forward pass
-// (Problem.Block redoes the forward pass on every call, which dominates at
-// large C).
-type blockNorms struct {
-	layout Layout
-	fams   []*family
-	buf    []float64
-}
-
-func (p *Problem) newBlockNorms() *blockNorms {
-	return &blockNorms{layout: p.Layout(), fams: p.families(p.forward())}
-}
-
-// frobSq returns ‖H_ab‖_F². It mirrors Problem.Block: the pair is ordered
-// so that a precedes b in θ (‖H_ba‖ = ‖H_ab‖), and pairs outside every
-// family (MSE output–output off the diagonal) are exactly zero.
-func (bn *blockNorms) frobSq(a, b int) (float64, error) {
-	l := bn.layout
-	if l.Blocks[a].Start > l.Blocks[b].Start {
-		a, b = b, a
+	switch {
+	case o.LambdaMax && method == StatsDense:
+		st.LambdaMax = exactMax
+	case o.LambdaMax:
+		// λmax only: the smallest end of a Hessian is often a slowly
+		// converging cluster at 0. An unconverged estimate is still the
+		// best available, and its residual says how good it is.
+		ext, err := p.ExtremeEigenvalues(krylov.LanczosOptions{Seed: o.Seed, Tol: 1e-8, LargestOnly: true})
+		if err != nil && !errors.Is(err, krylov.ErrNotConverged) {
+			return nil, err
+		}
+		st.LambdaMax, st.LambdaMaxResidual = ext.Max, ext.MaxResidual
 	}
-	for _, s := range bn.fams {
-		ia, ib := a-s.firstA, b-s.firstB
-		if ia < 0 || ia >= s.na || ib < 0 || ib >= s.nb {
-			continue
+	if o.Blocks {
+		var err error
+		if st.Blocks, err = p.representativeSpectra(); err != nil {
+			return nil, err
 		}
-		if s.diagOnly && ia != ib {
-			return 0, nil
-		}
-		if cap(bn.buf) < s.da*s.db {
-			bn.buf = make([]float64, s.da*s.db)
-		}
-		out := bn.buf[:s.da*s.db]
-		s.blockRow(ia, ib, ib+1, out, s.db)
-		var sq float64
-		for _, v := range out {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return 0, fmt.Errorf("numerics: Hessian block (%d, %d) has entry %v", a, b, v)
-			}
-			sq += v * v
-		}
-		return sq, nil
-	}
-	return 0, nil
-}
-
-// meanEstimate is a sample mean of block norms with its standard error.
-type meanEstimate struct{ mean, se float64 }
-
-func estimate(vals []float64, exact bool) meanEstimate {
-	n := float64(len(vals))
-	var s float64
-	for _, v := range vals {
-		s += v
-	}
-	m := s / n
-	if exact || len(vals) < 2 {
-		return meanEstimate{mean: m}
-	}
-	var ss float64
-	for _, v := range vals {
-		ss += (v - m) * (v - m)
-	}
-	return meanEstimate{mean: m, se: math.Sqrt(ss / (n - 1) / n)}
-}
-
-func relErr(e meanEstimate) float64 {
-	if e.mean == 0 {
-		return 0
-	}
-	return e.se / e.mean
-}
-
-// sampledStats estimates the Summary from a seeded sample of blocks:
-// for each kind, the mean squared norm of its diagonal blocks; for each
-// family, the mean over its off-diagonal pairs. R and ρ then follow as in
-// Summarize with block counts in place of sums.
-func sampledStats(p *Problem, o MeasureOptions) (*Measurement, error) {
-	bn := p.newBlockNorms()
-	l := bn.layout
-	rnd := newRand(o.Seed, streamStats)
-
-	diag := map[kind.Layer]meanEstimate{}
-	count := map[kind.Layer]int{}
-	for _, kind := range []kind.Layer{kind.Hidden, kind.Output} {
-		idx := l.Of(kind)
-		if len(idx) == 0 {
-			continue
-		}
-		count[kind] = len(idx)
-		exact := len(idx) <= o.DiagSamples
-		pick := idx
-		if !exact {
-			pick = make([]int, o.DiagSamples)
-			for i, j := range rnd.Perm(len(idx))[:o.DiagSamples] {
-				pick[i] = idx[j]
-			}
-		}
-		vals := make([]float64, len(pick))
-		for i, a := range pick {
-			v, err := bn.frobSq(a, a)
-			if err != nil {
-				return nil, err
-			}
-			vals[i] = v
-		}
-		diag[kind] = estimate(vals, exact)
-	}
-
-	st := &Measurement{Method: StatsSampled}
-	var off, diagTotal, offVar, diagVar float64
-	for _, kind := range []kind.Layer{kind.Hidden, kind.Output} {
-		if e, ok := diag[kind]; ok {
-			n := float64(count[kind])
-			diagTotal += n * e.mean
-			diagVar += n * n * e.se * e.se
-		}
-	}
-	for _, f := range l.Families() {
-		ka, kb := familyKinds(f)
-		as, bs := l.Of(ka), l.Of(kb)
-		pairs := len(as) * len(bs)
-		if ka == kb {
-			pairs = len(as) * (len(as) - 1)
-		}
-		fr := FamilyRatio{Family: f, Pairs: pairs}
-		var oe meanEstimate
-		if pairs > 0 {
-			var vals []float64
-			exact := pairs <= o.PairSamples
-			if exact {
-				for _, a := range as {
-					for _, b := range bs {
-						if a == b {
-							continue
-						}
-						v, err := bn.frobSq(a, b)
-						if err != nil {
-							return nil, err
-						}
-						vals = append(vals, v)
-					}
-				}
-			} else {
-				for len(vals) < o.PairSamples {
-					a, b := as[rnd.IntN(len(as))], bs[rnd.IntN(len(bs))]
-					if a == b {
-						continue
-					}
-					v, err := bn.frobSq(a, b)
-					if err != nil {
-						return nil, err
-					}
-					vals = append(vals, v)
-				}
-			}
-			oe = estimate(vals, exact)
-		}
-		da, db := diag[ka], diag[kb]
-		var rse float64
-		if pairs > 0 {
-			fr.MeanOffSq = oe.mean
-			fr.MeanDiagSq = math.Sqrt(da.mean * db.mean)
-			fr.R = ratio(fr.MeanOffSq, fr.MeanDiagSq)
-			// R = sqrt(off / diagMean) with diagMean = dA (same kind) or
-			// sqrt(dA·dB): relative errors add in quadrature, halved by
-			// each square root.
-			dRel := relErr(da)
-			if ka != kb {
-				dRel = math.Hypot(relErr(da), relErr(db)) / 2
-			}
-			rse = fr.R * math.Hypot(relErr(oe), dRel) / 2
-		}
-		st.Summary.Ratios = append(st.Summary.Ratios, fr)
-		st.RatioStdErr = append(st.RatioStdErr, rse)
-		// Summarize counts the hidden–output family in both orders.
-		mult := 1.0
-		if ka != kb {
-			mult = 2
-		}
-		off += mult * float64(pairs) * oe.mean
-		offVar += mult * mult * float64(pairs) * float64(pairs) * oe.se * oe.se
-	}
-	st.Summary.OffBlockSq = off
-	st.Summary.FrobeniusSq = off + diagTotal
-	if t := st.Summary.FrobeniusSq; t > 0 {
-		st.Summary.Rho = off / t
-		// ρ = off/(off+diag): ∂ρ/∂off = diag/t², ∂ρ/∂diag = −off/t².
-		st.RhoStdErr = math.Sqrt(diagTotal*diagTotal*offVar+off*off*diagVar) / (t * t)
-	}
-	if err := st.Summary.checkFinite(); err != nil {
-		return nil, err
 	}
 	return st, nil
 }

@@ -161,3 +161,97 @@ func TestTopEigenvaluesMatchDense(t *testing.T) {
 		}
 	}
 }
+
+// The dense and structured paths of Measure agree on every statistic
+// inspect reports: R, ρ, ‖H‖_F, λmax (Lanczos within its residual) and the
+// representative block spectra, which come from the same single blocks on
+// both paths. Auto falls back to structured, saying why, when H does not fit.
+func TestMeasureDenseMatchesStructured(t *testing.T) {
+	for _, cfg := range measureConfigs() {
+		p, err := NewProblem(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts := MeasureOptions{Seed: cfg.Seed, LambdaMax: true, Blocks: true, KeepHessian: true}
+		opts.Method = StatsDense
+		dense, err := Measure(p, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.MaxDenseBytes = 1
+		opts.Method = StatsAuto
+		st, err := Measure(p, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tooLarge *DenseTooLargeError
+		if st.Method != StatsStructured || !asDenseTooLarge(st.DenseRefused, &tooLarge) || st.Hessian != nil {
+			t.Fatalf("%v: auto over the limit gave method %q, refusal %v", cfg, st.Method, st.DenseRefused)
+		}
+		if dense.Hessian == nil || dense.DenseRefused != nil || dense.LambdaMaxResidual != 0 {
+			t.Fatalf("%v: dense path kept no Hessian or reported a refusal", cfg)
+		}
+		near := func(name string, a, b, tol float64) {
+			if math.Abs(a-b) > tol*math.Max(math.Abs(a), math.Abs(b))+1e-300 {
+				t.Errorf("%v %s: dense %v, structured %v", cfg, name, a, b)
+			}
+		}
+		near("ρ", dense.Summary.Rho, st.Summary.Rho, 1e-10)
+		near("‖H‖_F", dense.Frobenius(), st.Frobenius(), 1e-10)
+		for i, fr := range dense.Summary.Ratios {
+			near(string(fr.Family)+" R", fr.R, st.Summary.Ratios[i].R, 1e-10)
+		}
+		if math.Abs(dense.LambdaMax-st.LambdaMax) > st.LambdaMaxResidual+1e-12*dense.LambdaMax {
+			t.Errorf("%v: λmax dense %v, Lanczos %v ± %v", cfg, dense.LambdaMax, st.LambdaMax, st.LambdaMaxResidual)
+		}
+		if len(dense.Blocks) != len(dense.Summary.Ratios) {
+			t.Fatalf("%v: %d block families for %d ratios", cfg, len(dense.Blocks), len(dense.Summary.Ratios))
+		}
+		l := p.Layout()
+		for i, fb := range dense.Blocks {
+			if fb.Family != st.Blocks[i].Family || (fb.Diag == nil) != (fb.Family == kind.HiddenOutput) || fb.Off == nil {
+				t.Fatalf("%v: family %d blocks %+v", cfg, i, fb)
+			}
+			// Both paths take the blocks from Problem.Block: identical.
+			if so := st.Blocks[i].Off; fb.Off.SigmaMax != so.SigmaMax || (fb.Off.LambdaMax != nil && *fb.Off.LambdaMax != *so.LambdaMax) {
+				t.Errorf("%v %s: off block spectra differ between paths", cfg, fb.Family)
+			}
+			// The spectrum is that of the block of the dense H.
+			a, b, _ := l.Representative(fb.Family)
+			blk, err := BlockOfMatrix(dense.Hessian, l, a, b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := SpectralNorm(blk)
+			if err != nil {
+				t.Fatal(err)
+			}
+			near(string(fb.Family)+" σmax", s, fb.Off.SigmaMax, 1e-10)
+			if fb.Off.A != l.Blocks[a].Name || fb.Off.B != l.Blocks[b].Name {
+				t.Errorf("%v %s: off block named (%s, %s), want (%s, %s)", cfg, fb.Family, fb.Off.A, fb.Off.B, l.Blocks[a].Name, l.Blocks[b].Name)
+			}
+		}
+	}
+}
+
+// Representative picks the first pair of the family's kinds, and reports a
+// kind with a single block as having no pair.
+func TestLayoutRepresentative(t *testing.T) {
+	cfg := DefaultConfig(kind.MLP)
+	cfg.M, cfg.C = 1, 3
+	l := cfg.Layout()
+	h, o := l.Of(kind.Hidden), l.Of(kind.Output)
+	for _, c := range []struct {
+		f    kind.Family
+		a, b int
+		ok   bool
+	}{
+		{kind.HiddenHidden, h[0], h[0], false},
+		{kind.OutputOutput, o[0], o[1], true},
+		{kind.HiddenOutput, h[0], o[0], true},
+	} {
+		if a, b, ok := l.Representative(c.f); a != c.a || b != c.b || ok != c.ok {
+			t.Errorf("%s: (%d, %d, %v), want (%d, %d, %v)", c.f, a, b, ok, c.a, c.b, c.ok)
+		}
+	}
+}

@@ -47,7 +47,7 @@ func TestInvalidReceiversAndArguments(t *testing.T) {
 		noPanic(t, "HessianFD", func() error { _, err := HessianFD(q, 0); return err })
 		noPanic(t, "CheckGradient", func() error { _, err := CheckGradient(q, 0); return err })
 		noPanic(t, "CheckHessian", func() error { _, err := CheckHessian(q, 0); return err })
-		noPanic(t, "ComputeHessianStats", func() error { _, err := Measure(q, MeasureOptions{}); return err })
+		noPanic(t, "Measure", func() error { _, err := Measure(q, MeasureOptions{}); return err })
 		noPanic(t, "ExportNPY", func() error { return ExportNPY(t.TempDir(), q, nil) })
 		// The accessors of a nil Problem return zero values.
 		if q.Config() != (Config{}) || q.NumParams() != 0 || len(q.Layout().Blocks) != 0 || q.X() != nil || q.W() != nil || q.V() != nil || q.Labels() != nil {
@@ -184,7 +184,7 @@ func TestStructuredMemoryGuard(t *testing.T) {
 		t.Fatalf("StructuredStats over the limit: %v, want a *StructuredTooLargeError", err)
 	}
 	if _, err := Measure(p, MeasureOptions{Method: StatsStructured}); !errors.As(err, &tooLarge) {
-		t.Errorf("ComputeHessianStats(structured) over the limit: %v", err)
+		t.Errorf("Measure(structured) over the limit: %v", err)
 	}
 	if b := (Config{Model: kind.MLP, Loss: kind.CE, C: 10, D: 10, N: 1 << 40, M: 5}).StructuredBytes(StructuredOptions{}); b != math.MaxInt64 {
 		t.Errorf("StructuredBytes at N = 2^40 = %d, want MaxInt64", b)

@@ -215,7 +215,7 @@ type StructuredTooLargeError struct {
 
 func (e *StructuredTooLargeError) Error() string {
 	return fmt.Sprintf("numerics: the structured statistics at N = %d samples need about %s of work arrays, over the limit of %s; "+
-		"use the sampled statistics (ComputeHessianStats with StatsSampled, or Problem.Block on chosen pairs), "+
+		"use the sampled statistics (Measure with StatsSampled, or Problem.Block on chosen pairs), "+
 		"fewer samples, or raise Problem.MaxStructuredBytes",
 		e.N, formatBytes(e.Bytes), formatBytes(e.Limit))
 }
