@@ -10,25 +10,6 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// noPanic runs f and fails the test if it panics or returns a nil error.
-func noPanic(t *testing.T, what string, f func() error) {
-	t.Helper()
-	var err error
-	panicked := func() (v any) {
-		defer func() { v = recover() }()
-		err = f()
-		return nil
-	}()
-	switch {
-	case panicked != nil:
-		t.Errorf("%s panicked: %v", what, panicked)
-	case err == nil:
-		t.Errorf("%s: no error", what)
-	default:
-		t.Logf("%s: %v", what, err)
-	}
-}
-
 func TestInvalidConfigs(t *testing.T) {
 	lin := DefaultConfig(kind.Linear)
 	mlp := DefaultConfig(kind.MLP)
