@@ -7,8 +7,8 @@ import (
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/plot/vg"
 
+	"github.com/hessblock/hessblock/internal/atomicfile"
 	"github.com/hessblock/hessblock/internal/figures"
-	"github.com/hessblock/hessblock/internal/report"
 	"github.com/hessblock/hessblock/kind"
 	"github.com/hessblock/hessblock/numerics"
 )
@@ -35,10 +35,10 @@ func writeInspectFigures(dir string, p *numerics.Problem, h *mat.SymDense) error
 		if err != nil {
 			return fmt.Errorf("inspect figure %s: %w", stem, err)
 		}
-		if err := report.WriteFileAtomic(filepath.Join(dir, stem+".png"), png); err != nil {
+		if err := atomicfile.WriteFile(filepath.Join(dir, stem+".png"), png); err != nil {
 			return err
 		}
-		return report.WriteFileAtomic(filepath.Join(dir, stem+".svg"), svg)
+		return atomicfile.WriteFile(filepath.Join(dir, stem+".svg"), svg)
 	}
 	if err := save("heatmap", figures.Titled{Title: name, Body: figures.Heatmap{
 		Title: fmt.Sprintf("|H|, log colour scale (P = %d, %d blocks)", l.P, len(l.Blocks)), M: h, Decades: 4,

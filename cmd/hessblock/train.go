@@ -12,7 +12,8 @@ import (
 	"time"
 
 	"github.com/hessblock/hessblock/datasets"
-	"github.com/hessblock/hessblock/internal/report"
+
+	"github.com/hessblock/hessblock/internal/atomicfile"
 	"github.com/hessblock/hessblock/kind"
 	"github.com/hessblock/hessblock/numerics"
 	"github.com/hessblock/hessblock/train"
@@ -397,7 +398,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	js = append(js, '\n')
 	if out != "" {
-		if err := report.WriteFileAtomic(out, js); err != nil {
+		if err := atomicfile.WriteFile(out, js); err != nil {
 			return err
 		}
 	}
