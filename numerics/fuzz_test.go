@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/hessblock/hessblock/kind"
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -178,17 +179,13 @@ func FuzzProblem(f *testing.F) {
 // terms of size 1 down to size 1 − max p, so the paths agree only to about
 // ε/(1 − max p)² and are compared only above gapAgree.
 func minSoftmaxGap(p *Problem) float64 {
-	f := p.forward()
-	if f.p == nil {
+	if p.Config().Loss != kind.CE {
 		return 1
 	}
+	probs := p.Probabilities()
 	gap := 1.0
-	for n := 0; n < f.n; n++ {
-		mx := 0.0
-		for _, v := range f.p[n*f.c : (n+1)*f.c] {
-			mx = math.Max(mx, v)
-		}
-		gap = math.Min(gap, 1-mx)
+	for n := range p.Config().N {
+		gap = math.Min(gap, 1-floats.Max(probs.RawRowView(n)))
 	}
 	return gap
 }

@@ -274,6 +274,20 @@ func (p *Problem) LossGradientOn(rows []int, dst []float64) (float64, []float64)
 	return sub.LossGradient(dst)
 }
 
+// Probabilities returns the N×C matrix of class probabilities at the
+// current parameters, p_nk = softmax(f(x_n))_k with one sample per row
+// (THEORY §1), from the same max-shifted softmax as the loss, so rows are
+// finite for logits of any finite size. It is defined for cross-entropy
+// only: calling it on an MSE problem, which has no probabilities, is a
+// programming error and panics.
+func (p *Problem) Probabilities() *mat.Dense {
+	p.mustCheck()
+	if p.cfg.Loss != kind.CE {
+		panic("numerics: Probabilities of a " + string(p.cfg.Loss) + " problem (defined for CE only)")
+	}
+	return mat.NewDense(p.cfg.N, p.cfg.C, p.forward().p)
+}
+
 // Accuracy returns the fraction of samples whose largest logit is at their
 // label (ties go to the lowest class index).
 func (p *Problem) Accuracy() float64 { return p.forward().accuracy(p.labels) }
