@@ -6,6 +6,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/hessblock/hessblock/datasets"
 	"github.com/hessblock/hessblock/kind"
 	"gonum.org/v1/gonum/mat"
 )
@@ -112,11 +113,11 @@ func TestValidConfigs(t *testing.T) {
 func TestInvalidData(t *testing.T) {
 	cfg := Config{Model: kind.Linear, Loss: kind.CE, C: 3, D: 4, N: 5, Sigma: 1, Seed: 1}
 	good := func() (*mat.Dense, []int) {
-		x, y, err := GaussianData(cfg.N, cfg.D, cfg.C, 7)
+		set, err := datasets.Gaussian(cfg.N, cfg.D, cfg.C, 7)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return x, y
+		return set.X, set.Labels
 	}
 	withX := func(f func(*mat.Dense)) *mat.Dense { x, _ := good(); f(x); return x }
 	withY := func(f func([]int) []int) []int { _, y := good(); return f(y) }
