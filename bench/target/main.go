@@ -20,7 +20,7 @@ import (
 
 func main() {
 	model := flag.String("model", "linear", "linear or mlp")
-	act := flag.String("act", "relu", "MLP activation")
+	act := flag.String("activation", "relu", "MLP activation")
 	c := flag.Int("C", 100000, "classes")
 	d := flag.Int("d", 128, "input dimension")
 	n := flag.Int("N", 1024, "samples")

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -64,58 +63,27 @@ type inspectFlags struct {
 
 func parseInspectFlags(args []string, stderr io.Writer) (inspectFlags, error) {
 	fs := newFlagSet("inspect", "inspect [flags]", stderr)
-	lin, mlp := numerics.DefaultConfig(kind.Linear), numerics.DefaultConfig(kind.MLP)
+	def, mlp := numerics.DefaultConfig(kind.Linear), numerics.DefaultConfig(kind.MLP)
+	def.Activation, def.M, def.SigmaW, def.SigmaV = mlp.Activation, mlp.M, mlp.SigmaW, mlp.SigmaV
+	cf := addConfigFlags(fs, def, "seed of the data and the initialization", nil)
 	var (
-		model      = fs.String("model", string(kind.Linear), "model: linear or mlp")
-		activation = fs.String("activation", string(mlp.Activation), "MLP activation: identity, relu or tanh")
-		loss       = fs.String("loss", string(lin.Loss), "loss: ce or mse")
-		c          = fs.Int("C", lin.C, "number of classes C (≥ 2)")
-		d          = fs.Int("d", lin.D, "input dimension d")
-		n          = fs.Int("N", lin.N, "number of samples N")
-		m          = fs.Int("m", mlp.M, "MLP hidden width m")
-		sigma      = fs.Float64("sigma", lin.Sigma, "linear model: W_kj ~ N(0, σ²/d)")
-		sigmaW     = fs.Float64("sigma-w", mlp.SigmaW, "MLP: W_ij ~ N(0, σ_w²/d)")
-		sigmaV     = fs.Float64("sigma-v", mlp.SigmaV, "MLP: V_ki ~ N(0, σ_v²/m)")
-		seed       = fs.Uint64("seed", lin.Seed, "seed of the data and the initialization")
-		maxBytes   = fs.Int64("max-dense-bytes", numerics.DefaultMaxDenseBytes, "largest dense Hessian, in bytes")
-		asJSON     = fs.Bool("json", false, "print JSON instead of a table")
-		npyDir     = fs.String("npy", "", "also write H, the layout, W, V, X, labels and the config into `DIR` (NumPy .npy + JSON)")
-		figDir     = fs.String("fig", "", "also write figures (|H| heatmap, block-averaged |H| map, block spectra; PNG and SVG) into `DIR`")
+		maxBytes = fs.Int64("max-dense-bytes", numerics.DefaultMaxDenseBytes, "largest dense Hessian, in bytes")
+		asJSON   = fs.Bool("json", false, "print JSON instead of a table")
+		npyDir   = fs.String("npy", "", "also write H, the layout, W, V, X, labels and the config into `DIR` (NumPy .npy + JSON)")
+		figDir   = fs.String("fig", "", "also write figures (|H| heatmap, block-averaged |H| map, block spectra; PNG and SVG) into `DIR`")
 	)
 	if err := parseFlags(fs, args); err != nil {
 		return inspectFlags{}, err
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-
-	mod, err := kind.ParseModel(*model)
+	mod, err := cf.modelOr(kind.Linear)
 	if err != nil {
-		return inspectFlags{}, inspectUsage("-model: %v", err)
+		return inspectFlags{}, inspectUsage("%v", err)
 	}
 	cfg := numerics.DefaultConfig(mod)
-	if cfg.Loss, err = kind.ParseLoss(*loss); err != nil {
-		return inspectFlags{}, inspectUsage("-loss: %v", err)
+	if err := cf.apply(&cfg); err != nil {
+		return inspectFlags{}, inspectUsage("%v", err)
 	}
-	// Model-specific flags keep the model's default unless given, so that
-	// giving one to the wrong model is reported rather than ignored.
-	if mod == kind.MLP || set["activation"] {
-		if cfg.Activation, err = kind.ParseActivation(*activation); err != nil {
-			return inspectFlags{}, inspectUsage("-activation: %v", err)
-		}
-	}
-	cfg.C, cfg.D, cfg.N, cfg.Seed = *c, *d, *n, *seed
-	if set["m"] {
-		cfg.M = *m
-	}
-	if set["sigma"] {
-		cfg.Sigma = *sigma
-	}
-	if set["sigma-w"] {
-		cfg.SigmaW = *sigmaW
-	}
-	if set["sigma-v"] {
-		cfg.SigmaV = *sigmaV
-	}
+	cfg.C, cfg.D, cfg.N, cfg.Seed = *cf.c, *cf.d, *cf.n, *cf.seed
 	if err := cfg.Validate(); err != nil {
 		return inspectFlags{}, inspectUsage("%v", err)
 	}

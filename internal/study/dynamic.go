@@ -1,4 +1,4 @@
-package main
+package study
 
 import (
 	"fmt"
@@ -7,18 +7,20 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hessblock/hessblock/internal/experiment"
 	"github.com/hessblock/hessblock/internal/figures"
 	"github.com/hessblock/hessblock/internal/report"
 	"github.com/hessblock/hessblock/kind"
 	"github.com/hessblock/hessblock/numerics"
 	"github.com/hessblock/hessblock/train"
-	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 )
 
-// dynamicOptions sizes the dynamic section: how block structure moves
+// DynamicOptions sizes the dynamic section: how block structure moves
 // during training.
-type dynamicOptions struct {
+type DynamicOptions struct {
+	// On adds the section to the report.
+	On bool
 	// Quick shrinks every run (a few seconds in all) for tests.
 	Quick bool
 	// TextCs are the class counts of the text task; nil means
@@ -31,31 +33,31 @@ type dynamicOptions struct {
 // dynamicRun is one trained configuration of the section.
 type dynamicRun struct {
 	Label string
-	Res   *trainResult
+	Res   *experiment.Result
 }
 
 // dynamicSpecs returns the MNIST runs (fixed C = 10, linear and MLP) and
 // the text runs (linear, growing C).
-func dynamicSpecs(o dynamicOptions) (mnist, text []trainSpec) {
+func dynamicSpecs(o DynamicOptions) (mnist, text []experiment.Spec) {
 	seed := o.Seed
 	if seed == 0 {
 		seed = 1
 	}
-	base, _ := trainDefaults(dataMNIST)
+	base, _ := experiment.Defaults(experiment.MNIST)
 	base.Seed = seed
 	lin := base
 	lin.Model = numerics.DefaultConfig(kind.Linear)
 	lin.Model.Sigma = 1
 	mlp := base
 	if o.Quick {
-		for _, s := range []*trainSpec{&lin, &mlp} {
+		for _, s := range []*experiment.Spec{&lin, &mlp} {
 			s.N, s.D, s.Steps, s.Batch = 300, 16, 20, 64
 			s.Model.M = min(s.Model.M, 8)
-			s.Checkpoints = logCheckpoints(s.Steps, 3)
+			s.Checkpoints = experiment.LogCheckpoints(s.Steps, 3)
 			s.Stats.LanczosSteps = 20
 		}
 	}
-	mnist = []trainSpec{lin, mlp}
+	mnist = []experiment.Spec{lin, mlp}
 
 	cs := o.TextCs
 	if cs == nil {
@@ -65,7 +67,7 @@ func dynamicSpecs(o dynamicOptions) (mnist, text []trainSpec) {
 		}
 	}
 	for _, c := range cs {
-		s, _ := trainDefaults(dataGoText)
+		s, _ := experiment.Defaults(experiment.GoText)
 		s.Seed, s.C, s.N = seed, c, 2000
 		s.Checkpoints = []int{0, 30, s.Steps}
 		// One eigenvalue, 20 Lanczos steps: at C = 10⁴ each Hessian–vector
@@ -82,14 +84,11 @@ func dynamicSpecs(o dynamicOptions) (mnist, text []trainSpec) {
 
 // dynamicBlocks runs the section's experiments and returns its report
 // blocks (heading, text, figures, tables), reporting progress.
-func dynamicBlocks(o dynamicOptions, progress io.Writer) ([]report.Block, error) {
-	if progress == nil {
-		progress = io.Discard
-	}
+func dynamicBlocks(o DynamicOptions, progress io.Writer) ([]report.Block, error) {
 	mnistSpecs, textSpecs := dynamicSpecs(o)
-	run := func(label string, s trainSpec) (dynamicRun, error) {
+	run := func(label string, s experiment.Spec) (dynamicRun, error) {
 		fmt.Fprintf(progress, "dynamic: %s (%s, N=%d d=%d C=%d, %d steps)\n", label, s.Data, s.N, s.D, s.C, s.Steps)
-		res, err := runTraining(s, func(c train.Checkpoint) {
+		res, err := experiment.Run(s, func(c train.Checkpoint) {
 			fmt.Fprintf(progress, "  step %d: loss %.4f, ρ %.4g\n", c.Step, c.Loss, c.Stats.Summary.Rho)
 		})
 		if err != nil {
@@ -123,7 +122,7 @@ func dynamicBlocks(o dynamicOptions, progress io.Writer) ([]report.Block, error)
 			"randomly projected) and on a next-token task over the Go standard library with the C most frequent " +
 			"tokens as classes (input: a fixed random embedding of the previous token). λmax is the largest Ritz " +
 			"value of a Lanczos run on Hessian–vector products."},
-		&report.Code{Text: trainCommandLine(mnistSpecs[1]) + "\n" + trainCommandLine(textSpecs[len(textSpecs)-1])},
+		&report.Code{Text: mnistSpecs[1].CommandLine() + "\n" + textSpecs[len(textSpecs)-1].CommandLine()},
 	}
 	fig, err := trajectoryFigure(mnist)
 	if err != nil {
@@ -143,25 +142,6 @@ func modelLabel(c numerics.Config) string {
 		return fmt.Sprintf("MLP (%s, m = %d)", c.Activation, c.M)
 	}
 	return "linear"
-}
-
-// trainCommandLine is the command that reproduces one run.
-func trainCommandLine(s trainSpec) string {
-	args := []string{"hessblock train", "-data " + s.Data, "-model " + string(s.Model.Model)}
-	if s.Model.Model == kind.MLP {
-		args = append(args, "-activation "+string(s.Model.Activation), "-m "+strconv.Itoa(s.Model.M))
-	}
-	args = append(args, fmt.Sprintf("-N %d -d %d", s.N, s.D))
-	if s.Data != dataMNIST {
-		args = append(args, fmt.Sprintf("-C %d", s.C))
-	}
-	ck := make([]string, len(s.Checkpoints))
-	for i, c := range s.Checkpoints {
-		ck[i] = strconv.Itoa(c)
-	}
-	args = append(args, fmt.Sprintf("-opt %s -lr %g -batch %d -steps %d -checkpoints %s -eig %d -lanczos %d -seed %d",
-		s.Optimizer, s.LR, s.Batch, s.Steps, strings.Join(ck, ","), s.Stats.TopEigenvalues, s.Stats.LanczosSteps, s.Seed))
-	return strings.Join(args, " ")
 }
 
 // trajectoryFigure plots ρ and R per family against step + 1 for each
@@ -196,7 +176,7 @@ func trajectoryFigure(runs []dynamicRun) (*report.Figure, error) {
 		if err != nil {
 			return nil, err
 		}
-		padLog(p)
+		padLogY(p, 1.1)
 		panels = append(panels, p)
 	}
 	png, svg, err := figures.Render(figures.Grid{Cols: len(panels), Panels: panels}, vg.Length(len(panels))*4.2*vg.Inch, 3.6*vg.Inch)
@@ -269,7 +249,7 @@ func classSweepFigure(runs []dynamicRun) (*report.Figure, error) {
 		if err != nil {
 			return nil, err
 		}
-		padLog(p)
+		padLogY(p, 1.1)
 		panels = append(panels, p)
 	}
 	png, svg, err := figures.Render(figures.Grid{Cols: 2, Panels: panels}, 8.4*vg.Inch, 3.6*vg.Inch)
@@ -299,16 +279,22 @@ func classSweepTable(runs []dynamicRun) *report.Table {
 	return t
 }
 
+// ends returns the statistics at the first and last checkpoint of the
+// run, the i-th of a list being written to sb (separated by "; ").
+func (r dynamicRun) ends(i int, sb *strings.Builder) (init, trained numerics.Summary) {
+	if i > 0 {
+		sb.WriteString("; ")
+	}
+	ck := r.Res.Checkpoints
+	return ck[0].Stats.Summary, ck[len(ck)-1].Stats.Summary
+}
+
 // dynamicSummary states the measured changes in words, from the numbers.
 func dynamicSummary(mnist, text []dynamicRun) string {
 	var sb strings.Builder
 	sb.WriteString("Measured: ")
 	for i, r := range mnist {
-		ck := r.Res.Checkpoints
-		a, b := ck[0].Stats.Summary, ck[len(ck)-1].Stats.Summary
-		if i > 0 {
-			sb.WriteString("; ")
-		}
+		a, b := r.ends(i, &sb)
 		fmt.Fprintf(&sb, "%s ρ %s → %s", r.Label, fmtStat(a.Rho), fmtStat(b.Rho))
 		for j, fr := range a.Ratios {
 			fmt.Fprintf(&sb, ", R %s %s → %s", fr.Family, fmtStat(fr.R), fmtStat(b.Ratios[j].R))
@@ -316,11 +302,7 @@ func dynamicSummary(mnist, text []dynamicRun) string {
 	}
 	sb.WriteString(". Text task (init → trained): ")
 	for i, r := range text {
-		ck := r.Res.Checkpoints
-		a, b := ck[0].Stats.Summary, ck[len(ck)-1].Stats.Summary
-		if i > 0 {
-			sb.WriteString("; ")
-		}
+		a, b := r.ends(i, &sb)
 		fmt.Fprintf(&sb, "C = %d: R %s → %s, ρ %s → %s", r.Res.Config.C,
 			fmtStat(a.Ratio(kind.OutputOutput)), fmtStat(b.Ratio(kind.OutputOutput)), fmtStat(a.Rho), fmtStat(b.Rho))
 	}
@@ -338,11 +320,4 @@ func dynamicSummary(mnist, text []dynamicRun) string {
 			first.Res.Config.C, last.Res.Config.C, slope(rOf, initCk), slope(rOf, lastCk))
 	}
 	return sb.String()
-}
-
-// padLog leaves a margin above and below the data of a log y axis, so that
-// no marker is cut in half by the frame.
-func padLog(p *plot.Plot) {
-	p.Y.Min /= 1.1
-	p.Y.Max *= 1.1
 }
