@@ -7,6 +7,18 @@ import (
 
 // Helpers shared by the tests of several files.
 
+// mustPanic fails the test unless f panics: the package's rule for a
+// programming error such as a vector of the wrong length.
+func mustPanic(t *testing.T, what string, f func()) {
+	t.Helper()
+	defer func() {
+		if recover() == nil {
+			t.Errorf("%s did not panic", what)
+		}
+	}()
+	f()
+}
+
 func asDenseTooLarge(err error, target **DenseTooLargeError) bool { return errors.As(err, target) }
 
 // noPanic runs f and fails the test if it panics or returns a nil error.

@@ -244,9 +244,9 @@ func Measure(p *Problem, o MeasureOptions) (*Measurement, error) {
 }
 
 // topEigenvalues returns the k largest Ritz values of H after `steps`
-// Lanczos iterations with full reorthogonalization (the shared recurrence of
-// lanczos.go, so no ghost copies), from a seeded random start, using
-// Hessian–vector products only.
+// Lanczos iterations with full reorthogonalization (krylov.Ritz, so no
+// ghost copies), from a seeded random start, using Hessian–vector products
+// only.
 func topEigenvalues(p *Problem, k, steps int, seed uint64) ([]float64, error) {
 	np := p.NumParams()
 	steps = min(steps, np)

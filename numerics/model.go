@@ -304,7 +304,8 @@ func (f *forward) accuracy(labels []int) float64 {
 
 // HessVec returns H·vec without forming H (Pearlmutter's R-operator: the
 // directional derivative of the gradient along vec), at O(N·P) cost. vec
-// must have length NumParams; if dst has that length it holds the result.
+// must have length NumParams (else HessVec panics); if dst has that length
+// it holds the result.
 func (p *Problem) HessVec(dst, vec []float64) ([]float64, error) {
 	if err := p.check(); err != nil {
 		return nil, err
@@ -327,9 +328,11 @@ func finiteResult(what string, v []float64) ([]float64, error) {
 	return v, nil
 }
 
+// checkVec refuses non-finite entries; a vector of the wrong length is a
+// programming error and panics (see Errors in the package documentation).
 func (p *Problem) checkVec(vec []float64) error {
 	if len(vec) != p.NumParams() {
-		return fmt.Errorf("numerics: vector has length %d, want NumParams = %d", len(vec), p.NumParams())
+		panic(fmt.Sprintf("numerics: vector has length %d, want NumParams = %d", len(vec), p.NumParams()))
 	}
 	for i, v := range vec {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
@@ -341,8 +344,9 @@ func (p *Problem) checkVec(vec []float64) error {
 
 // HessVecOperator returns a function computing H·vec that reuses one
 // forward pass; use it for many products at the same parameters.
-// The operator returns an error for a vector of the wrong length or with
-// non-finite entries (and, for a nil or zero Problem, on every call). It
+// The operator returns an error for a vector with non-finite entries (and,
+// for a nil or zero Problem, on every call) and panics for one of the wrong
+// length. It
 // reuses its work space between calls, so it must not be called
 // concurrently.
 func (p *Problem) HessVecOperator() func(dst, vec []float64) ([]float64, error) {

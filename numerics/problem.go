@@ -213,13 +213,14 @@ func (p *Problem) Params() []float64 {
 	return theta
 }
 
-// SetParams sets θ, which must have length NumParams and finite entries.
+// SetParams sets θ. Non-finite entries are an error and leave p as it
+// was; a θ whose length is not NumParams is a programming error and panics.
 func (p *Problem) SetParams(theta []float64) error {
 	if err := p.check(); err != nil {
 		return err
 	}
 	if len(theta) != p.NumParams() {
-		return fmt.Errorf("numerics: parameter vector has length %d, want %d", len(theta), p.NumParams())
+		panic(fmt.Sprintf("numerics: parameter vector has length %d, want %d", len(theta), p.NumParams()))
 	}
 	for i, t := range theta {
 		if math.IsNaN(t) || math.IsInf(t, 0) {
