@@ -271,10 +271,10 @@ func scaleVec(v []float64, s float64) {
 }
 
 // Ritz returns the Ritz values (ascending) of op after at most steps
-// Lanczos iterations from start, which must be a unit vector of op's
-// dimension. It is the building block for callers that draw their own start
-// vector (numerics draws it from its seeded streams) and want a fixed
-// Krylov dimension rather than a tolerance.
+// Lanczos iterations from the direction of start, a nonzero vector of op's
+// dimension (it is not modified). It is the building block for callers that
+// draw their own start vector (numerics draws it from its seeded streams)
+// and want a fixed Krylov dimension rather than a tolerance.
 func Ritz(op Operator, start []float64, steps int, reorth Reorth) ([]float64, error) {
 	if op == nil || len(start) == 0 || steps < 1 {
 		return nil, fmt.Errorf("krylov: Ritz needs an operator, a start vector and steps ≥ 1 (len %d, steps %d)", len(start), steps)
@@ -282,7 +282,13 @@ func Ritz(op Operator, start []float64, steps int, reorth Reorth) ([]float64, er
 	if err := reorth.validate(); err != nil {
 		return nil, err
 	}
-	alpha, beta, err := lanczos(op, start, min(steps, len(start)), reorth, nil)
+	q1 := append([]float64(nil), start...)
+	norm := math.Sqrt(dot(q1, q1))
+	if !(norm > 0) || math.IsInf(norm, 0) {
+		return nil, fmt.Errorf("krylov: Ritz start vector has norm %v, want a finite value > 0", norm)
+	}
+	scaleVec(q1, 1/norm)
+	alpha, beta, err := lanczos(op, q1, min(steps, len(start)), reorth, nil)
 	if err != nil {
 		return nil, err
 	}

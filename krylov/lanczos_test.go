@@ -60,7 +60,7 @@ func TestLanczosNotConvergedAndBadInput(t *testing.T) {
 // spectrum.
 func TestRitzFullKrylov(t *testing.T) {
 	d := []float64{3, -1, 2, 0.5}
-	start := []float64{0.5, 0.5, 0.5, 0.5}
+	start := []float64{2, 2, 2, 2} // normalized by Ritz
 	vals, err := Ritz(diagonal(d), start, 4, ReorthFull)
 	if err != nil {
 		t.Fatal(err)
@@ -72,7 +72,13 @@ func TestRitzFullKrylov(t *testing.T) {
 			break
 		}
 	}
+	if start[0] != 2 {
+		t.Error("Ritz modified its start vector")
+	}
 	if _, err := Ritz(diagonal(d), start, 0, ReorthFull); err == nil {
 		t.Error("steps = 0 accepted")
+	}
+	if _, err := Ritz(diagonal(d), make([]float64, 4), 2, ReorthFull); err == nil {
+		t.Error("zero start vector accepted")
 	}
 }

@@ -188,10 +188,7 @@ func TestInvalidProblemInputs(t *testing.T) {
 		{Model: kind.MLP, Activation: kind.ReLU, Loss: kind.MSE, C: 3, D: 4, N: 6, M: 2, SigmaW: 1, SigmaV: 1, Seed: 1},
 	} {
 		t.Run(string(cfg.Model), func(t *testing.T) {
-			p, err := NewProblem(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
+			p := mustProblem(t, cfg)
 			np := p.NumParams()
 			theta := p.Params()
 			wr, wc := p.W().Dims()

@@ -285,7 +285,7 @@ func fuzzCheckProblem(t *testing.T, p *Problem, moderate bool) {
 	if strict("HessVec", err) {
 		want := mat.NewVecDense(np, nil)
 		want.MulVec(h, mat.NewVecDense(np, vec))
-		vn := math.Sqrt(dot(vec, vec))
+		vn := floats.Norm(vec, 2)
 		for i, v := range hv {
 			if math.Abs(v-want.AtVec(i)) > 1e-10*norm*vn {
 				t.Fatalf("%v: HessVec[%d] = %v, H·v %v", cfg, i, v, want.AtVec(i))

@@ -255,7 +255,6 @@ func topEigenvalues(p *Problem, k, steps int, seed uint64) ([]float64, error) {
 	for i := range q1 {
 		q1[i] = rnd.NormFloat64()
 	}
-	scaleVec(q1, 1/math.Sqrt(dot(q1, q1)))
 	vals, err := krylov.Ritz(p.HessVecOperator(), q1, steps, krylov.ReorthFull)
 	if err != nil {
 		return nil, err

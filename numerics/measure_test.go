@@ -7,25 +7,11 @@ import (
 	"github.com/hessblock/hessblock/kind"
 )
 
-// measureConfigs covers both models and both losses at sizes where dense
-// statistics take milliseconds.
-func measureConfigs() []Config {
-	return []Config{
-		{Model: kind.Linear, Loss: kind.CE, C: 5, D: 20, N: 200, Sigma: 1, Seed: 11},
-		{Model: kind.Linear, Loss: kind.MSE, C: 5, D: 20, N: 200, Sigma: 1, Seed: 12},
-		{Model: kind.MLP, Activation: kind.ReLU, Loss: kind.CE, C: 5, D: 20, N: 200, M: 16, SigmaW: 1, SigmaV: 1, Seed: 13},
-		{Model: kind.MLP, Activation: kind.Tanh, Loss: kind.MSE, C: 5, D: 20, N: 200, M: 16, SigmaW: 1, SigmaV: 1, Seed: 14},
-	}
-}
-
 // With every block enumerated, the sampled path is the dense computation
 // in another order; the structured path is exact by construction.
 func TestSampledStatsExhaustiveMatchesDense(t *testing.T) {
-	for _, cfg := range measureConfigs() {
-		p, err := NewProblem(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, cfg := range spectralConfigs() {
+		p := mustProblem(t, cfg)
 		dense, err := Measure(p, MeasureOptions{Method: StatsDense})
 		if err != nil {
 			t.Fatal(err)
@@ -62,10 +48,7 @@ func TestSampledStatsWithinStdErr(t *testing.T) {
 		{Model: kind.MLP, Activation: kind.ReLU, Loss: kind.CE, C: 40, D: 10, N: 150, M: 20, SigmaW: 1, SigmaV: 2, Seed: 22},
 		{Model: kind.MLP, Activation: kind.Tanh, Loss: kind.MSE, C: 40, D: 10, N: 150, M: 20, SigmaW: 1, SigmaV: 1, Seed: 23},
 	} {
-		p, err := NewProblem(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
+		p := mustProblem(t, cfg)
 		dense, err := Measure(p, MeasureOptions{Method: StatsDense})
 		if err != nil {
 			t.Fatal(err)
@@ -95,10 +78,7 @@ func TestSampledStatsWithinStdErr(t *testing.T) {
 // a C where the dense Hessian would not fit.
 func TestSampledStatsZeroInitLargeC(t *testing.T) {
 	cfg := Config{Model: kind.Linear, Loss: kind.CE, C: 3000, D: 8, N: 40, Sigma: 0, Seed: 1}
-	p, err := NewProblem(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := mustProblem(t, cfg)
 	p.MaxDenseBytes = 1 << 20
 	for _, method := range []StatsMethod{StatsAuto, StatsSampled} {
 		st, err := Measure(p, MeasureOptions{Method: method})
@@ -127,14 +107,7 @@ func TestTopEigenvaluesMatchDense(t *testing.T) {
 		{Model: kind.MLP, Activation: kind.Tanh, Loss: kind.CE, C: 5, D: 10, N: 80, M: 12, SigmaW: 1, SigmaV: 1, Seed: 32},
 		{Model: kind.MLP, Activation: kind.ReLU, Loss: kind.MSE, C: 10, D: 20, N: 200, M: 20, SigmaW: 1, SigmaV: 1, Seed: 33},
 	} {
-		p, err := NewProblem(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		h, err := p.Hessian()
-		if err != nil {
-			t.Fatal(err)
-		}
+		p, h := denseProblem(t, cfg)
 		ev, err := Eigenvalues(h)
 		if err != nil {
 			t.Fatal(err)
@@ -167,11 +140,8 @@ func TestTopEigenvaluesMatchDense(t *testing.T) {
 // representative block spectra, which come from the same single blocks on
 // both paths. Auto falls back to structured, saying why, when H does not fit.
 func TestMeasureDenseMatchesStructured(t *testing.T) {
-	for _, cfg := range measureConfigs() {
-		p, err := NewProblem(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, cfg := range spectralConfigs() {
+		p := mustProblem(t, cfg)
 		opts := MeasureOptions{Seed: cfg.Seed, LambdaMax: true, Blocks: true, KeepHessian: true}
 		opts.Method = StatsDense
 		dense, err := Measure(p, opts)

@@ -451,17 +451,3 @@ func (f *forward) predicted(n int, label int) int {
 	}
 	return best
 }
-
-func dot(a, b []float64) float64 {
-	var s float64
-	for i, v := range a {
-		s += v * b[i]
-	}
-	return s
-}
-
-func scaleVec(v []float64, s float64) {
-	for i := range v {
-		v[i] *= s
-	}
-}

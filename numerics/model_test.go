@@ -43,10 +43,7 @@ func TestAccuracy(t *testing.T) {
 // CE loss, and softmax(W x_n) for the linear model; an MSE problem has none.
 func TestProbabilities(t *testing.T) {
 	cfg := Config{Model: kind.Linear, Loss: kind.CE, C: 5, D: 4, N: 30, Sigma: 3, Seed: 2}
-	p, err := NewProblem(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := mustProblem(t, cfg)
 	probs := p.Probabilities()
 	if r, c := probs.Dims(); r != cfg.N || c != cfg.C {
 		t.Fatalf("probabilities are %d×%d, want %d×%d", r, c, cfg.N, cfg.C)

@@ -11,13 +11,18 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-func spectralConfigs() []Config {
-	return []Config{
-		{Model: kind.Linear, Loss: kind.CE, C: 10, D: 20, N: 100, Sigma: 1, Seed: 7},
-		{Model: kind.Linear, Loss: kind.MSE, C: 4, D: 15, N: 40, Sigma: 1, Seed: 7},
-		{Model: kind.MLP, Activation: kind.Tanh, Loss: kind.CE, C: 6, D: 10, N: 80, M: 8, SigmaW: 1, SigmaV: 1, Seed: 8},
-		{Model: kind.MLP, Activation: kind.ReLU, Loss: kind.MSE, C: 5, D: 9, N: 60, M: 7, SigmaW: 1, SigmaV: 1, Seed: 9},
-	}
+// operatorCase is one operator of a Problem with its dense matrix.
+type operatorCase struct {
+	name string
+	op   krylov.Operator
+	m    *mat.SymDense
+}
+
+// operatorCases returns H, blockdiag(H) and H − blockdiag(H) of p, each as
+// its operator and its dense matrix, in that order.
+func operatorCases(t *testing.T, p *Problem) []operatorCase {
+	h, bd, off := denseParts(t, p)
+	return []operatorCase{{"H", p.HessVecOperator(), h}, {"blockdiag", p.BlockDiagVecOperator(), bd}, {"off-block", p.OffBlockVecOperator(), off}}
 }
 
 // denseParts returns H, blockdiag(H) and H − blockdiag(H).
@@ -46,30 +51,10 @@ func denseParts(t *testing.T, p *Problem) (h, bd, off *mat.SymDense) {
 func TestBlockDiagAndOffBlockOperators(t *testing.T) {
 	for _, cfg := range append(smallConfigs(), spectralConfigs()...) {
 		p, _ := NewProblem(cfg)
-		_, bd, off := denseParts(t, p)
 		np := p.NumParams()
-		r := rand.New(rand.NewPCG(1, 2))
-		v := make([]float64, np)
-		for i := range v {
-			v[i] = r.NormFloat64()
-		}
-		for _, c := range []struct {
-			name string
-			op   krylov.Operator
-			m    *mat.SymDense
-		}{{"blockdiag", p.BlockDiagVecOperator(), bd}, {"off-block", p.OffBlockVecOperator(), off}} {
-			want := mat.NewVecDense(np, nil)
-			want.MulVec(c.m, mat.NewVecDense(np, v))
-			got, err := c.op(nil, v)
-			if err != nil {
-				t.Fatal(err)
-			}
-			// The off-block product is H·v − blockdiag(H)·v: measure its
-			// error against the scale of H·v.
-			if e := RelativeError(got, want.RawVector().Data); e > 1e-11 {
-				t.Errorf("%s: %s·v relative error %.2e", cfg, c.name, e)
-			}
-			mustPanic(t, c.name+"(short vector)", func() { c.op(nil, v[1:]) })
+		for _, c := range operatorCases(t, p)[1:] {
+			checkProducts(t, cfg.String()+" "+c.name+"·v", c.op, c.m, 1, 1e-11)
+			mustPanic(t, c.name+"(short vector)", func() { c.op(nil, make([]float64, np-1)) })
 		}
 	}
 }
@@ -77,12 +62,7 @@ func TestBlockDiagAndOffBlockOperators(t *testing.T) {
 func TestLanczosExtremeEigenvalues(t *testing.T) {
 	for _, cfg := range spectralConfigs() {
 		p, _ := NewProblem(cfg)
-		h, bd, off := denseParts(t, p)
-		for _, c := range []struct {
-			name string
-			op   krylov.Operator
-			m    *mat.SymDense
-		}{{"H", p.HessVecOperator(), h}, {"blockdiag", p.BlockDiagVecOperator(), bd}, {"off-block", p.OffBlockVecOperator(), off}} {
+		for _, c := range operatorCases(t, p) {
 			ev, err := Eigenvalues(c.m)
 			if err != nil {
 				t.Fatal(err)
@@ -251,10 +231,7 @@ func TestSLQFullKrylovRecoversSpectrum(t *testing.T) {
 // LargestOnly stops on λmax alone: never later than the two-ended run, and
 // still within the tolerance on λmax.
 func TestLanczosLargestOnly(t *testing.T) {
-	p, err := NewProblem(Config{Model: kind.Linear, Loss: kind.CE, C: 30, D: 20, N: 200, Sigma: 1, Seed: 8})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := mustProblem(t, Config{Model: kind.Linear, Loss: kind.CE, C: 30, D: 20, N: 200, Sigma: 1, Seed: 8})
 	h, _ := p.Hessian()
 	ev, _ := Eigenvalues(h)
 	want := ev[len(ev)-1]

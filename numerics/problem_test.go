@@ -13,10 +13,7 @@ import (
 // `train -data gaussian` and `inspect` see the same X and labels.
 func TestNewProblemDataIsDatasetsGaussian(t *testing.T) {
 	cfg := Config{Model: kind.MLP, Activation: kind.Tanh, Loss: kind.CE, C: 4, D: 7, N: 25, M: 3, SigmaW: 1, SigmaV: 1, Seed: 9}
-	p, err := NewProblem(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := mustProblem(t, cfg)
 	set, err := datasets.Gaussian(cfg.N, cfg.D, cfg.C, cfg.Seed)
 	if err != nil {
 		t.Fatal(err)

@@ -19,10 +19,7 @@ func TestInvalidReceiversAndArguments(t *testing.T) {
 	var nilP *Problem
 	zero := &Problem{}
 	var nilSym *mat.SymDense
-	p, err := NewProblem(DefaultConfig(kind.Linear))
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := mustProblem(t, DefaultConfig(kind.Linear))
 	h, err := p.Hessian()
 	if err != nil {
 		t.Fatal(err)
@@ -139,10 +136,7 @@ func TestLanczosAndSLQBadInput(t *testing.T) {
 func TestOverflowIsAnError(t *testing.T) {
 	cfg := DefaultConfig(kind.MLP)
 	cfg.Loss = kind.MSE
-	p, err := NewProblem(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := mustProblem(t, cfg)
 	theta := p.Params()
 	for i := range theta {
 		theta[i] = 1e200
@@ -162,20 +156,14 @@ func TestOverflowIsAnError(t *testing.T) {
 // the Gram identity cancels to nothing; StructuredStats must refuse rather
 // than report ρ = 0 (which it did).
 func TestStructuredSaturatedSoftmax(t *testing.T) {
-	p, err := NewProblem(Config{Model: kind.Linear, Loss: kind.CE, C: 2, D: 1, N: 1, Sigma: 38, Seed: 6})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := mustProblem(t, Config{Model: kind.Linear, Loss: kind.CE, C: 2, D: 1, N: 1, Sigma: 38, Seed: 6})
 	noPanic(t, "StructuredStats(saturated)", func() error { _, err := p.StructuredStats(StructuredOptions{}); return err })
 }
 
 func TestStructuredMemoryGuard(t *testing.T) {
-	p, err := NewProblem(DefaultConfig(kind.MLP))
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := mustProblem(t, DefaultConfig(kind.MLP))
 	p.MaxStructuredBytes = 1024
-	_, err = p.StructuredStats(StructuredOptions{})
+	_, err := p.StructuredStats(StructuredOptions{})
 	var tooLarge *StructuredTooLargeError
 	if !errors.As(err, &tooLarge) {
 		t.Fatalf("StructuredStats over the limit: %v, want a *StructuredTooLargeError", err)
@@ -189,10 +177,7 @@ func TestStructuredMemoryGuard(t *testing.T) {
 }
 
 func TestExportNPYUnwritable(t *testing.T) {
-	p, err := NewProblem(DefaultConfig(kind.Linear))
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := mustProblem(t, DefaultConfig(kind.Linear))
 	file := filepath.Join(t.TempDir(), "file")
 	if err := os.WriteFile(file, nil, 0o644); err != nil {
 		t.Fatal(err)

@@ -136,31 +136,27 @@ func sampledStats(p *Problem, o MeasureOptions) (*Measurement, error) {
 		var oe meanEstimate
 		if pairs > 0 {
 			var vals []float64
+			// add records ‖H_ab‖² of an off-diagonal pair (a ≠ b).
+			add := func(a, b int) error {
+				v, err := bn.frobSq(a, b)
+				vals = append(vals, v)
+				return err
+			}
 			exact := pairs <= o.PairSamples
-			if exact {
-				for _, a := range as {
-					for _, b := range bs {
-						if a == b {
-							continue
-						}
-						v, err := bn.frobSq(a, b)
-						if err != nil {
+			for i := 0; exact && i < len(as); i++ {
+				for _, b := range bs {
+					if as[i] != b {
+						if err := add(as[i], b); err != nil {
 							return nil, err
 						}
-						vals = append(vals, v)
 					}
 				}
-			} else {
-				for len(vals) < o.PairSamples {
-					a, b := as[rnd.IntN(len(as))], bs[rnd.IntN(len(bs))]
-					if a == b {
-						continue
-					}
-					v, err := bn.frobSq(a, b)
-					if err != nil {
+			}
+			for !exact && len(vals) < o.PairSamples {
+				if a, b := as[rnd.IntN(len(as))], bs[rnd.IntN(len(bs))]; a != b {
+					if err := add(a, b); err != nil {
 						return nil, err
 					}
-					vals = append(vals, v)
 				}
 			}
 			oe = estimate(vals, exact)

@@ -37,14 +37,7 @@ func TestStructuredMatchesDense(t *testing.T) {
 	const tol = 1e-10
 	for _, cfg := range structuredConfigs() {
 		t.Run(cfg.String(), func(t *testing.T) {
-			p, err := NewProblem(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			h, err := p.Hessian()
-			if err != nil {
-				t.Fatal(err)
-			}
+			p, h := denseProblem(t, cfg)
 			l := p.Layout()
 			dense, err := ComputeBlockStats(h, l)
 			if err != nil {
@@ -133,10 +126,7 @@ func TestStructuredBadInput(t *testing.T) {
 // bits before).
 func TestStructuredStatsDeterministic(t *testing.T) {
 	for _, loss := range []kind.Loss{kind.MSE, kind.CE} {
-		p, err := NewProblem(Config{Model: kind.MLP, Activation: kind.ReLU, Loss: loss, C: 12, D: 10, N: 80, M: 16, SigmaW: 1, SigmaV: 1, Seed: 4})
-		if err != nil {
-			t.Fatal(err)
-		}
+		p := mustProblem(t, Config{Model: kind.MLP, Activation: kind.ReLU, Loss: loss, C: 12, D: 10, N: 80, M: 16, SigmaW: 1, SigmaV: 1, Seed: 4})
 		first, err := p.StructuredStats(StructuredOptions{})
 		if err != nil {
 			t.Fatal(err)

@@ -77,10 +77,7 @@ func TestOptimizerUpdateRules(t *testing.T) {
 		{Adam{LR: 0.05, Beta1: 0.5, Beta2: 0.8, Eps: 1e-3}, adamReference(0.05, 0.5, 0.8, 1e-3)},
 	} {
 		t.Run(c.opt.String(), func(t *testing.T) {
-			p, err := numerics.NewProblem(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
+			p := mustProblem(t, cfg)
 			q := p.Clone()
 			every := make([]int, steps+1)
 			for i := range every {

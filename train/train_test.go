@@ -22,6 +22,16 @@ func trainConfigs() []numerics.Config {
 	}
 }
 
+// mustProblem returns numerics.NewProblem(cfg), failing the test on error.
+func mustProblem(t testing.TB, cfg numerics.Config) *numerics.Problem {
+	t.Helper()
+	p, err := numerics.NewProblem(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 func trainOptimizers() []Optimizer {
 	return []Optimizer{GD{LR: 0.2}, SGD{LR: 0.1, Batch: 32, Momentum: 0.5}, Adam{LR: 0.01, Batch: 32}}
 }
@@ -34,10 +44,7 @@ func TestTrainLowersLoss(t *testing.T) {
 	for _, cfg := range trainConfigs() {
 		for _, opt := range trainOptimizers() {
 			t.Run(cfg.String()+"/"+opt.String(), func(t *testing.T) {
-				p, err := numerics.NewProblem(cfg)
-				if err != nil {
-					t.Fatal(err)
-				}
+				p := mustProblem(t, cfg)
 				ck, err := Run(p, Options{Optimizer: opt, Steps: 150, Checkpoints: []int{0, 50, 150}, Seed: 3})
 				if err != nil {
 					t.Fatal(err)
@@ -73,10 +80,7 @@ func steps(ck []Checkpoint) []int {
 // of the selected rows, and an epoch visits every row once.
 func TestBatcherMatchesSubproblem(t *testing.T) {
 	for _, cfg := range trainConfigs() {
-		p, err := numerics.NewProblem(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
+		p := mustProblem(t, cfg)
 		const batch = 40
 		b := newBatcher(p, batch, 7)
 		seen := make([]int, cfg.N)
@@ -122,10 +126,7 @@ func TestTrainedHessianFiniteDifferences(t *testing.T) {
 	}
 	for _, cfg := range cfgs {
 		t.Run(cfg.String(), func(t *testing.T) {
-			p, err := numerics.NewProblem(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
+			p := mustProblem(t, cfg)
 			ck, err := Run(p, Options{Optimizer: Adam{LR: 0.05, Batch: 10}, Steps: 100, Seed: 1})
 			if err != nil {
 				t.Fatal(err)
@@ -163,10 +164,7 @@ func TestTrainedHessianFiniteDifferences(t *testing.T) {
 func TestTrainReproducible(t *testing.T) {
 	cfg := trainConfigs()[2]
 	run := func(seed uint64) []Checkpoint {
-		p, err := numerics.NewProblem(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
+		p := mustProblem(t, cfg)
 		ck, err := Run(p, Options{
 			Optimizer: Adam{LR: 0.01, Batch: 16}, Steps: 40, Checkpoints: []int{40, 0, 20, 20}, Seed: seed,
 			Stats: &numerics.MeasureOptions{TopEigenvalues: 2}, KeepParams: true,
@@ -196,10 +194,7 @@ func TestTrainReproducible(t *testing.T) {
 
 func TestTrainErrors(t *testing.T) {
 	cfg := trainConfigs()[1]
-	p, err := numerics.NewProblem(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := mustProblem(t, cfg)
 	for _, tc := range []struct {
 		name string
 		opts Options
@@ -233,10 +228,7 @@ func TestTrainErrors(t *testing.T) {
 
 // A nil or zero Problem and a nil optimizer pointer are errors, not panics.
 func TestRunRefusesNil(t *testing.T) {
-	p, err := numerics.NewProblem(trainConfigs()[0])
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := mustProblem(t, trainConfigs()[0])
 	var nilGD *GD
 	for name, run := range map[string]func() error{
 		"zero Problem": func() error { _, err := Run(&numerics.Problem{}, Options{Optimizer: GD{LR: 0.1}}); return err },
