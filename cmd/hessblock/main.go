@@ -86,10 +86,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		name, args = args[0], args[1:]
 	}
 	if name == "help" {
-		// "help COMMAND" is "COMMAND -h".
+		// "help COMMAND" is "COMMAND -h", printed where "help" prints:
+		// asked for, help is output, not a diagnostic.
 		if len(args) == 1 {
 			if _, ok := commands[args[0]]; ok {
-				return run([]string{args[0], "-h"}, stdout, stderr)
+				return run([]string{args[0], "-h"}, stdout, stdout)
 			}
 		}
 		if len(args) > 0 {

@@ -91,9 +91,10 @@ func TestTopLevelHelp(t *testing.T) {
 			t.Errorf("%s: exit %d, stdout:\n%s", arg, code, stdout)
 		}
 	}
-	code, _, stderr := runCmd(t, "help", "inspect")
-	if code != 0 || !strings.Contains(stderr, "usage: hessblock inspect") || !strings.Contains(stderr, "-max-dense-bytes") {
-		t.Errorf("help inspect: exit %d, stderr:\n%s", code, stderr)
+	// help COMMAND prints to stdout, like help (it used to use stderr).
+	code, stdout, stderr := runCmd(t, "help", "inspect")
+	if code != 0 || !strings.Contains(stdout, "usage: hessblock inspect") || !strings.Contains(stdout, "-max-dense-bytes") || stderr != "" {
+		t.Errorf("help inspect: exit %d, stdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
 	if code, _, stderr := runCmd(t, "help", "nosuch"); code != 2 || !strings.Contains(stderr, `unknown command "nosuch"`) {
 		t.Errorf("help nosuch: exit %d, stderr:\n%s", code, stderr)

@@ -189,6 +189,11 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	mine := shard.Select(pts)
+	if len(mine) == 0 {
+		// Not an error (a job array may have more tasks than points), but
+		// a shard count larger than the grid is usually a mistake.
+		fmt.Fprintf(stderr, "hessblock sweep: shard %s of a %d-point grid is empty: nothing to do\n", shard, len(pts))
+	}
 	if *dry {
 		f, err := sweep.ReadFile(*out)
 		if err != nil {

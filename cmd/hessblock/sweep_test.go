@@ -156,3 +156,11 @@ func TestSweepListsThatDoNotApply(t *testing.T) {
 		}
 	}
 }
+
+// An empty shard says so on stderr and succeeds.
+func TestSweepEmptyShardWarns(t *testing.T) {
+	code, _, stderr := runCmd(t, "sweep", "-quiet", "-model", "linear", "-loss", "ce", "-C", "2", "-seeds", "1", "-shard", "2/2", "-o", filepath.Join(t.TempDir(), "s.jsonl"))
+	if code != 0 || !strings.Contains(stderr, "is empty") {
+		t.Errorf("empty shard: exit %d, stderr %q; want 0 and a warning", code, stderr)
+	}
+}
