@@ -42,29 +42,14 @@ type inspectResult struct {
 	// (the Lanczos residual); 0 on the dense path, exact to round-off.
 	LambdaMaxResidual float64 `json:"lambda_max_residual,omitempty"`
 
-	DiagBlock blockSpectrum `json:"diag_block"` // H_00, the first block (W[0])
-	OffBlock  blockSpectrum `json:"off_block"`  // H_ab of the first pair of blocks of one kind
+	// DiagBlock is H_00, the first block (W[0]); OffBlock the first
+	// off-diagonal pair of one kind (numerics.Layout.Representative).
+	DiagBlock numerics.BlockSpectrum `json:"diag_block"`
+	OffBlock  numerics.BlockSpectrum `json:"off_block"`
 
 	// hessian is the dense H when the dense path computed it, for -npy;
 	// nil otherwise.
 	hessian *mat.SymDense
-}
-
-// blockSpectrum summarizes one Hessian block H_ab.
-type blockSpectrum struct {
-	A    string `json:"a"`
-	B    string `json:"b"`
-	Rows int    `json:"rows"`
-	Cols int    `json:"cols"`
-	// LambdaMax and LambdaMin are the extreme eigenvalues of a square block
-	// (of its symmetric part, which is the block itself for every square
-	// block inspect picks). Off-diagonal blocks of CE are negative
-	// semidefinite at scale 1/C², so λmin is the informative end there.
-	LambdaMax *float64 `json:"lambda_max,omitempty"`
-	LambdaMin *float64 `json:"lambda_min,omitempty"`
-	// SigmaMax is the largest singular value, ‖H_ab‖₂; the only spectral
-	// summary of a non-square (hidden–output) block.
-	SigmaMax float64 `json:"sigma_max"`
 }
 
 // inspectFlags holds the parsed command line.
@@ -153,76 +138,42 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 	return writeInspectTable(stdout, res)
 }
 
-// inspectStats computes the statistics of p: with the dense Hessian when it
-// fits under the memory guard, otherwise with the structured path (exact
-// Gram identities for R and ρ, Lanczos for λmax), saying so on note.
+// inspectStats computes the statistics of p with numerics.Measure: with
+// the dense Hessian when it fits under the memory guard, otherwise with the
+// structured path (exact Gram identities for R and ρ, Lanczos for λmax),
+// saying so on note.
 func inspectStats(p *numerics.Problem, note io.Writer) (inspectResult, error) {
 	cfg := p.Config()
-	res := inspectResult{Config: cfg, Params: p.NumParams(), Gamma: cfg.Gamma(), Method: "dense"}
-	err := denseStats(p, &res)
+	res := inspectResult{Config: cfg, Params: p.NumParams(), Gamma: cfg.Gamma()}
+	m, err := numerics.Measure(p, numerics.MeasureOptions{
+		MaxDenseParams: math.MaxInt, Seed: cfg.Seed, LambdaMax: true, Blocks: true, KeepHessian: true,
+	})
+	if err != nil {
+		return res, err
+	}
 	var tooLarge *numerics.DenseTooLargeError
-	if errors.As(err, &tooLarge) {
+	if errors.As(m.DenseRefused, &tooLarge) {
 		fmt.Fprintf(note, "hessblock inspect: the dense Hessian would need %s, over the limit of %s (-max-dense-bytes); "+
 			"using structured statistics instead (exact R and ρ from Gram identities, λmax by Lanczos; H is not formed)\n",
 			formatBytes(tooLarge.Bytes), formatBytes(tooLarge.Limit))
-		res.Method = "structured"
-		err = structuredStats(p, &res)
 	}
-	if err != nil {
-		return res, err
-	}
-	// The two blocks come from Problem.Block, which never forms H, so they
-	// need no change when the statistics above stop forming it.
-	l := p.Layout()
-	a, b := representativePair(l)
-	if res.DiagBlock, err = blockSpectrumOf(p, l, 0, 0); err != nil {
-		return res, err
-	}
-	if res.OffBlock, err = blockSpectrumOf(p, l, a, b); err != nil {
-		return res, err
+	res.Method = string(m.Method)
+	res.Ratios = m.Summary.Ratios
+	res.Rho = m.Summary.Rho
+	res.Frobenius = m.Frobenius()
+	res.LambdaMax, res.LambdaMaxResidual = m.LambdaMax, m.LambdaMaxResidual
+	res.hessian = m.Hessian
+	// The first family's diagonal block is block 0; the off-diagonal
+	// block is that of the first family of one kind with a pair (the
+	// output–output one for an MLP with a single hidden neuron).
+	res.DiagBlock = *m.Blocks[0].Diag
+	for _, fb := range m.Blocks {
+		if fb.Diag != nil && fb.Off != nil {
+			res.OffBlock = *fb.Off
+			break
+		}
 	}
 	return res, nil
-}
-
-// denseStats fills the statistics that need the dense Hessian: R per
-// family, ρ, ‖H‖_F and λmax(H).
-func denseStats(p *numerics.Problem, res *inspectResult) error {
-	h, err := p.Hessian()
-	if err != nil {
-		return err
-	}
-	bs, err := numerics.ComputeBlockStats(h, p.Layout())
-	if err != nil {
-		return err
-	}
-	ev, err := numerics.Eigenvalues(h)
-	if err != nil {
-		return err
-	}
-	res.Ratios = bs.Ratios
-	res.Rho = bs.Rho
-	res.Frobenius = math.Sqrt(bs.Summary.FrobeniusSq)
-	res.LambdaMax = ev[len(ev)-1]
-	res.hessian = h
-	return nil
-}
-
-// structuredStats fills the same statistics as denseStats without forming H.
-func structuredStats(p *numerics.Problem, res *inspectResult) error {
-	st, err := p.StructuredStats(numerics.StructuredOptions{SkipBlockNorms: true})
-	if err != nil {
-		return err
-	}
-	ext, err := p.ExtremeEigenvalues(numerics.LanczosOptions{Seed: p.Config().Seed, Tol: 1e-8, LargestOnly: true})
-	if err != nil && !errors.Is(err, numerics.ErrNotConverged) {
-		return err
-	}
-	res.Ratios = st.Ratios
-	res.Rho = st.Rho
-	res.Frobenius = math.Sqrt(st.FrobeniusSq)
-	res.LambdaMax = ext.Max
-	res.LambdaMaxResidual = ext.MaxResidual
-	return nil
 }
 
 // formatBytes prints a byte count in the largest binary unit that keeps it ≥ 1.
@@ -235,40 +186,6 @@ func formatBytes(b int64) string {
 		v, unit = v/1024, u
 	}
 	return fmt.Sprintf("%.4g %s", v, unit)
-}
-
-// representativePair returns block 0 and the next block of its kind, so
-// that (a, b) is an off-diagonal pair of one family; for an MLP with a
-// single hidden neuron, the first two output blocks (C ≥ 2 guarantees them).
-func representativePair(l numerics.Layout) (a, b int) {
-	for _, kind := range []kind.Layer{l.Blocks[0].Kind, kind.Output} {
-		idx := l.Of(kind)
-		if len(idx) >= 2 {
-			return idx[0], idx[1]
-		}
-	}
-	return 0, 1
-}
-
-func blockSpectrumOf(p *numerics.Problem, l numerics.Layout, a, b int) (blockSpectrum, error) {
-	blk, err := p.Block(a, b)
-	if err != nil {
-		return blockSpectrum{}, err
-	}
-	r, c := blk.Dims()
-	s := blockSpectrum{A: l.Blocks[a].Name, B: l.Blocks[b].Name, Rows: r, Cols: c}
-	if s.SigmaMax, err = numerics.SpectralNorm(blk); err != nil {
-		return s, err
-	}
-	if r == c {
-		ev, err := numerics.SymmetricEigenvalues(blk)
-		if err != nil {
-			return s, err
-		}
-		lo, hi := ev[0], ev[len(ev)-1]
-		s.LambdaMin, s.LambdaMax = &lo, &hi
-	}
-	return s, nil
 }
 
 func writeInspectJSON(w io.Writer, res inspectResult) error {
@@ -309,7 +226,7 @@ func writeInspectTable(w io.Writer, res inspectResult) error {
 	} else {
 		row("λmax(H)", g(res.LambdaMax), "")
 	}
-	for _, s := range []blockSpectrum{res.DiagBlock, res.OffBlock} {
+	for _, s := range []numerics.BlockSpectrum{res.DiagBlock, res.OffBlock} {
 		name := fmt.Sprintf("H[%s,%s]", s.A, s.B)
 		shape := fmt.Sprintf("%d×%d block", s.Rows, s.Cols)
 		if s.LambdaMax != nil {

@@ -7,7 +7,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/hessblock/hessblock/internal/report"
+	"github.com/hessblock/hessblock/internal/atomicfile"
 	"github.com/hessblock/hessblock/internal/sweep"
 )
 
@@ -71,7 +71,7 @@ func runMerge(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := report.WriteFileAtomic(*out, merged); err != nil {
+	if err := atomicfile.WriteFile(*out, merged); err != nil {
 		return err
 	}
 	if !*quiet {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hessblock/hessblock/internal/atomicfile"
 	"github.com/hessblock/hessblock/internal/report"
 	"github.com/hessblock/hessblock/internal/study"
 )
@@ -129,7 +130,7 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 	if err := report.Write(*out, res.Doc); err != nil {
 		return err
 	}
-	if err := report.WriteFileAtomic(filepath.Join(*out, "data", "points.jsonl"), res.Points); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(*out, "data", "points.jsonl"), res.Points); err != nil {
 		return err
 	}
 	if !*quiet {

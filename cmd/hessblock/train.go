@@ -8,10 +8,11 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hessblock/hessblock/internal/atomicfile"
 	"github.com/hessblock/hessblock/internal/experiment"
-	"github.com/hessblock/hessblock/internal/report"
 	"github.com/hessblock/hessblock/kind"
 	"github.com/hessblock/hessblock/numerics"
+	"github.com/hessblock/hessblock/train"
 )
 
 func init() {
@@ -141,12 +142,12 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	var res *experiment.Result
-	progress := func(numerics.Checkpoint) {}
+	progress := func(train.Checkpoint) {}
 	if !asJSON {
 		// Rows are printed as checkpoints arrive, so columns have fixed
 		// widths (a tabwriter would wait for the whole table).
 		var widths []int
-		progress = func(c numerics.Checkpoint) {
+		progress = func(c train.Checkpoint) {
 			if widths == nil {
 				head := checkpointHeader(c)
 				for _, h := range head {
@@ -172,7 +173,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	js = append(js, '\n')
 	if out != "" {
-		if err := report.WriteFileAtomic(out, js); err != nil {
+		if err := atomicfile.WriteFile(out, js); err != nil {
 			return err
 		}
 	}
@@ -186,7 +187,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 
 // checkpointHeader and checkpointRow format one checkpoint as a table row;
 // a sampled estimate carries its standard error.
-func checkpointHeader(c numerics.Checkpoint) []string {
+func checkpointHeader(c train.Checkpoint) []string {
 	cols := []string{"step", "loss", "acc", "|grad|"}
 	if c.Stats != nil {
 		cols = append(cols, "rho")
@@ -198,7 +199,7 @@ func checkpointHeader(c numerics.Checkpoint) []string {
 	return cols
 }
 
-func checkpointRow(c numerics.Checkpoint) []string {
+func checkpointRow(c train.Checkpoint) []string {
 	cols := []string{strconv.Itoa(c.Step), fmt.Sprintf("%.4f", c.Loss), fmt.Sprintf("%.3f", c.Accuracy), fmt.Sprintf("%.3g", c.GradNorm)}
 	if st := c.Stats; st != nil {
 		cols = append(cols, withErr(st.Summary.Rho, st.RhoStdErr))

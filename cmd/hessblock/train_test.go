@@ -12,6 +12,7 @@ import (
 	"github.com/hessblock/hessblock/internal/experiment"
 	"github.com/hessblock/hessblock/kind"
 	"github.com/hessblock/hessblock/numerics"
+	"github.com/hessblock/hessblock/train"
 )
 
 func trainJSON(t *testing.T, args ...string) experiment.Result {
@@ -95,8 +96,8 @@ func TestTrainedMNISTHessianFiniteDifferences(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Replay training to recover the trained parameters.
-	opt, _ := numerics.ParseOptimizer(s.Optimizer, s.LR, s.Batch)
-	ck, err := numerics.Train(p, numerics.TrainOptions{Optimizer: opt, Steps: s.Steps, Seed: s.Seed})
+	opt, _ := train.ParseOptimizer(s.Optimizer, s.LR, s.Batch)
+	ck, err := train.Run(p, train.Options{Optimizer: opt, Steps: s.Steps, Seed: s.Seed})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,15 +4,16 @@ import (
 	"time"
 
 	"github.com/hessblock/hessblock/numerics"
+	"github.com/hessblock/hessblock/train"
 )
 
 // Result is what a run produces; it is the JSON output of train.
 type Result struct {
-	Spec        Spec                  `json:"spec"`
-	DataName    string                `json:"data_name"`
-	Config      numerics.Config       `json:"config"`
-	Params      int                   `json:"params"`
-	Checkpoints []numerics.Checkpoint `json:"checkpoints"`
+	Spec        Spec               `json:"spec"`
+	DataName    string             `json:"data_name"`
+	Config      numerics.Config    `json:"config"`
+	Params      int                `json:"params"`
+	Checkpoints []train.Checkpoint `json:"checkpoints"`
 	// Seconds is the wall time, shown in the table but kept out of the
 	// JSON so that the same flags give byte-identical files.
 	Seconds float64 `json:"-"`
@@ -20,7 +21,7 @@ type Result struct {
 
 // Run loads the data, builds the problem and trains it, calling
 // progress after every checkpoint.
-func Run(s Spec, progress func(numerics.Checkpoint)) (*Result, error) {
+func Run(s Spec, progress func(train.Checkpoint)) (*Result, error) {
 	start := time.Now()
 	set, err := LoadData(s)
 	if err != nil {
@@ -32,13 +33,13 @@ func Run(s Spec, progress func(numerics.Checkpoint)) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	opt, err := numerics.ParseOptimizer(s.Optimizer, s.LR, s.Batch)
+	opt, err := train.ParseOptimizer(s.Optimizer, s.LR, s.Batch)
 	if err != nil {
 		return nil, err
 	}
-	stats := numerics.StatsOptions(s.Stats)
+	stats := numerics.MeasureOptions(s.Stats)
 	stats.Seed = s.Seed
-	ck, err := numerics.Train(p, numerics.TrainOptions{
+	ck, err := train.Run(p, train.Options{
 		Optimizer: opt, Steps: s.Steps, Checkpoints: s.Checkpoints, Seed: s.Seed, Stats: &stats, Progress: progress,
 	})
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hessblock/hessblock/kind"
 	"github.com/hessblock/hessblock/numerics"
+	"github.com/hessblock/hessblock/train"
 )
 
 // Spec fixes one training run completely: data, model, optimizer,
@@ -39,9 +40,9 @@ type Spec struct {
 	Stats StatsOptions `json:"stats"`
 }
 
-// StatsOptions is numerics.StatsOptions with the JSON field names of the
+// StatsOptions is numerics.MeasureOptions with the JSON field names of the
 // rest of the output (numerics' type has none, so it would print Go names).
-type StatsOptions numerics.StatsOptions
+type StatsOptions numerics.MeasureOptions
 
 // MarshalJSON implements json.Marshaler.
 func (o StatsOptions) MarshalJSON() ([]byte, error) {
@@ -136,7 +137,7 @@ func (s Spec) Validate() error {
 	if s.N < 1 || s.C < 2 || s.D < 0 || (s.D == 0 && s.Data != MNIST) {
 		return fmt.Errorf("sizes N = %d, d = %d, C = %d: want N ≥ 1, d ≥ 1 (0 only for mnist: raw pixels), C ≥ 2", s.N, s.D, s.C)
 	}
-	if _, err := numerics.ParseOptimizer(s.Optimizer, s.LR, s.Batch); err != nil {
+	if _, err := train.ParseOptimizer(s.Optimizer, s.LR, s.Batch); err != nil {
 		return err
 	}
 	if s.Batch > s.N {

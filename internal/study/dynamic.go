@@ -12,6 +12,7 @@ import (
 	"github.com/hessblock/hessblock/internal/report"
 	"github.com/hessblock/hessblock/kind"
 	"github.com/hessblock/hessblock/numerics"
+	"github.com/hessblock/hessblock/train"
 	"gonum.org/v1/plot/vg"
 )
 
@@ -87,7 +88,7 @@ func dynamicBlocks(o DynamicOptions, progress io.Writer) ([]report.Block, error)
 	mnistSpecs, textSpecs := dynamicSpecs(o)
 	run := func(label string, s experiment.Spec) (dynamicRun, error) {
 		fmt.Fprintf(progress, "dynamic: %s (%s, N=%d d=%d C=%d, %d steps)\n", label, s.Data, s.N, s.D, s.C, s.Steps)
-		res, err := experiment.Run(s, func(c numerics.Checkpoint) {
+		res, err := experiment.Run(s, func(c train.Checkpoint) {
 			fmt.Fprintf(progress, "  step %d: loss %.4f, ρ %.4g\n", c.Step, c.Loss, c.Stats.Summary.Rho)
 		})
 		if err != nil {
@@ -167,9 +168,9 @@ func trajectoryFigure(runs []dynamicRun) (*report.Figure, error) {
 			ll.Curves = append(ll.Curves, figures.Curve{X: xs, Y: ys, Color: color})
 			ll.Series = append(ll.Series, figures.Series{Label: label, X: xs, Y: ys, Color: color})
 		}
-		add("ρ", statSeries(ck, func(s *numerics.HessianStats) float64 { return s.Summary.Rho }), 0)
+		add("ρ", statSeries(ck, func(s *numerics.Measurement) float64 { return s.Summary.Rho }), 0)
 		for i, fr := range ck[0].Stats.Summary.Ratios {
-			add("R "+string(fr.Family), statSeries(ck, func(s *numerics.HessianStats) float64 { return s.Summary.Ratios[i].R }), i+1)
+			add("R "+string(fr.Family), statSeries(ck, func(s *numerics.Measurement) float64 { return s.Summary.Ratios[i].R }), i+1)
 		}
 		p, err := ll.Plot()
 		if err != nil {
@@ -186,7 +187,7 @@ func trajectoryFigure(runs []dynamicRun) (*report.Figure, error) {
 		Caption: "MNIST (C = 10): off-block mass ρ and pair ratio R per family over Adam steps, from random initialization (step 0) to the end of training."}, nil
 }
 
-func statSeries(ck []numerics.Checkpoint, f func(*numerics.HessianStats) float64) []float64 {
+func statSeries(ck []train.Checkpoint, f func(*numerics.Measurement) float64) []float64 {
 	y := make([]float64, len(ck))
 	for i, c := range ck {
 		y[i] = f(c.Stats)
@@ -307,14 +308,14 @@ func dynamicSummary(mnist, text []dynamicRun) string {
 	}
 	if len(text) >= 2 {
 		first, last := text[0], text[len(text)-1]
-		slope := func(pick func(numerics.Summary) float64, idx func([]numerics.Checkpoint) numerics.Checkpoint) float64 {
+		slope := func(pick func(numerics.Summary) float64, idx func([]train.Checkpoint) train.Checkpoint) float64 {
 			c0, c1 := float64(first.Res.Config.C), float64(last.Res.Config.C)
 			y0, y1 := pick(idx(first.Res.Checkpoints).Stats.Summary), pick(idx(last.Res.Checkpoints).Stats.Summary)
 			return math.Log(y1/y0) / math.Log(c1/c0)
 		}
 		rOf := func(s numerics.Summary) float64 { return s.Ratio(kind.OutputOutput) }
-		initCk := func(ck []numerics.Checkpoint) numerics.Checkpoint { return ck[0] }
-		lastCk := func(ck []numerics.Checkpoint) numerics.Checkpoint { return ck[len(ck)-1] }
+		initCk := func(ck []train.Checkpoint) train.Checkpoint { return ck[0] }
+		lastCk := func(ck []train.Checkpoint) train.Checkpoint { return ck[len(ck)-1] }
 		fmt.Fprintf(&sb, ". Log–log slope of R against C between C = %d and %d: %.2f at init, %.2f after training (−1 is the static law).",
 			first.Res.Config.C, last.Res.Config.C, slope(rOf, initCk), slope(rOf, lastCk))
 	}
