@@ -79,7 +79,7 @@ func Measure(cfg numerics.Config) (Record, error) {
 func (r Record) checkFinite() error {
 	bad := func(name string, v float64) error {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return fmt.Errorf("sweep: %s: %s is %v", r.Key, name, v)
+			return fmt.Errorf("%s is %v (undefined at this point)", name, v)
 		}
 		return nil
 	}
