@@ -6,13 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/hessblock/hessblock/internal/inspect"
 	"github.com/hessblock/hessblock/kind"
 	"github.com/hessblock/hessblock/numerics"
-	"gonum.org/v1/gonum/mat"
 )
 
 func init() {
@@ -21,35 +20,6 @@ func init() {
 		summary: "print the block statistics of one configuration (R per family, ρ, spectra)",
 		run:     runInspect,
 	})
-}
-
-// inspectResult is what inspect prints. Field order is the JSON order.
-type inspectResult struct {
-	Config numerics.Config `json:"config"`
-	Params int             `json:"params"` // P
-	Gamma  float64         `json:"gamma"`  // d/N
-	// Method is "dense" (H formed) or "structured" (Gram identities and
-	// Lanczos; H never formed), chosen by the memory guard.
-	Method string `json:"method"`
-
-	// R per family; R is 0 for a family without off-diagonal pairs
-	// (pairs = 0, an MLP with m = 1).
-	Ratios    []numerics.FamilyRatio `json:"ratios"`
-	Rho       float64                `json:"rho"`
-	Frobenius float64                `json:"frobenius"`  // ‖H‖_F
-	LambdaMax float64                `json:"lambda_max"` // largest eigenvalue of H
-	// LambdaMaxResidual bounds |λmax − LambdaMax| on the structured path
-	// (the Lanczos residual); 0 on the dense path, exact to round-off.
-	LambdaMaxResidual float64 `json:"lambda_max_residual,omitempty"`
-
-	// DiagBlock is H_00, the first block (W[0]); OffBlock the first
-	// off-diagonal pair of one kind (numerics.Layout.Representative).
-	DiagBlock numerics.BlockSpectrum `json:"diag_block"`
-	OffBlock  numerics.BlockSpectrum `json:"off_block"`
-
-	// hessian is the dense H when the dense path computed it, for -npy;
-	// nil otherwise.
-	hessian *mat.SymDense
 }
 
 // inspectFlags holds the parsed command line.
@@ -115,20 +85,20 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 		return usageError{err}
 	}
 	p.MaxDenseBytes = fl.maxDenseBytes
-	res, err := inspectStats(p, stderr)
+	res, err := inspect.Measure(p, stderr)
 	if err != nil {
 		return err
 	}
-	if res.hessian == nil && (fl.npyDir != "" || fl.figDir != "") {
+	if res.Hessian == nil && (fl.npyDir != "" || fl.figDir != "") {
 		fmt.Fprintf(stderr, "hessblock inspect: H was not formed, so -npy writes no hessian.npy and -fig draws no figures (raise -max-dense-bytes to form it)\n")
 	}
 	if fl.npyDir != "" {
-		if err := numerics.ExportNPY(fl.npyDir, p, res.hessian); err != nil {
+		if err := numerics.ExportNPY(fl.npyDir, p, res.Hessian); err != nil {
 			return err
 		}
 	}
-	if fl.figDir != "" && res.hessian != nil {
-		if err := writeInspectFigures(fl.figDir, p, res.hessian); err != nil {
+	if fl.figDir != "" && res.Hessian != nil {
+		if err := inspect.WriteFigures(fl.figDir, p, res.Hessian); err != nil {
 			return err
 		}
 	}
@@ -138,57 +108,7 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 	return writeInspectTable(stdout, res)
 }
 
-// inspectStats computes the statistics of p with numerics.Measure: with
-// the dense Hessian when it fits under the memory guard, otherwise with the
-// structured path (exact Gram identities for R and ρ, Lanczos for λmax),
-// saying so on note.
-func inspectStats(p *numerics.Problem, note io.Writer) (inspectResult, error) {
-	cfg := p.Config()
-	res := inspectResult{Config: cfg, Params: p.NumParams(), Gamma: cfg.Gamma()}
-	m, err := numerics.Measure(p, numerics.MeasureOptions{
-		MaxDenseParams: math.MaxInt, Seed: cfg.Seed, LambdaMax: true, Blocks: true, KeepHessian: true,
-	})
-	if err != nil {
-		return res, err
-	}
-	var tooLarge *numerics.DenseTooLargeError
-	if errors.As(m.DenseRefused, &tooLarge) {
-		fmt.Fprintf(note, "hessblock inspect: the dense Hessian would need %s, over the limit of %s (-max-dense-bytes); "+
-			"using structured statistics instead (exact R and ρ from Gram identities, λmax by Lanczos; H is not formed)\n",
-			formatBytes(tooLarge.Bytes), formatBytes(tooLarge.Limit))
-	}
-	res.Method = string(m.Method)
-	res.Ratios = m.Summary.Ratios
-	res.Rho = m.Summary.Rho
-	res.Frobenius = m.Frobenius()
-	res.LambdaMax, res.LambdaMaxResidual = m.LambdaMax, m.LambdaMaxResidual
-	res.hessian = m.Hessian
-	// The first family's diagonal block is block 0; the off-diagonal
-	// block is that of the first family of one kind with a pair (the
-	// output–output one for an MLP with a single hidden neuron).
-	res.DiagBlock = *m.Blocks[0].Diag
-	for _, fb := range m.Blocks {
-		if fb.Diag != nil && fb.Off != nil {
-			res.OffBlock = *fb.Off
-			break
-		}
-	}
-	return res, nil
-}
-
-// formatBytes prints a byte count in the largest binary unit that keeps it ≥ 1.
-func formatBytes(b int64) string {
-	v, unit := float64(b), "B"
-	for _, u := range []string{"KiB", "MiB", "GiB", "TiB"} {
-		if v < 1024 {
-			break
-		}
-		v, unit = v/1024, u
-	}
-	return fmt.Sprintf("%.4g %s", v, unit)
-}
-
-func writeInspectJSON(w io.Writer, res inspectResult) error {
+func writeInspectJSON(w io.Writer, res inspect.Result) error {
 	b, err := json.MarshalIndent(res, "", "  ")
 	if err != nil {
 		// encoding/json refuses NaN and ±Inf; say which statistic it was.
@@ -202,7 +122,7 @@ func writeInspectJSON(w io.Writer, res inspectResult) error {
 	return err
 }
 
-func writeInspectTable(w io.Writer, res inspectResult) error {
+func writeInspectTable(w io.Writer, res inspect.Result) error {
 	var buf bytes.Buffer
 	fmt.Fprintf(&buf, "configuration: %v\n", res.Config)
 	fmt.Fprintf(&buf, "method: %s\n\n", res.Method)

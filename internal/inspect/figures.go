@@ -1,4 +1,4 @@
-package main
+package inspect
 
 import (
 	"fmt"
@@ -13,12 +13,12 @@ import (
 	"github.com/hessblock/hessblock/numerics"
 )
 
-// writeInspectFigures writes the figures of one configuration into dir:
+// WriteFigures writes the figures of one configuration into dir:
 // heatmap (|H| with the block grid), blockmap (block-averaged |H|) and
 // spectra (eigenvalue histograms of the representative diagonal and
 // off-diagonal blocks of the output–output family), each as PNG and SVG.
 // h is the dense Hessian of p.
-func writeInspectFigures(dir string, p *numerics.Problem, h *mat.SymDense) error {
+func WriteFigures(dir string, p *numerics.Problem, h *mat.SymDense) error {
 	if p == nil || h == nil {
 		return fmt.Errorf("inspect figures: nil problem or Hessian")
 	}
