@@ -18,6 +18,7 @@ import (
 	"gonum.org/v1/gonum/blas/blas64"
 
 	"github.com/hessblock/hessblock/kind"
+	"github.com/hessblock/hessblock/krylov"
 	"github.com/hessblock/hessblock/numerics"
 	"github.com/hessblock/hessblock/theory"
 )
@@ -327,10 +328,10 @@ func BenchmarkLanczos(b *testing.B) {
 			p := benchProblem(b, cfg)
 			op := p.HessVecOperator()
 			np := p.NumParams()
-			opts := numerics.LanczosOptions{MaxIter: steps, Tol: 1e-300, Seed: 1}
+			opts := krylov.LanczosOptions{MaxIter: steps, Tol: 1e-300, Seed: 1}
 			benchLoop(b, np, lanczosFlops(steps, np, 4*float64(n)*float64(np)), func() error {
 				// Tol = 1e-300 cannot be met: every call runs all steps.
-				if _, err := numerics.Lanczos(op, np, opts); err != nil && !errors.Is(err, numerics.ErrNotConverged) {
+				if _, err := krylov.Lanczos(op, np, opts); err != nil && !errors.Is(err, krylov.ErrNotConverged) {
 					return err
 				}
 				return nil
@@ -348,10 +349,10 @@ func BenchmarkSLQ(b *testing.B) {
 	const probes, steps, d, n = 2, 20, 64, 512
 	ops := []struct {
 		name  string
-		op    func(*numerics.Problem) numerics.Operator
+		op    func(*numerics.Problem) krylov.Operator
 		flops float64 // per product, in units of N·P
 	}{
-		{"H", func(p *numerics.Problem) numerics.Operator { return p.HessVecOperator() }, 4},
+		{"H", func(p *numerics.Problem) krylov.Operator { return p.HessVecOperator() }, 4},
 		{"blockdiag", (*numerics.Problem).BlockDiagVecOperator, 4},
 		{"offblock", (*numerics.Problem).OffBlockVecOperator, 8},
 	}
@@ -363,10 +364,10 @@ func BenchmarkSLQ(b *testing.B) {
 				p := benchProblem(b, cfg)
 				op := o.op(p)
 				np := p.NumParams()
-				opts := numerics.SLQOptions{Probes: probes, Steps: steps, Seed: 1, Reorth: numerics.ReorthFull}
+				opts := krylov.SLQOptions{Probes: probes, Steps: steps, Seed: 1, Reorth: krylov.ReorthFull}
 				flops := probes * lanczosFlops(steps, np, o.flops*float64(n)*float64(np))
 				benchLoop(b, np, flops, func() error {
-					_, err := numerics.SLQ(op, np, opts)
+					_, err := krylov.SLQ(op, np, opts)
 					return err
 				})
 			})

@@ -13,6 +13,7 @@ import (
 	"gonum.org/v1/gonum/blas/blas64"
 
 	"github.com/hessblock/hessblock/kind"
+	"github.com/hessblock/hessblock/krylov"
 	"github.com/hessblock/hessblock/numerics"
 )
 
@@ -76,8 +77,8 @@ func gateKernels() []gateKernel {
 		{"lanczos-20", 450, 3 * 2.2, func() func() {
 			p := problem(linCfg)
 			return func() {
-				_, err := numerics.Lanczos(p.HessVecOperator(), p.NumParams(), numerics.LanczosOptions{MaxIter: 20, Tol: 1e-300})
-				if err != nil && !errors.Is(err, numerics.ErrNotConverged) {
+				_, err := krylov.Lanczos(p.HessVecOperator(), p.NumParams(), krylov.LanczosOptions{MaxIter: 20, Tol: 1e-300})
+				if err != nil && !errors.Is(err, krylov.ErrNotConverged) {
 					panic(err)
 				}
 			}

@@ -2,27 +2,21 @@ package kind
 
 import "testing"
 
+// roundTrip checks that parse accepts every name it lists, unchanged.
+func roundTrip[T ~string](t *testing.T, names []T, parse func(string) (T, error)) {
+	t.Helper()
+	for _, n := range names {
+		if got, err := parse(string(n)); err != nil || got != n {
+			t.Errorf("parse(%q) = %q, %v", n, got, err)
+		}
+	}
+}
+
 func TestParseRoundTrip(t *testing.T) {
-	for _, m := range Models {
-		if got, err := ParseModel(string(m)); err != nil || got != m {
-			t.Errorf("ParseModel(%q) = %q, %v", m, got, err)
-		}
-	}
-	for _, a := range Activations {
-		if got, err := ParseActivation(string(a)); err != nil || got != a {
-			t.Errorf("ParseActivation(%q) = %q, %v", a, got, err)
-		}
-	}
-	for _, l := range Losses {
-		if got, err := ParseLoss(string(l)); err != nil || got != l {
-			t.Errorf("ParseLoss(%q) = %q, %v", l, got, err)
-		}
-	}
-	for _, f := range Families {
-		if got, err := ParseFamily(string(f)); err != nil || got != f {
-			t.Errorf("ParseFamily(%q) = %q, %v", f, got, err)
-		}
-	}
+	roundTrip(t, Models, ParseModel)
+	roundTrip(t, Activations, ParseActivation)
+	roundTrip(t, Losses, ParseLoss)
+	roundTrip(t, Families, ParseFamily)
 	if got, err := ParseModel("Network"); err != nil || got != MLP {
 		t.Errorf("ParseModel(Network) = %q, %v", got, err)
 	}

@@ -152,13 +152,14 @@ func familyKinds(f kind.Family) (kind.Layer, kind.Layer) {
 	return kind.Hidden, kind.Output
 }
 
-// BlockOfMatrix returns a copy of block (a, b) of h.
+// BlockOfMatrix returns a copy of block (a, b) of h. A layout that does not
+// fit h is an error; an index out of range panics.
 func BlockOfMatrix(h mat.Symmetric, l Layout, a, b int) (*mat.Dense, error) {
 	if err := checkLayout(h, l); err != nil {
 		return nil, err
 	}
 	if a < 0 || b < 0 || a >= len(l.Blocks) || b >= len(l.Blocks) {
-		return nil, fmt.Errorf("numerics: block (%d, %d) out of range [0, %d)", a, b, len(l.Blocks))
+		panic(fmt.Sprintf("numerics: block (%d, %d) out of range [0, %d)", a, b, len(l.Blocks)))
 	}
 	ba, bb := l.Blocks[a], l.Blocks[b]
 	out := mat.NewDense(ba.Size, bb.Size, nil)

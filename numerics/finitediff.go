@@ -16,6 +16,29 @@ const DefaultFDStep = 1e-4
 // truncation error is O(h⁴): (4·D(h/2) − D(h)) / 3.
 func richardson(dh, dh2 float64) float64 { return (4*dh2 - dh) / 3 }
 
+// fdStep returns h, or DefaultFDStep when h is not a finite value > 0.
+func fdStep(h float64) float64 {
+	if h <= 0 || math.IsNaN(h) || math.IsInf(h, 0) {
+		return DefaultFDStep
+	}
+	return h
+}
+
+// perturber returns a copy q of p, its parameters θ, and set, which gives q
+// the parameters θ with θ_i replaced by t (every other entry as in p).
+func perturber(p *Problem) (q *Problem, theta []float64, set func(i int, t float64)) {
+	q = p.Clone()
+	theta = q.Params()
+	set = func(i int, t float64) {
+		old := theta[i]
+		theta[i] = t
+		// theta entries stay finite, so SetParams cannot fail here.
+		_ = q.SetParams(theta)
+		theta[i] = old
+	}
+	return q, theta, set
+}
+
 // GradientFD returns the gradient of the loss by Richardson-extrapolated
 // central differences with base step h (DefaultFDStep when h ≤ 0), scaled by
 // max(1, |θ_i|). p is not changed.
@@ -23,18 +46,11 @@ func GradientFD(p *Problem, h float64) ([]float64, error) {
 	if err := p.check(); err != nil {
 		return nil, err
 	}
-	if h <= 0 || math.IsNaN(h) || math.IsInf(h, 0) {
-		h = DefaultFDStep
-	}
-	q := p.Clone()
-	theta := q.Params()
+	h = fdStep(h)
+	q, theta, set := perturber(p)
 	g := make([]float64, len(theta))
 	loss := func(i int, t float64) float64 {
-		old := theta[i]
-		theta[i] = t
-		// theta entries stay finite, so SetParams cannot fail here.
-		_ = q.SetParams(theta)
-		theta[i] = old
+		set(i, t)
 		return q.Loss()
 	}
 	for i, t := range theta {
@@ -54,19 +70,13 @@ func HessianFD(p *Problem, h float64) (*mat.Dense, error) {
 	if err := p.CheckDense(); err != nil {
 		return nil, err
 	}
-	if h <= 0 || math.IsNaN(h) || math.IsInf(h, 0) {
-		h = DefaultFDStep
-	}
-	q := p.Clone()
-	theta := q.Params()
+	h = fdStep(h)
+	q, theta, set := perturber(p)
 	np := len(theta)
 	hfd := mat.NewDense(np, np, nil)
 	gp, gm := make([]float64, np), make([]float64, np)
 	grad := func(i int, t float64, dst []float64) {
-		old := theta[i]
-		theta[i] = t
-		_ = q.SetParams(theta)
-		theta[i] = old
+		set(i, t)
 		q.Gradient(dst)
 	}
 	d1 := make([]float64, np)

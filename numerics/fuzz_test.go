@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/hessblock/hessblock/kind"
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -178,17 +179,13 @@ func FuzzProblem(f *testing.F) {
 // terms of size 1 down to size 1 − max p, so the paths agree only to about
 // ε/(1 − max p)² and are compared only above gapAgree.
 func minSoftmaxGap(p *Problem) float64 {
-	f := p.forward()
-	if f.p == nil {
+	if p.Config().Loss != kind.CE {
 		return 1
 	}
+	probs := p.Probabilities()
 	gap := 1.0
-	for n := 0; n < f.n; n++ {
-		mx := 0.0
-		for _, v := range f.p[n*f.c : (n+1)*f.c] {
-			mx = math.Max(mx, v)
-		}
-		gap = math.Min(gap, 1-mx)
+	for n := range p.Config().N {
+		gap = math.Min(gap, 1-floats.Max(probs.RawRowView(n)))
 	}
 	return gap
 }
@@ -288,7 +285,7 @@ func fuzzCheckProblem(t *testing.T, p *Problem, moderate bool) {
 	if strict("HessVec", err) {
 		want := mat.NewVecDense(np, nil)
 		want.MulVec(h, mat.NewVecDense(np, vec))
-		vn := math.Sqrt(dot(vec, vec))
+		vn := floats.Norm(vec, 2)
 		for i, v := range hv {
 			if math.Abs(v-want.AtVec(i)) > 1e-10*norm*vn {
 				t.Fatalf("%v: HessVec[%d] = %v, H·v %v", cfg, i, v, want.AtVec(i))
@@ -324,8 +321,8 @@ func fuzzCheckProblem(t *testing.T, p *Problem, moderate bool) {
 	}
 
 	// The sampled path enumerates every block at these sizes: exact.
-	hs, err := ComputeHessianStats(p, StatsOptions{Method: StatsSampled, TopEigenvalues: 1, Seed: cfg.Seed})
-	if strict("ComputeHessianStats", err) {
+	hs, err := Measure(p, MeasureOptions{Method: StatsSampled, TopEigenvalues: 1, Seed: cfg.Seed})
+	if strict("Measure", err) {
 		checkSummaryFinite(t, "sampled", hs.Summary)
 		if math.Abs(hs.Summary.Rho-dense.Rho) > 1e-10 {
 			t.Fatalf("%v: sampled ρ %v, dense %v", cfg, hs.Summary.Rho, dense.Rho)
@@ -352,7 +349,7 @@ func fuzzCheckNoSilentNaN(t *testing.T, p *Problem) {
 	if hv, err := p.HessVec(nil, vec); err == nil && !finiteSlice(hv) {
 		t.Fatalf("%v: HessVec not finite without an error", p.Config())
 	}
-	if hs, err := ComputeHessianStats(p, StatsOptions{Method: StatsSampled}); err == nil {
+	if hs, err := Measure(p, MeasureOptions{Method: StatsSampled}); err == nil {
 		checkSummaryFinite(t, "sampled", hs.Summary)
 	}
 }

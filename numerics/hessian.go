@@ -112,14 +112,14 @@ func checkFiniteUpper(data []float64, n, stride int) error {
 
 // Block returns the Hessian block H_ab (size of block a × size of block b)
 // without forming H: one forward pass, O(N·P), plus O(N·size_a·size_b).
-// Blocks are indexed as in Layout.
+// Blocks are indexed as in Layout; an index out of range panics.
 func (p *Problem) Block(a, b int) (*mat.Dense, error) {
 	if err := p.check(); err != nil {
 		return nil, err
 	}
 	l := p.Layout()
 	if a < 0 || b < 0 || a >= len(l.Blocks) || b >= len(l.Blocks) {
-		return nil, fmt.Errorf("numerics: block (%d, %d) out of range [0, %d)", a, b, len(l.Blocks))
+		panic(fmt.Sprintf("numerics: block (%d, %d) out of range [0, %d)", a, b, len(l.Blocks)))
 	}
 	transpose := l.Blocks[a].Start > l.Blocks[b].Start
 	if transpose {

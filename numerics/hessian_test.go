@@ -26,10 +26,7 @@ func smallConfigs() []Config {
 func TestFiniteDifferences(t *testing.T) {
 	for _, cfg := range smallConfigs() {
 		t.Run(cfg.String(), func(t *testing.T) {
-			p, err := NewProblem(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
+			p := mustProblem(t, cfg)
 			// The Hessian exists only away from ReLU kinks; with this seed the
 			// nearest kink is many steps away (checked, so the test cannot pass
 			// by luck of a different seed).
@@ -58,35 +55,10 @@ func TestFiniteDifferences(t *testing.T) {
 func TestHessVecMatchesDense(t *testing.T) {
 	for _, cfg := range smallConfigs() {
 		t.Run(cfg.String(), func(t *testing.T) {
-			p, err := NewProblem(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			h, err := p.Hessian()
-			if err != nil {
-				t.Fatal(err)
-			}
+			p, h := denseProblem(t, cfg)
 			np := p.NumParams()
-			r := newRand(99, 0)
-			op := p.HessVecOperator()
-			for trial := 0; trial < 3; trial++ {
-				v := make([]float64, np)
-				for i := range v {
-					v[i] = r.NormFloat64()
-				}
-				want := mat.NewVecDense(np, nil)
-				want.MulVec(h, mat.NewVecDense(np, v))
-				got, err := op(nil, v)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if e := RelativeError(got, want.RawVector().Data); e > 1e-12 {
-					t.Errorf("H·v relative error %.2e > 1e-12", e)
-				}
-			}
-			if _, err := p.HessVec(nil, make([]float64, np+1)); err == nil {
-				t.Error("HessVec accepted a vector of the wrong length")
-			}
+			checkProducts(t, "H·v", p.HessVecOperator(), h, 99, 1e-12)
+			mustPanic(t, "HessVec(wrong length)", func() { p.HessVec(nil, make([]float64, np+1)) })
 		})
 	}
 }

@@ -5,8 +5,10 @@ import (
 	"math"
 
 	"github.com/hessblock/hessblock/kind"
+	"github.com/hessblock/hessblock/krylov"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/mat"
 )
 
 // forward holds the per-sample quantities every derivative needs.
@@ -248,9 +250,62 @@ func (p *Problem) LossGradient(dst []float64) (float64, []float64) {
 	return f.loss, p.gradient(f, dst)
 }
 
+// LossGradientOn returns the loss and gradient of the samples rows alone
+// (their mean loss, as if the problem held only them), at the current
+// parameters; rows may repeat. It is the minibatch step of training:
+// O(len(rows)·d) copying plus one forward pass on the batch. A row outside
+// [0, N) is a programming error and panics. If dst has length NumParams it
+// holds the gradient.
+func (p *Problem) LossGradientOn(rows []int, dst []float64) (float64, []float64) {
+	p.mustCheck()
+	if len(rows) == 0 {
+		panic("numerics: LossGradientOn with no rows")
+	}
+	cfg := p.cfg
+	cfg.N = len(rows)
+	sub := &Problem{cfg: cfg, x: mat.NewDense(len(rows), cfg.D, nil), labels: make([]int, len(rows)), w: p.w, v: p.v}
+	for i, r := range rows {
+		if r < 0 || r >= p.cfg.N {
+			panic(fmt.Sprintf("numerics: LossGradientOn: row %d outside [0, %d)", r, p.cfg.N))
+		}
+		copy(sub.x.RawRowView(i), p.x.RawRowView(r))
+		sub.labels[i] = p.labels[r]
+	}
+	return sub.LossGradient(dst)
+}
+
+// Probabilities returns the N×C matrix of class probabilities at the
+// current parameters, p_nk = softmax(f(x_n))_k with one sample per row
+// (THEORY §1), from the same max-shifted softmax as the loss, so rows are
+// finite for logits of any finite size. It is defined for cross-entropy
+// only: calling it on an MSE problem, which has no probabilities, is a
+// programming error and panics.
+func (p *Problem) Probabilities() *mat.Dense {
+	p.mustCheck()
+	if p.cfg.Loss != kind.CE {
+		panic("numerics: Probabilities of a " + string(p.cfg.Loss) + " problem (defined for CE only)")
+	}
+	return mat.NewDense(p.cfg.N, p.cfg.C, p.forward().p)
+}
+
+// Accuracy returns the fraction of samples whose largest logit is at their
+// label (ties go to the lowest class index).
+func (p *Problem) Accuracy() float64 { return p.forward().accuracy(p.labels) }
+
+func (f *forward) accuracy(labels []int) float64 {
+	var hits int
+	for i := 0; i < f.n; i++ {
+		if f.predicted(i, labels[i]) == labels[i] {
+			hits++
+		}
+	}
+	return float64(hits) / float64(f.n)
+}
+
 // HessVec returns H·vec without forming H (Pearlmutter's R-operator: the
 // directional derivative of the gradient along vec), at O(N·P) cost. vec
-// must have length NumParams; if dst has that length it holds the result.
+// must have length NumParams (else HessVec panics); if dst has that length
+// it holds the result.
 func (p *Problem) HessVec(dst, vec []float64) ([]float64, error) {
 	if err := p.check(); err != nil {
 		return nil, err
@@ -273,9 +328,11 @@ func finiteResult(what string, v []float64) ([]float64, error) {
 	return v, nil
 }
 
+// checkVec refuses non-finite entries; a vector of the wrong length is a
+// programming error and panics (see Errors in the package documentation).
 func (p *Problem) checkVec(vec []float64) error {
 	if len(vec) != p.NumParams() {
-		return fmt.Errorf("numerics: vector has length %d, want NumParams = %d", len(vec), p.NumParams())
+		panic(fmt.Sprintf("numerics: vector has length %d, want NumParams = %d", len(vec), p.NumParams()))
 	}
 	for i, v := range vec {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
@@ -287,8 +344,9 @@ func (p *Problem) checkVec(vec []float64) error {
 
 // HessVecOperator returns a function computing H·vec that reuses one
 // forward pass; use it for many products at the same parameters.
-// The operator returns an error for a vector of the wrong length or with
-// non-finite entries (and, for a nil or zero Problem, on every call). It
+// The operator returns an error for a vector with non-finite entries (and,
+// for a nil or zero Problem, on every call) and panics for one of the wrong
+// length. It
 // reuses its work space between calls, so it must not be called
 // concurrently.
 func (p *Problem) HessVecOperator() func(dst, vec []float64) ([]float64, error) {
@@ -307,7 +365,7 @@ func (p *Problem) HessVecOperator() func(dst, vec []float64) ([]float64, error) 
 
 // failingOperator is the operator of an invalid Problem: the constructors
 // of operators cannot return an error, so every product does.
-func failingOperator(err error) Operator {
+func failingOperator(err error) krylov.Operator {
 	return func(dst, vec []float64) ([]float64, error) { return nil, err }
 }
 

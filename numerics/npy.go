@@ -1,7 +1,6 @@
 package numerics
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,6 +8,7 @@ import (
 	"path/filepath"
 
 	"codeberg.org/sbinet/npyio"
+	"github.com/hessblock/hessblock/internal/atomicfile"
 	"github.com/hessblock/hessblock/kind"
 	"gonum.org/v1/gonum/mat"
 )
@@ -86,7 +86,7 @@ func ExportNPY(dir string, p *Problem, h mat.Symmetric) error {
 		}{"V.npy", npyWriter(p.V())})
 	}
 	for _, f := range files {
-		if err := writeAtomic(filepath.Join(dir, f.name), f.write); err != nil {
+		if err := atomicfile.Write(filepath.Join(dir, f.name), f.write); err != nil {
 			return err
 		}
 	}
@@ -101,7 +101,7 @@ func ExportNPY(dir string, p *Problem, h mat.Symmetric) error {
 				hd.Set(j, i, v)
 			}
 		}
-		if err := writeAtomic(filepath.Join(dir, "hessian.npy"), npyWriter(hd)); err != nil {
+		if err := atomicfile.Write(filepath.Join(dir, "hessian.npy"), npyWriter(hd)); err != nil {
 			return err
 		}
 	}
@@ -118,43 +118,4 @@ func jsonWriter(v any) func(io.Writer) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(v)
 	}
-}
-
-// writeAtomic writes path through a temporary file in the same directory,
-// synced and renamed into place, so that path holds either its old content
-// or the complete new one.
-func writeAtomic(path string, write func(io.Writer) error) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("numerics: writing %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-			err = fmt.Errorf("numerics: writing %s: %w", path, err)
-		}
-	}()
-	// npyio writes a dense matrix 8 bytes at a time: buffer it.
-	bw := bufio.NewWriterSize(f, 1<<20)
-	if err = write(bw); err != nil {
-		return err
-	}
-	if err = bw.Flush(); err != nil {
-		return err
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }

@@ -47,14 +47,7 @@ func TestExportNPYRoundTrip(t *testing.T) {
 		{Model: kind.MLP, Activation: kind.Tanh, Loss: kind.MSE, C: 3, D: 4, N: 10, M: 5, SigmaW: 1, SigmaV: 1, Seed: 5},
 	} {
 		t.Run(string(cfg.Model), func(t *testing.T) {
-			p, err := NewProblem(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			h, err := p.Hessian()
-			if err != nil {
-				t.Fatal(err)
-			}
+			p, h := denseProblem(t, cfg)
 			dir := filepath.Join(t.TempDir(), "new", "dir") // created by ExportNPY
 			if err := ExportNPY(dir, p, h); err != nil {
 				t.Fatal(err)
@@ -129,10 +122,7 @@ func TestExportNPYRoundTrip(t *testing.T) {
 }
 
 func TestExportNPYWithoutHessian(t *testing.T) {
-	p, err := NewProblem(DefaultConfig(kind.Linear))
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := mustProblem(t, DefaultConfig(kind.Linear))
 	dir := t.TempDir()
 	if err := ExportNPY(dir, p, nil); err != nil {
 		t.Fatal(err)
@@ -148,10 +138,7 @@ func TestExportNPYWithoutHessian(t *testing.T) {
 }
 
 func TestExportNPYErrors(t *testing.T) {
-	p, err := NewProblem(DefaultConfig(kind.Linear))
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := mustProblem(t, DefaultConfig(kind.Linear))
 	if err := ExportNPY(t.TempDir(), nil, nil); err == nil {
 		t.Error("nil problem: no error")
 	}

@@ -7,17 +7,17 @@ import (
 	"math/rand/v2"
 	"reflect"
 
+	"github.com/hessblock/hessblock/datasets"
 	"github.com/hessblock/hessblock/kind"
 	"gonum.org/v1/gonum/mat"
 )
 
 // Independent random streams drawn from one seed, so that, for example,
-// changing the initialization never changes the data.
+// changing the initialization never changes the data. Streams 1 and 2 are
+// those of the data and labels, drawn by datasets.Gaussian.
 const (
-	streamData uint64 = iota + 1
-	streamLabels
-	streamW
-	streamV
+	streamW uint64 = 3
+	streamV uint64 = 4
 )
 
 func newRand(seed, stream uint64) *rand.Rand {
@@ -56,17 +56,17 @@ type Problem struct {
 	MaxStructuredBytes int64
 }
 
-// NewProblem draws Gaussian data, uniform labels (THEORY §1) and the
-// initial parameters from cfg.Seed.
+// NewProblem draws Gaussian data and uniform labels (THEORY §1) with
+// datasets.Gaussian, and the initial parameters, from cfg.Seed.
 func NewProblem(cfg Config) (*Problem, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	x, labels, err := GaussianData(cfg.N, cfg.D, cfg.C, cfg.Seed)
+	set, err := datasets.Gaussian(cfg.N, cfg.D, cfg.C, cfg.Seed)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %v", ErrInvalidConfig, err)
 	}
-	return newProblem(cfg, x, labels), nil
+	return newProblem(cfg, set.X, set.Labels), nil
 }
 
 // NewProblemWithData uses the caller's data: x is N×d with one sample per
@@ -114,28 +114,6 @@ func validateData(cfg Config, x mat.Matrix, labels []int) error {
 		}
 	}
 	return nil
-}
-
-// GaussianData returns x_n iid N(0, I_d) as the rows of an N×d matrix and
-// labels uniform on [0, C), drawn from seed. It needs n, d ≥ 1 and c ≥ 2.
-func GaussianData(n, d, c int, seed uint64) (*mat.Dense, []int, error) {
-	if n < 1 || d < 1 || c < 2 {
-		return nil, nil, fmt.Errorf("%w: GaussianData(N = %d, d = %d, C = %d), want N, d ≥ 1 and C ≥ 2", ErrInvalidConfig, n, d, c)
-	}
-	if n > math.MaxInt/d {
-		return nil, nil, fmt.Errorf("%w: GaussianData: N·d = %d·%d overflows int", ErrInvalidConfig, n, d)
-	}
-	rx := newRand(seed, streamData)
-	data := make([]float64, n*d)
-	for i := range data {
-		data[i] = rx.NormFloat64()
-	}
-	ry := newRand(seed, streamLabels)
-	labels := make([]int, n)
-	for i := range labels {
-		labels[i] = ry.IntN(c)
-	}
-	return mat.NewDense(n, d, data), labels, nil
 }
 
 func newProblem(cfg Config, x *mat.Dense, labels []int) *Problem {
@@ -235,13 +213,14 @@ func (p *Problem) Params() []float64 {
 	return theta
 }
 
-// SetParams sets θ, which must have length NumParams and finite entries.
+// SetParams sets θ. Non-finite entries are an error and leave p as it
+// was; a θ whose length is not NumParams is a programming error and panics.
 func (p *Problem) SetParams(theta []float64) error {
 	if err := p.check(); err != nil {
 		return err
 	}
 	if len(theta) != p.NumParams() {
-		return fmt.Errorf("numerics: parameter vector has length %d, want %d", len(theta), p.NumParams())
+		panic(fmt.Sprintf("numerics: parameter vector has length %d, want %d", len(theta), p.NumParams()))
 	}
 	for i, t := range theta {
 		if math.IsNaN(t) || math.IsInf(t, 0) {

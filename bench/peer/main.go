@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hessblock/hessblock/internal/atomicfile"
 	"github.com/hessblock/hessblock/kind"
 	"github.com/hessblock/hessblock/numerics"
 )
@@ -81,18 +83,5 @@ func run(c, d, n, reps int, dir string) error {
 }
 
 func writeAtomic(path string, data []float64) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".peer-*")
-	if err != nil {
-		return err
-	}
-	if err := binary.Write(tmp, binary.LittleEndian, data); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return atomicfile.Write(path, func(w io.Writer) error { return binary.Write(w, binary.LittleEndian, data) })
 }

@@ -14,12 +14,13 @@ import (
 	"time"
 
 	"github.com/hessblock/hessblock/kind"
+	"github.com/hessblock/hessblock/krylov"
 	"github.com/hessblock/hessblock/numerics"
 )
 
 func main() {
 	model := flag.String("model", "linear", "linear or mlp")
-	act := flag.String("act", "relu", "MLP activation")
+	act := flag.String("activation", "relu", "MLP activation")
 	c := flag.Int("C", 100000, "classes")
 	d := flag.Int("d", 128, "input dimension")
 	n := flag.Int("N", 1024, "samples")
@@ -50,8 +51,8 @@ func main() {
 	fmt.Printf("  in %.2f s\n", ts.Seconds())
 	if *iters > 0 {
 		t1 := time.Now()
-		ev, err := p.ExtremeEigenvalues(numerics.LanczosOptions{MaxIter: *iters, Tol: 1e-8, Seed: 1, Reorth: numerics.ReorthNone, LargestOnly: true})
-		if err != nil && !errors.Is(err, numerics.ErrNotConverged) {
+		ev, err := p.ExtremeEigenvalues(krylov.LanczosOptions{MaxIter: *iters, Tol: 1e-8, Seed: 1, Reorth: krylov.ReorthNone, LargestOnly: true})
+		if err != nil && !errors.Is(err, krylov.ErrNotConverged) {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}

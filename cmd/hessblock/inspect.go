@@ -4,16 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"math"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/hessblock/hessblock/internal/inspect"
 	"github.com/hessblock/hessblock/kind"
 	"github.com/hessblock/hessblock/numerics"
-	"gonum.org/v1/gonum/mat"
 )
 
 func init() {
@@ -22,50 +20,6 @@ func init() {
 		summary: "print the block statistics of one configuration (R per family, ρ, spectra)",
 		run:     runInspect,
 	})
-}
-
-// inspectResult is what inspect prints. Field order is the JSON order.
-type inspectResult struct {
-	Config numerics.Config `json:"config"`
-	Params int             `json:"params"` // P
-	Gamma  float64         `json:"gamma"`  // d/N
-	// Method is "dense" (H formed) or "structured" (Gram identities and
-	// Lanczos; H never formed), chosen by the memory guard.
-	Method string `json:"method"`
-
-	// R per family; R is 0 for a family without off-diagonal pairs
-	// (pairs = 0, an MLP with m = 1).
-	Ratios    []numerics.FamilyRatio `json:"ratios"`
-	Rho       float64                `json:"rho"`
-	Frobenius float64                `json:"frobenius"`  // ‖H‖_F
-	LambdaMax float64                `json:"lambda_max"` // largest eigenvalue of H
-	// LambdaMaxResidual bounds |λmax − LambdaMax| on the structured path
-	// (the Lanczos residual); 0 on the dense path, exact to round-off.
-	LambdaMaxResidual float64 `json:"lambda_max_residual,omitempty"`
-
-	DiagBlock blockSpectrum `json:"diag_block"` // H_00, the first block (W[0])
-	OffBlock  blockSpectrum `json:"off_block"`  // H_ab of the first pair of blocks of one kind
-
-	// hessian is the dense H when the dense path computed it, for -npy;
-	// nil otherwise.
-	hessian *mat.SymDense
-}
-
-// blockSpectrum summarizes one Hessian block H_ab.
-type blockSpectrum struct {
-	A    string `json:"a"`
-	B    string `json:"b"`
-	Rows int    `json:"rows"`
-	Cols int    `json:"cols"`
-	// LambdaMax and LambdaMin are the extreme eigenvalues of a square block
-	// (of its symmetric part, which is the block itself for every square
-	// block inspect picks). Off-diagonal blocks of CE are negative
-	// semidefinite at scale 1/C², so λmin is the informative end there.
-	LambdaMax *float64 `json:"lambda_max,omitempty"`
-	LambdaMin *float64 `json:"lambda_min,omitempty"`
-	// SigmaMax is the largest singular value, ‖H_ab‖₂; the only spectral
-	// summary of a non-square (hidden–output) block.
-	SigmaMax float64 `json:"sigma_max"`
 }
 
 // inspectFlags holds the parsed command line.
@@ -79,58 +33,27 @@ type inspectFlags struct {
 
 func parseInspectFlags(args []string, stderr io.Writer) (inspectFlags, error) {
 	fs := newFlagSet("inspect", "inspect [flags]", stderr)
-	lin, mlp := numerics.DefaultConfig(kind.Linear), numerics.DefaultConfig(kind.MLP)
+	def, mlp := numerics.DefaultConfig(kind.Linear), numerics.DefaultConfig(kind.MLP)
+	def.Activation, def.M, def.SigmaW, def.SigmaV = mlp.Activation, mlp.M, mlp.SigmaW, mlp.SigmaV
+	cf := addConfigFlags(fs, def, "seed of the data and the initialization", nil)
 	var (
-		model      = fs.String("model", string(kind.Linear), "model: linear or mlp")
-		activation = fs.String("activation", string(mlp.Activation), "MLP activation: identity, relu or tanh")
-		loss       = fs.String("loss", string(lin.Loss), "loss: ce or mse")
-		c          = fs.Int("C", lin.C, "number of classes C (≥ 2)")
-		d          = fs.Int("d", lin.D, "input dimension d")
-		n          = fs.Int("N", lin.N, "number of samples N")
-		m          = fs.Int("m", mlp.M, "MLP hidden width m")
-		sigma      = fs.Float64("sigma", lin.Sigma, "linear model: W_kj ~ N(0, σ²/d)")
-		sigmaW     = fs.Float64("sigma-w", mlp.SigmaW, "MLP: W_ij ~ N(0, σ_w²/d)")
-		sigmaV     = fs.Float64("sigma-v", mlp.SigmaV, "MLP: V_ki ~ N(0, σ_v²/m)")
-		seed       = fs.Uint64("seed", lin.Seed, "seed of the data and the initialization")
-		maxBytes   = fs.Int64("max-dense-bytes", numerics.DefaultMaxDenseBytes, "largest dense Hessian, in bytes")
-		asJSON     = fs.Bool("json", false, "print JSON instead of a table")
-		npyDir     = fs.String("npy", "", "also write H, the layout, W, V, X, labels and the config into `DIR` (NumPy .npy + JSON)")
-		figDir     = fs.String("fig", "", "also write figures (|H| heatmap, block-averaged |H| map, block spectra; PNG and SVG) into `DIR`")
+		maxBytes = fs.Int64("max-dense-bytes", numerics.DefaultMaxDenseBytes, "largest dense Hessian, in bytes")
+		asJSON   = fs.Bool("json", false, "print JSON instead of a table")
+		npyDir   = fs.String("npy", "", "also write H, the layout, W, V, X, labels and the config into `DIR` (NumPy .npy + JSON)")
+		figDir   = fs.String("fig", "", "also write figures (|H| heatmap, block-averaged |H| map, block spectra; PNG and SVG) into `DIR`")
 	)
 	if err := parseFlags(fs, args); err != nil {
 		return inspectFlags{}, err
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-
-	mod, err := kind.ParseModel(*model)
+	mod, err := cf.modelOr(kind.Linear)
 	if err != nil {
-		return inspectFlags{}, inspectUsage("-model: %v", err)
+		return inspectFlags{}, inspectUsage("%v", err)
 	}
 	cfg := numerics.DefaultConfig(mod)
-	if cfg.Loss, err = kind.ParseLoss(*loss); err != nil {
-		return inspectFlags{}, inspectUsage("-loss: %v", err)
+	if err := cf.apply(&cfg); err != nil {
+		return inspectFlags{}, inspectUsage("%v", err)
 	}
-	// Model-specific flags keep the model's default unless given, so that
-	// giving one to the wrong model is reported rather than ignored.
-	if mod == kind.MLP || set["activation"] {
-		if cfg.Activation, err = kind.ParseActivation(*activation); err != nil {
-			return inspectFlags{}, inspectUsage("-activation: %v", err)
-		}
-	}
-	cfg.C, cfg.D, cfg.N, cfg.Seed = *c, *d, *n, *seed
-	if set["m"] {
-		cfg.M = *m
-	}
-	if set["sigma"] {
-		cfg.Sigma = *sigma
-	}
-	if set["sigma-w"] {
-		cfg.SigmaW = *sigmaW
-	}
-	if set["sigma-v"] {
-		cfg.SigmaV = *sigmaV
-	}
+	cfg.C, cfg.D, cfg.N, cfg.Seed = *cf.c, *cf.d, *cf.n, *cf.seed
 	if err := cfg.Validate(); err != nil {
 		return inspectFlags{}, inspectUsage("%v", err)
 	}
@@ -162,20 +85,20 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 		return usageError{err}
 	}
 	p.MaxDenseBytes = fl.maxDenseBytes
-	res, err := inspectStats(p, stderr)
+	res, err := inspect.Measure(p, stderr)
 	if err != nil {
 		return err
 	}
-	if res.hessian == nil && (fl.npyDir != "" || fl.figDir != "") {
+	if res.Hessian == nil && (fl.npyDir != "" || fl.figDir != "") {
 		fmt.Fprintf(stderr, "hessblock inspect: H was not formed, so -npy writes no hessian.npy and -fig draws no figures (raise -max-dense-bytes to form it)\n")
 	}
 	if fl.npyDir != "" {
-		if err := numerics.ExportNPY(fl.npyDir, p, res.hessian); err != nil {
+		if err := numerics.ExportNPY(fl.npyDir, p, res.Hessian); err != nil {
 			return err
 		}
 	}
-	if fl.figDir != "" && res.hessian != nil {
-		if err := writeInspectFigures(fl.figDir, p, res.hessian); err != nil {
+	if fl.figDir != "" && res.Hessian != nil {
+		if err := inspect.WriteFigures(fl.figDir, p, res.Hessian); err != nil {
 			return err
 		}
 	}
@@ -185,125 +108,7 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 	return writeInspectTable(stdout, res)
 }
 
-// inspectStats computes the statistics of p: with the dense Hessian when it
-// fits under the memory guard, otherwise with the structured path (exact
-// Gram identities for R and ρ, Lanczos for λmax), saying so on note.
-func inspectStats(p *numerics.Problem, note io.Writer) (inspectResult, error) {
-	cfg := p.Config()
-	res := inspectResult{Config: cfg, Params: p.NumParams(), Gamma: cfg.Gamma(), Method: "dense"}
-	err := denseStats(p, &res)
-	var tooLarge *numerics.DenseTooLargeError
-	if errors.As(err, &tooLarge) {
-		fmt.Fprintf(note, "hessblock inspect: the dense Hessian would need %s, over the limit of %s (-max-dense-bytes); "+
-			"using structured statistics instead (exact R and ρ from Gram identities, λmax by Lanczos; H is not formed)\n",
-			formatBytes(tooLarge.Bytes), formatBytes(tooLarge.Limit))
-		res.Method = "structured"
-		err = structuredStats(p, &res)
-	}
-	if err != nil {
-		return res, err
-	}
-	// The two blocks come from Problem.Block, which never forms H, so they
-	// need no change when the statistics above stop forming it.
-	l := p.Layout()
-	a, b := representativePair(l)
-	if res.DiagBlock, err = blockSpectrumOf(p, l, 0, 0); err != nil {
-		return res, err
-	}
-	if res.OffBlock, err = blockSpectrumOf(p, l, a, b); err != nil {
-		return res, err
-	}
-	return res, nil
-}
-
-// denseStats fills the statistics that need the dense Hessian: R per
-// family, ρ, ‖H‖_F and λmax(H).
-func denseStats(p *numerics.Problem, res *inspectResult) error {
-	h, err := p.Hessian()
-	if err != nil {
-		return err
-	}
-	bs, err := numerics.ComputeBlockStats(h, p.Layout())
-	if err != nil {
-		return err
-	}
-	ev, err := numerics.Eigenvalues(h)
-	if err != nil {
-		return err
-	}
-	res.Ratios = bs.Ratios
-	res.Rho = bs.Rho
-	res.Frobenius = math.Sqrt(bs.Summary.FrobeniusSq)
-	res.LambdaMax = ev[len(ev)-1]
-	res.hessian = h
-	return nil
-}
-
-// structuredStats fills the same statistics as denseStats without forming H.
-func structuredStats(p *numerics.Problem, res *inspectResult) error {
-	st, err := p.StructuredStats(numerics.StructuredOptions{SkipBlockNorms: true})
-	if err != nil {
-		return err
-	}
-	ext, err := p.ExtremeEigenvalues(numerics.LanczosOptions{Seed: p.Config().Seed, Tol: 1e-8, LargestOnly: true})
-	if err != nil && !errors.Is(err, numerics.ErrNotConverged) {
-		return err
-	}
-	res.Ratios = st.Ratios
-	res.Rho = st.Rho
-	res.Frobenius = math.Sqrt(st.FrobeniusSq)
-	res.LambdaMax = ext.Max
-	res.LambdaMaxResidual = ext.MaxResidual
-	return nil
-}
-
-// formatBytes prints a byte count in the largest binary unit that keeps it ≥ 1.
-func formatBytes(b int64) string {
-	v, unit := float64(b), "B"
-	for _, u := range []string{"KiB", "MiB", "GiB", "TiB"} {
-		if v < 1024 {
-			break
-		}
-		v, unit = v/1024, u
-	}
-	return fmt.Sprintf("%.4g %s", v, unit)
-}
-
-// representativePair returns block 0 and the next block of its kind, so
-// that (a, b) is an off-diagonal pair of one family; for an MLP with a
-// single hidden neuron, the first two output blocks (C ≥ 2 guarantees them).
-func representativePair(l numerics.Layout) (a, b int) {
-	for _, kind := range []kind.Layer{l.Blocks[0].Kind, kind.Output} {
-		idx := l.Of(kind)
-		if len(idx) >= 2 {
-			return idx[0], idx[1]
-		}
-	}
-	return 0, 1
-}
-
-func blockSpectrumOf(p *numerics.Problem, l numerics.Layout, a, b int) (blockSpectrum, error) {
-	blk, err := p.Block(a, b)
-	if err != nil {
-		return blockSpectrum{}, err
-	}
-	r, c := blk.Dims()
-	s := blockSpectrum{A: l.Blocks[a].Name, B: l.Blocks[b].Name, Rows: r, Cols: c}
-	if s.SigmaMax, err = numerics.SpectralNorm(blk); err != nil {
-		return s, err
-	}
-	if r == c {
-		ev, err := numerics.SymmetricEigenvalues(blk)
-		if err != nil {
-			return s, err
-		}
-		lo, hi := ev[0], ev[len(ev)-1]
-		s.LambdaMin, s.LambdaMax = &lo, &hi
-	}
-	return s, nil
-}
-
-func writeInspectJSON(w io.Writer, res inspectResult) error {
+func writeInspectJSON(w io.Writer, res inspect.Result) error {
 	b, err := json.MarshalIndent(res, "", "  ")
 	if err != nil {
 		// encoding/json refuses NaN and ±Inf; say which statistic it was.
@@ -317,7 +122,7 @@ func writeInspectJSON(w io.Writer, res inspectResult) error {
 	return err
 }
 
-func writeInspectTable(w io.Writer, res inspectResult) error {
+func writeInspectTable(w io.Writer, res inspect.Result) error {
 	var buf bytes.Buffer
 	fmt.Fprintf(&buf, "configuration: %v\n", res.Config)
 	fmt.Fprintf(&buf, "method: %s\n\n", res.Method)
@@ -341,7 +146,7 @@ func writeInspectTable(w io.Writer, res inspectResult) error {
 	} else {
 		row("λmax(H)", g(res.LambdaMax), "")
 	}
-	for _, s := range []blockSpectrum{res.DiagBlock, res.OffBlock} {
+	for _, s := range []numerics.BlockSpectrum{res.DiagBlock, res.OffBlock} {
 		name := fmt.Sprintf("H[%s,%s]", s.A, s.B)
 		shape := fmt.Sprintf("%d×%d block", s.Rows, s.Cols)
 		if s.LambdaMax != nil {

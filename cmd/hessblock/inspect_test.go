@@ -12,6 +12,7 @@ import (
 	"codeberg.org/sbinet/npyio"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/hessblock/hessblock/internal/inspect"
 	"github.com/hessblock/hessblock/kind"
 	"github.com/hessblock/hessblock/numerics"
 	"gonum.org/v1/gonum/mat"
@@ -144,7 +145,7 @@ func TestInspectStructuredFallback(t *testing.T) {
 		if !strings.Contains(stderr, "using structured statistics") {
 			t.Errorf("the switch to the structured path is not announced; stderr:\n%s", stderr)
 		}
-		var dense, structured inspectResult
+		var dense, structured inspect.Result
 		if err := json.Unmarshal([]byte(denseOut), &dense); err != nil {
 			t.Fatal(err)
 		}

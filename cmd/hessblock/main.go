@@ -86,10 +86,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		name, args = args[0], args[1:]
 	}
 	if name == "help" {
-		// "help COMMAND" is "COMMAND -h".
+		// "help COMMAND" is "COMMAND -h", printed where "help" prints:
+		// asked for, help is output, not a diagnostic.
 		if len(args) == 1 {
 			if _, ok := commands[args[0]]; ok {
-				return run([]string{args[0], "-h"}, stdout, stderr)
+				return run([]string{args[0], "-h"}, stdout, stdout)
 			}
 		}
 		if len(args) > 0 {
@@ -106,7 +107,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		printHelp(stderr)
 		return 2
 	}
-	err := c.run(args, stdout, stderr)
+	out := &checkedWriter{w: stdout}
+	err := c.run(args, out, stderr)
+	if err == nil && out.err != nil {
+		err = fmt.Errorf("writing the output: %w", out.err)
+	}
 	var ue usageError
 	switch {
 	case err == nil:
@@ -119,6 +124,23 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "hessblock %s: %v\n", name, err)
 	return 1
+}
+
+// checkedWriter remembers the first write error, so that output lost to a
+// full disk or a closed pipe fails the command (exit 1) even where the
+// printing code does not check each write.
+type checkedWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (c *checkedWriter) Write(p []byte) (int, error) {
+	if c.err != nil {
+		return 0, c.err
+	}
+	n, err := c.w.Write(p)
+	c.err = err
+	return n, err
 }
 
 func isHelpFlag(a string) bool {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -28,10 +30,10 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"inspect", "-loss", "hinge"}, `unknown loss "hinge"`},
 		{[]string{"inspect", "-model", "mlp", "-activation", "gelu"}, `unknown activation "gelu"`},
 		{[]string{"inspect", "-activation", "relu"}, `activation "relu" given for the linear model`},
-		{[]string{"inspect", "-m", "4"}, "hidden width m = 4 given for the linear model"},
+		{[]string{"inspect", "-m", "4"}, "-m is for the MLP (use -model mlp)"},
 		{[]string{"inspect", "-model", "mlp", "-m", "0"}, "want m ≥ 1"},
-		{[]string{"inspect", "-model", "mlp", "-sigma", "1"}, "sigma given for the MLP"},
-		{[]string{"inspect", "-sigma-w", "1"}, "sigma_w/sigma_v given for the linear model"},
+		{[]string{"inspect", "-model", "mlp", "-sigma", "1"}, "-sigma is for the linear model"},
+		{[]string{"inspect", "-sigma-w", "1"}, "-sigma-w is for the MLP"},
 		{[]string{"inspect", "-sigma", "-1"}, "want a finite value ≥ 0"},
 		{[]string{"inspect", "-sigma", "NaN"}, "sigma = NaN"},
 		{[]string{"inspect", "-d", "-3"}, "input dimension d = -3"},
@@ -77,5 +79,49 @@ func TestHelp(t *testing.T) {
 	code, stdout, _ := runCmd(t, "help")
 	if code != 0 || !strings.Contains(stdout, "inspect") {
 		t.Errorf("help: exit status %d, output:\n%s", code, stdout)
+	}
+}
+
+// A bare -h lists the commands (it used to print only reproduce's flags,
+// hiding the other commands); "help COMMAND" is "COMMAND -h".
+func TestTopLevelHelp(t *testing.T) {
+	for _, arg := range []string{"-h", "-help", "--help"} {
+		code, stdout, _ := runCmd(t, arg)
+		if code != 0 || !strings.Contains(stdout, "commands:") || !strings.Contains(stdout, "sweep") {
+			t.Errorf("%s: exit %d, stdout:\n%s", arg, code, stdout)
+		}
+	}
+	// help COMMAND prints to stdout, like help (it used to use stderr).
+	code, stdout, stderr := runCmd(t, "help", "inspect")
+	if code != 0 || !strings.Contains(stdout, "usage: hessblock inspect") || !strings.Contains(stdout, "-max-dense-bytes") || stderr != "" {
+		t.Errorf("help inspect: exit %d, stdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	if code, _, stderr := runCmd(t, "help", "nosuch"); code != 2 || !strings.Contains(stderr, `unknown command "nosuch"`) {
+		t.Errorf("help nosuch: exit %d, stderr:\n%s", code, stderr)
+	}
+}
+
+var tinyTrain = []string{"train", "-data", "gaussian", "-N", "40", "-d", "5", "-C", "3", "-m", "3",
+	"-steps", "4", "-checkpoints", "0,4", "-batch", "8", "-lanczos", "6", "-eig", "1"}
+
+// failWriter fails every write, as stdout on a full disk does.
+type failWriter struct{}
+
+func (failWriter) Write([]byte) (int, error) { return 0, errors.New("no space left on device") }
+
+// Output that cannot be written fails the command even where the printing
+// code ignores write errors (train's table and sweep -n used to exit 0 on
+// /dev/full; issue 14, D11).
+func TestStdoutWriteErrors(t *testing.T) {
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"train", "-data", "gaussian", "-N", "50", "-d", "4", "-C", "3", "-steps", "2", "-eig", "0"},
+		{"sweep", "-n", "-C", "2", "-seeds", "1", "-o", filepath.Join(dir, "s.jsonl")},
+		{"inspect", "-C", "3", "-d", "3", "-N", "5"},
+	} {
+		var errb bytes.Buffer
+		if code := run(args, failWriter{}, &errb); code != 1 || !strings.Contains(errb.String(), "no space left") {
+			t.Errorf("%q: exit %d, stderr %q; want 1 and the write error", args, code, errb.String())
+		}
 	}
 }

@@ -7,7 +7,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/hessblock/hessblock/internal/report"
+	"github.com/hessblock/hessblock/internal/atomicfile"
 	"github.com/hessblock/hessblock/internal/sweep"
 )
 
@@ -43,12 +43,18 @@ func runMerge(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	given := map[string]bool{}
+	outInfo, outErr := os.Stat(*out)
+	seen := map[string]bool{}
 	for _, name := range fs.Args() {
-		if given[name] {
+		if seen[name] {
 			return usagef("file %s given twice", name)
 		}
-		given[name] = true
+		seen[name] = true
+		// Merging into one of the shards would replace it: a failed or
+		// repeated merge could then no longer be redone from the shards.
+		if in, err := os.Stat(name); err == nil && outErr == nil && os.SameFile(in, outInfo) {
+			return usagef("-o %s is one of the input files; write the merge to another file", *out)
+		}
 	}
 	files := map[string][]byte{}
 	for _, name := range fs.Args() {
@@ -65,7 +71,7 @@ func runMerge(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := report.WriteFileAtomic(*out, merged); err != nil {
+	if err := atomicfile.WriteFile(*out, merged); err != nil {
 		return err
 	}
 	if !*quiet {

@@ -8,7 +8,7 @@ import (
 
 // checkOutputDir makes sure dir exists (creating it) and accepts new
 // files, before a computation that may take minutes: a mistyped or
-// read-only -out then fails at once instead of after the work is done.
+// read-only -o then fails at once instead of after the work is done.
 func checkOutputDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("output directory: %w", err)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hessblock/hessblock/internal/atomicfile"
 	"github.com/hessblock/hessblock/internal/report"
 	"github.com/hessblock/hessblock/internal/study"
 )
@@ -19,7 +19,7 @@ import (
 func init() {
 	register(&command{
 		name:    "reproduce",
-		summary: "reproduce the study: report with figures and tables in -out (what a bare run does)",
+		summary: "reproduce the study: report with figures and tables in -o (what a bare run does)",
 		run:     runReproduce,
 	})
 }
@@ -51,7 +51,8 @@ func (l *intList) Set(v string) error {
 func runReproduce(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("reproduce", "reproduce [flags]", stderr)
 	def := study.Default()
-	out := fs.String("out", "out", "output `directory` for report.md, report.html, figures/, tables/ and data/")
+	out := fs.String("o", "out", "output `directory` for report.md, report.html, figures/, tables/ and data/")
+	alias(fs, "out", "o")
 	quick := fs.Bool("quick", false, "tiny sizes (a few seconds), for a smoke test; explicit size flags still apply")
 	quiet := fs.Bool("quiet", false, "no progress display and no summary on stderr")
 	o := def
@@ -74,8 +75,7 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *quick {
-		set := map[string]bool{}
-		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		set := given(fs)
 		q := study.Quick()
 		pick := func(name string, dst *int, v int) {
 			if !set[name] {
@@ -97,18 +97,12 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 		o.HeatD, o.HeatN, o.HeatM, o.HeatC = q.HeatD, q.HeatN, q.HeatM, q.HeatC
 	}
 	o.SpecC = specC
+	o.Dynamic = study.DynamicOptions{On: *dynamic, Quick: *quick, TextCs: dynamicCs}
 	if err := o.Validate(); err != nil {
 		return usagef("%v", err)
 	}
-	if *dynamic {
-		for _, c := range dynamicCs {
-			if c < 2 {
-				return usagef("-dynamic-C: C = %d, want ≥ 2", c)
-			}
-		}
-	}
 	if *out == "" {
-		return usagef("-out: empty directory name")
+		return usagef("-o: empty directory name")
 	}
 	if err := checkOutputDir(*out); err != nil {
 		return err
@@ -121,7 +115,11 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 	interrupted := fmt.Errorf("interrupted; nothing written to %s", *out)
 	start := time.Now()
 	bar := newProgress(stderr, *quiet, o.Work())
-	res, err := study.Run(ctx, o, study.Progress{Stage: bar.stage, Add: bar.add})
+	log := stderr
+	if *quiet {
+		log = io.Discard
+	}
+	res, err := study.Run(ctx, o, study.Progress{Stage: bar.stage, Add: bar.add, Log: log})
 	bar.finish()
 	if ctx.Err() != nil {
 		return interrupted
@@ -129,26 +127,10 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if *dynamic {
-		progress := stderr
-		if *quiet {
-			progress = io.Discard
-		}
-		blocks, err := untilCancelled(ctx, func() ([]report.Block, error) {
-			return dynamicBlocks(dynamicOptions{Quick: *quick, TextCs: dynamicCs}, progress)
-		})
-		if ctx.Err() != nil {
-			return interrupted
-		}
-		if err != nil {
-			return err
-		}
-		res.Doc.Blocks = append(res.Doc.Blocks, blocks...)
-	}
 	if err := report.Write(*out, res.Doc); err != nil {
 		return err
 	}
-	if err := report.WriteFileAtomic(filepath.Join(*out, "data", "points.jsonl"), res.Points); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(*out, "data", "points.jsonl"), res.Points); err != nil {
 		return err
 	}
 	if !*quiet {
@@ -158,26 +140,4 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 		filepath.Join(*out, "report.md"), filepath.Join(*out, "report.html"),
 		filepath.Join(*out, "figures"), filepath.Join(*out, "tables"), filepath.Join(*out, "data"))
 	return nil
-}
-
-// untilCancelled runs f, which takes no context (training does not), and
-// returns its result, or ctx's error as soon as ctx is done: f is then
-// abandoned, and the command returns without writing anything.
-func untilCancelled[T any](ctx context.Context, f func() (T, error)) (T, error) {
-	type result struct {
-		v   T
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		v, err := f()
-		done <- result{v, err}
-	}()
-	select {
-	case r := <-done:
-		return r.v, r.err
-	case <-ctx.Done():
-		var zero T
-		return zero, ctx.Err()
-	}
 }

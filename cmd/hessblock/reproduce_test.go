@@ -14,7 +14,7 @@ func TestReproduceQuick(t *testing.T) {
 	dirs := []string{t.TempDir(), t.TempDir()}
 	for _, dir := range dirs {
 		var out, errb bytes.Buffer
-		if code := run([]string{"reproduce", "-quick", "-quiet", "-out", dir}, &out, &errb); code != 0 {
+		if code := run([]string{"reproduce", "-quick", "-quiet", "-o", dir}, &out, &errb); code != 0 {
 			t.Fatalf("exit %d: %s", code, errb.String())
 		}
 		if !strings.Contains(out.String(), filepath.Join(dir, "report.md")) {
@@ -65,7 +65,7 @@ func TestReproduceFlagErrors(t *testing.T) {
 // flags and their defaults, and exit status 0.
 func TestReproduceSweepMergeHelp(t *testing.T) {
 	for cmd, flags := range map[string][]string{
-		"reproduce": {"-out", "-quick", "-seeds", "-cmax", "(default 1024)"},
+		"reproduce": {"-o", "-out", "-quick", "-seeds", "-cmax", "(default 1024)"},
 		"sweep":     {"-spec", "-shard", "-o", "(default \"sweep.jsonl\")", "-C"},
 		"merge":     {"-spec", "-o", "(default \"merged.jsonl\")"},
 	} {

@@ -8,11 +8,13 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/hessblock/hessblock/internal/sweep"
+	"github.com/hessblock/hessblock/kind"
 )
 
 func init() {
@@ -35,7 +37,7 @@ type gridFlags struct {
 var gridFlagDocs = []struct{ name, def, usage string }{
 	{"model", "linear,mlp", "comma-separated models (linear, mlp)"},
 	{"loss", "mse,ce", "comma-separated losses (mse, ce)"},
-	{"act", "relu", "comma-separated MLP activations (identity, relu, tanh)"},
+	{"activation", "relu", "comma-separated MLP activations (identity, relu, tanh)"},
 	{"C", "2,4,8,16,32", "comma-separated numbers of classes"},
 	{"d", "32", "comma-separated input dimensions"},
 	{"N", "128", "comma-separated sample counts"},
@@ -52,13 +54,13 @@ func addGridFlags(fs *flag.FlagSet) *gridFlags {
 	for _, f := range gridFlagDocs {
 		g.lists[f.name] = fs.String(f.name, f.def, f.usage)
 	}
+	alias(fs, "act", "activation")
 	return g
 }
 
 // spec returns the grid, as a usage error if it is malformed.
 func (g *gridFlags) spec() (sweep.Spec, error) {
-	set := map[string]bool{}
-	g.fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	set := given(g.fs)
 	if *g.specFile != "" {
 		var both []string
 		for _, f := range gridFlagDocs {
@@ -98,44 +100,50 @@ func (g *gridFlags) spec() (sweep.Spec, error) {
 		return out
 	}
 	ints := func(name string) []int {
-		var out []int
-		for _, v := range strs(name) {
-			n, err := strconv.Atoi(v)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("-%s: %q is not an integer", name, v))
-				continue
-			}
-			out = append(out, n)
-		}
-		return out
+		return parseEach(strs(name), name, "an integer", strconv.Atoi, &errs)
 	}
 	floats := func(name string) []float64 {
-		var out []float64
-		for _, v := range strs(name) {
-			x, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("-%s: %q is not a number", name, v))
-				continue
-			}
-			out = append(out, x)
-		}
-		return out
+		return parseEach(strs(name), name, "a number", func(v string) (float64, error) { return strconv.ParseFloat(v, 64) }, &errs)
 	}
-	s.Models, s.Losses, s.Activations = strs("model"), strs("loss"), strs("act")
+	s.Models, s.Losses, s.Activations = strs("model"), strs("loss"), strs("activation")
 	s.C, s.D, s.N, s.M = ints("C"), ints("d"), ints("N"), ints("m")
 	s.Sigma, s.SigmaW, s.SigmaV = floats("sigma"), floats("sigma-w"), floats("sigma-v")
-	for _, v := range strs("seeds") {
-		n, err := strconv.ParseUint(v, 10, 64)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("-seeds: %q is not a non-negative integer", v))
-			continue
+	s.Seeds = parseEach(strs("seeds"), "seeds", "a non-negative integer", func(v string) (uint64, error) { return strconv.ParseUint(v, 10, 64) }, &errs)
+	// A list given for a model the grid does not hold would be ignored;
+	// say so, as inspect and train do for their single values.
+	has := map[kind.Model]bool{}
+	for _, m := range s.Models {
+		if mm, err := kind.ParseModel(m); err == nil {
+			has[mm] = true
 		}
-		s.Seeds = append(s.Seeds, n)
+	}
+	for _, name := range []string{"activation", "m", "sigma-w", "sigma-v"} {
+		if set[name] && !has[kind.MLP] {
+			errs = append(errs, fmt.Errorf("-%s is for the MLP, and the grid has none (add mlp to -model)", name))
+		}
+	}
+	if set["sigma"] && !has[kind.Linear] {
+		errs = append(errs, fmt.Errorf("-sigma is for the linear model, and the grid has none (the MLP's scales are -sigma-w and -sigma-v)"))
 	}
 	if len(errs) > 0 {
 		return sweep.Spec{}, usageError{errors.Join(errs...)}
 	}
 	return s, nil
+}
+
+// parseEach parses the values of the list flag -name, appending an error
+// that says what each bad value should be.
+func parseEach[T any](vals []string, name, want string, parse func(string) (T, error), errs *[]error) []T {
+	var out []T
+	for _, v := range vals {
+		x, err := parse(v)
+		if err != nil {
+			*errs = append(*errs, fmt.Errorf("-%s: %q is not %s", name, v, want))
+			continue
+		}
+		out = append(out, x)
+	}
+	return out
 }
 
 // points expands the grid, as a usage error if it is invalid.
@@ -150,6 +158,10 @@ func (g *gridFlags) points() ([]sweep.Point, error) {
 	}
 	return pts, nil
 }
+
+// maxWorkers bounds -j: beyond a few workers per core a sweep only holds
+// more memory, and each worker may hold a point's Hessian.
+var maxWorkers = max(64, 4*runtime.NumCPU())
 
 func runSweep(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("sweep", "sweep [flags]\n\nMeasures every point of a grid (the Cartesian product of the lists) and appends one JSON\nline per point to -o. Rerunning skips the points already there, so a killed sweep resumes\nwhere it stopped; -shard i/n runs the i-th of n deterministic slices (points i, i+n, …) so\nshards can run on different machines. Join shard files with 'hessblock merge'.", stderr)
@@ -169,14 +181,19 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usagef("-shard: %v", err)
 	}
-	if *workers < 1 {
-		return usagef("-j %d: want ≥ 1", *workers)
+	if *workers < 1 || *workers > maxWorkers {
+		return usagef("-j %d: want 1 … %d (each worker holds a point's Hessian work arrays)", *workers, maxWorkers)
 	}
 	pts, err := g.points()
 	if err != nil {
 		return err
 	}
 	mine := shard.Select(pts)
+	if len(mine) == 0 {
+		// Not an error (a job array may have more tasks than points), but
+		// a shard count larger than the grid is usually a mistake.
+		fmt.Fprintf(stderr, "hessblock sweep: shard %s of a %d-point grid is empty: nothing to do\n", shard, len(pts))
+	}
 	if *dry {
 		f, err := sweep.ReadFile(*out)
 		if err != nil {

@@ -2,22 +2,26 @@ package main
 
 import (
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/hessblock/hessblock/internal/experiment"
 	"github.com/hessblock/hessblock/kind"
 	"github.com/hessblock/hessblock/numerics"
+	"github.com/hessblock/hessblock/train"
 )
 
-func trainJSON(t *testing.T, args ...string) trainResult {
+func trainJSON(t *testing.T, args ...string) experiment.Result {
 	t.Helper()
 	code, out, errOut := runCmd(t, append([]string{"train", "-json"}, args...)...)
 	if code != 0 {
 		t.Fatalf("train %v: exit %d\n%s", args, code, errOut)
 	}
-	var res trainResult
+	var res experiment.Result
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Fatalf("train %v: bad JSON: %v", args, err)
 	}
@@ -74,15 +78,15 @@ func TestTrainReproducibleFromSeed(t *testing.T) {
 // A model trained on real data (MNIST) still has a Hessian that matches
 // finite differences of its gradient to 1e-6.
 func TestTrainedMNISTHessianFiniteDifferences(t *testing.T) {
-	s, _ := trainDefaults(dataMNIST)
+	s, _ := experiment.Defaults(experiment.MNIST)
 	s.N, s.D, s.Steps, s.Batch, s.Checkpoints = 40, 6, 40, 10, []int{0, 40}
 	s.Model.Activation, s.Model.M = kind.Tanh, 4
 	s.Stats.TopEigenvalues = 0
-	res, err := runTraining(s, nil)
+	res, err := experiment.Run(s, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	set, err := loadTrainData(s)
+	set, err := experiment.LoadData(s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,8 +96,8 @@ func TestTrainedMNISTHessianFiniteDifferences(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Replay training to recover the trained parameters.
-	opt, _ := numerics.ParseOptimizer(s.Optimizer, s.LR, s.Batch)
-	ck, err := numerics.Train(p, numerics.TrainOptions{Optimizer: opt, Steps: s.Steps, Seed: s.Seed})
+	opt, _ := train.ParseOptimizer(s.Optimizer, s.LR, s.Batch)
+	ck, err := train.Run(p, train.Options{Optimizer: opt, Steps: s.Steps, Seed: s.Seed})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +158,7 @@ func TestDynamicSectionQuick(t *testing.T) {
 		t.Skip("trains six small models")
 	}
 	dir := t.TempDir()
-	code, _, stderr := runCmd(t, "reproduce", "-quick", "-dynamic", "-quiet", "-out", dir)
+	code, _, stderr := runCmd(t, "reproduce", "-quick", "-dynamic", "-quiet", "-o", dir)
 	if code != 0 {
 		t.Fatalf("exit status %d: %s", code, stderr)
 	}
@@ -176,5 +180,116 @@ func TestDynamicSectionQuick(t *testing.T) {
 	}
 	if strings.Contains(md, "NaN") || strings.Contains(md, "Inf") {
 		t.Errorf("Markdown has a non-finite number:\n%s", md)
+	}
+}
+
+// The command line a Spec prints (in the report's dynamic section) parses
+// back to the same Spec: it really is the command that reproduces the run.
+func TestSpecCommandLineRoundTrip(t *testing.T) {
+	for _, d := range experiment.DataSets {
+		want, _ := experiment.Defaults(d)
+		want.Steps, want.Checkpoints = 40, []int{0, 10, 40}
+		args := strings.Fields(want.CommandLine())[2:] // drop "hessblock train"
+		got, _, _, err := parseTrainFlags(args, io.Discard)
+		if err != nil {
+			t.Fatalf("%s: %v (%q)", d, err, args)
+		}
+		want.Model.C, want.Model.D, want.Model.N, want.Model.Seed = want.C, want.D, want.N, want.Seed
+		want.Stats.Seed = want.Seed
+		if want.Optimizer == "gd" {
+			want.Batch = 0
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: %q parses to\n%+v\nwant\n%+v", d, want.CommandLine(), got, want)
+		}
+	}
+}
+
+// train -json and -o are byte-identical for the same flags (the wall time
+// used to be in the JSON), and the recorded spec agrees with itself.
+func TestTrainJSONByteIdentical(t *testing.T) {
+	dir := t.TempDir()
+	var outs [2]string
+	for i := range outs {
+		f := filepath.Join(dir, []string{"a.json", "b.json"}[i])
+		code, stdout, stderr := runCmd(t, append(append([]string{}, tinyTrain...), "-json", "-o", f)...)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		file, err := os.ReadFile(f)
+		if err != nil || string(file) != stdout {
+			t.Errorf("-o file differs from the printed JSON (err %v)", err)
+		}
+		outs[i] = stdout
+	}
+	if outs[0] != outs[1] {
+		t.Error("two runs with the same flags printed different JSON")
+	}
+	if strings.Contains(outs[0], "seconds") {
+		t.Error("the JSON holds the wall time, so it cannot be reproduced byte for byte")
+	}
+	var doc struct {
+		Spec struct {
+			N, D, C int
+			Seed    uint64 `json:"seed"`
+			Model   struct {
+				C int `json:"C"`
+				D int `json:"d"`
+				N int `json:"N"`
+			} `json:"model"`
+			Stats map[string]any `json:"stats"`
+		} `json:"spec"`
+	}
+	if err := json.Unmarshal([]byte(outs[0]), &doc); err != nil {
+		t.Fatal(err)
+	}
+	s := doc.Spec
+	if s.Model.C != 3 || s.Model.D != 5 || s.Model.N != 40 || s.C != 3 || s.D != 5 || s.N != 40 {
+		t.Errorf("spec sizes C, d, N = %d, %d, %d; spec.model's = %d, %d, %d; want 3, 5, 40 in both",
+			s.C, s.D, s.N, s.Model.C, s.Model.D, s.Model.N)
+	}
+	if _, ok := s.Stats["Method"]; ok {
+		t.Errorf("stats options printed with Go field names: %v", s.Stats)
+	}
+	if s.Stats["seed"] != float64(1) || s.Stats["method"] != "auto" {
+		t.Errorf("stats options %v, want method auto and the run's seed 1", s.Stats)
+	}
+}
+
+// Bad values of train's data flags are usage errors (exit 2), found before
+// anything is printed or trained.
+func TestTrainFlagValues(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-data", "clustered", "-radius", "NaN"}, "-radius NaN"},
+		{[]string{"-data", "clustered", "-spread", "-1"}, "-spread -1"},
+		{[]string{"-data", "clustered", "-radius", "+Inf"}, "-radius +Inf"},
+		{[]string{"-data", "gaussian", "-eig", "-1"}, "want ≥ 0"},
+		{[]string{"-data", "gaussian", "-lanczos", "0"}, "want > 0"},
+	} {
+		code, stdout, stderr := runCmd(t, append([]string{"train"}, tc.args...)...)
+		if code != 2 || !strings.Contains(stderr, tc.want) || stdout != "" {
+			t.Errorf("%v: exit %d, stderr %q, stdout %q; want 2 and %q", tc.args, code, stderr, stdout, tc.want)
+		}
+	}
+	// -eig 0 is documented as "none" and must be accepted.
+	args := append(append([]string{}, tinyTrain...), "-eig", "0")
+	if code, _, stderr := runCmd(t, args...); code != 0 {
+		t.Errorf("-eig 0: exit %d: %s", code, stderr)
+	}
+}
+
+// -batch 0 means the data set's default minibatch, as -h says; it used to
+// run SGD full-batch (issue 14, D14).
+func TestTrainBatchZeroIsDefault(t *testing.T) {
+	spec, _, _, err := parseTrainFlags([]string{"-data", "gaussian", "-opt", "sgd", "-batch", "0"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	def, _ := experiment.Defaults(experiment.Gaussian)
+	if spec.Batch != def.Batch {
+		t.Errorf("-batch 0: batch %d, want the default %d", spec.Batch, def.Batch)
 	}
 }

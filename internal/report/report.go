@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"github.com/hessblock/hessblock/internal/atomicfile"
 )
 
 // Document is a report: a title and a sequence of blocks, rendered in order.
@@ -71,29 +73,29 @@ func Write(dir string, doc *Document) error {
 	for _, blk := range doc.Blocks {
 		switch v := blk.(type) {
 		case *Figure:
-			if err := WriteFileAtomic(filepath.Join(dir, "figures", v.Name+".png"), v.PNG); err != nil {
+			if err := atomicfile.WriteFile(filepath.Join(dir, "figures", v.Name+".png"), v.PNG); err != nil {
 				return err
 			}
-			if err := WriteFileAtomic(filepath.Join(dir, "figures", v.Name+".svg"), v.SVG); err != nil {
+			if err := atomicfile.WriteFile(filepath.Join(dir, "figures", v.Name+".svg"), v.SVG); err != nil {
 				return err
 			}
 		case *Table:
-			if err := WriteFileAtomic(filepath.Join(dir, "tables", v.Name+".md"), v.Markdown()); err != nil {
+			if err := atomicfile.WriteFile(filepath.Join(dir, "tables", v.Name+".md"), v.Markdown()); err != nil {
 				return err
 			}
 			c, err := v.CSV()
 			if err != nil {
 				return err
 			}
-			if err := WriteFileAtomic(filepath.Join(dir, "tables", v.Name+".csv"), c); err != nil {
+			if err := atomicfile.WriteFile(filepath.Join(dir, "tables", v.Name+".csv"), c); err != nil {
 				return err
 			}
 		}
 	}
-	if err := WriteFileAtomic(filepath.Join(dir, "report.md"), doc.Markdown()); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, "report.md"), doc.Markdown()); err != nil {
 		return err
 	}
-	return WriteFileAtomic(filepath.Join(dir, "report.html"), doc.HTML())
+	return atomicfile.WriteFile(filepath.Join(dir, "report.html"), doc.HTML())
 }
 
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)

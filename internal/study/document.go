@@ -21,33 +21,59 @@ const (
 	colHO = 2 // hidden–output
 )
 
-func (s *state) document(ctx context.Context, tick func()) (*report.Document, error) {
-	o := s.o
-	doc := &report.Document{Title: "Hessian block structure at random initialization: reproduction"}
-	add := func(b ...report.Block) { doc.Blocks = append(doc.Blocks, b...) }
-	fig := func(name, caption string, d figures.Drawer, w, h vg.Length) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		png, svg, err := figures.Render(d, w, h)
-		if err != nil {
-			return fmt.Errorf("figure %s: %w", name, err)
-		}
-		add(&report.Figure{Name: name, Caption: caption, PNG: png, SVG: svg})
-		tick()
-		return nil
+// docWriter collects the report's blocks; fig renders a figure, unless
+// the run was cancelled, and counts it for progress.
+type docWriter struct {
+	ctx  context.Context
+	doc  *report.Document
+	tick func()
+}
+
+func (w *docWriter) add(b ...report.Block) { w.doc.Blocks = append(w.doc.Blocks, b...) }
+
+func (w *docWriter) fig(name, caption string, d figures.Drawer, wd, ht vg.Length) error {
+	if err := w.ctx.Err(); err != nil {
+		return err
 	}
+	png, svg, err := figures.Render(d, wd, ht)
+	if err != nil {
+		return fmt.Errorf("figure %s: %w", name, err)
+	}
+	w.add(&report.Figure{Name: name, Caption: caption, PNG: png, SVG: svg})
+	w.tick()
+	return nil
+}
+
+// document assembles the static report, one section after the other.
+func (s *state) document(ctx context.Context, tick func()) (*report.Document, error) {
+	w := &docWriter{ctx: ctx, doc: &report.Document{Title: "Hessian block structure at random initialization: reproduction"}, tick: tick}
+	for _, section := range []func(*docWriter) error{
+		s.introSection, s.heatmapSection, s.linearRatioSection, s.mlpRatioSection, s.fitSection, s.spectraSection, s.dataSection,
+	} {
+		if err := section(w); err != nil {
+			return nil, err
+		}
+	}
+	return w.doc, nil
+}
+
+// introSection states what is reproduced, the setting and the sizes.
+func (s *state) introSection(w *docWriter) error {
+	o := s.o
 	gamma := float64(o.D) / float64(o.N)
 	cs := o.Cs()
-	cmax := cs[len(cs)-1]
-
-	add(&report.Paragraph{Text: "This report reproduces, at random initialization, the claims of *Towards Quantifying the Hessian Structure of Neural Networks* (arXiv 2505.02809) as restated in THEORY.md: the Hessians of linear models and one-hidden-layer networks become block-diagonal (one block per neuron) as the number of classes C grows. Every number below is exact for the freshly drawn problem: the C grid's R and ρ are sums of squared block norms computed through Gram identities without forming H (numerics.StructuredStats, equal to the dense computation to round-off), the heatmaps show small dense Hessians and the spectra single blocks. Every random draw comes from a fixed seed, so the same flags give the same report byte for byte."})
-	add(&report.Paragraph{Text: fmt.Sprintf("Data x_n ~ N(0, I_d), labels uniform on C classes; linear model W_kj ~ N(0, σ²/d); ReLU network W_ij ~ N(0, 1/d), V_ki ~ N(0, 1/m), no biases. Block families: **output–output** (rows of W for the linear model, rows of V for the network), **hidden–hidden** (rows of W of the network), **hidden–output**. R_F = sqrt(mean_{a≠b} ‖H_ab‖_F² / mean_a ‖H_aa‖_F²) and ρ = ‖H − blockdiag(H)‖_F² / ‖H‖_F² (THEORY §4). The C grid is %s with d = %d, N = %d (γ = d/N = %s), m = %d, seeds 1–%d.",
+	w.add(&report.Paragraph{Text: "This report reproduces, at random initialization, the claims of *Towards Quantifying the Hessian Structure of Neural Networks* (arXiv 2505.02809) as restated in THEORY.md: the Hessians of linear models and one-hidden-layer networks become block-diagonal (one block per neuron) as the number of classes C grows. Every number below is exact for the freshly drawn problem: the C grid's R and ρ are sums of squared block norms computed through Gram identities without forming H (numerics.StructuredStats, equal to the dense computation to round-off), the heatmaps show small dense Hessians and the spectra single blocks. Every random draw comes from a fixed seed, so the same flags give the same report byte for byte."})
+	w.add(&report.Paragraph{Text: fmt.Sprintf("Data x_n ~ N(0, I_d), labels uniform on C classes; linear model W_kj ~ N(0, σ²/d); ReLU network W_ij ~ N(0, 1/d), V_ki ~ N(0, 1/m), no biases. Block families: **output–output** (rows of W for the linear model, rows of V for the network), **hidden–hidden** (rows of W of the network), **hidden–output**. R_F = sqrt(mean_{a≠b} ‖H_ab‖_F² / mean_a ‖H_aa‖_F²) and ρ = ‖H − blockdiag(H)‖_F² / ‖H‖_F² (THEORY §4). The C grid is %s with d = %d, N = %d (γ = d/N = %s), m = %d, seeds 1–%d.",
 		joinInts(cs), o.D, o.N, fmtG(gamma), o.M, o.Seeds)})
-	add(s.setupTable())
+	w.add(s.setupTable())
 
-	// Heatmaps.
-	add(&report.Heading{Level: 2, Text: "1. The block-diagonal pattern appears as C grows"})
+	return nil
+}
+
+// heatmapSection: |H| and its block averages at a small and a large C.
+func (s *state) heatmapSection(w *docWriter) error {
+	o := s.o
+	w.add(&report.Heading{Level: 2, Text: "1. The block-diagonal pattern appears as C grows"})
 	var heatPanels, mapPanels []figures.Drawer
 	for _, hc := range s.heat {
 		cfg := hc.Config
@@ -55,7 +81,7 @@ func (s *state) document(ctx context.Context, tick func()) (*report.Document, er
 		b, m := l.Boundaries()
 		name := "linear CE"
 		if cfg.Model == kind.MLP {
-			name = "ReLU net CE"
+			name = "ReLU MLP CE"
 		}
 		title := fmt.Sprintf("%s, C = %d (P = %d)", name, cfg.C, l.P)
 		heatPanels = append(heatPanels, figures.Heatmap{Title: title, M: hc.H, Decades: 4, Bounds: b, Major: m,
@@ -64,25 +90,32 @@ func (s *state) document(ctx context.Context, tick func()) (*report.Document, er
 			AxisLabel: "block index", ColorText: "log10 mean |H_ij| over the block"})
 	}
 	hcfg := s.heat[0].Config
-	if err := fig("heatmap", fmt.Sprintf("|H| of the whole Hessian at random initialization, on a log colour scale spanning four decades below the largest entry (lighter = smaller; entries below the range are white). Top: one-hidden-layer ReLU network, CE, d = %d, N = %d, m = %d; bottom: linear model, CE, σ = %s. Left C = %d, right C = %d. Thin lines separate neuron blocks, the thick line separates the hidden blocks W[i] (first m·d parameters) from the output blocks V[k]. As C grows the off-diagonal blocks fade relative to the diagonal ones.",
+	if err := w.fig("heatmap", fmt.Sprintf("|H| of the whole Hessian at random initialization, on a log colour scale spanning four decades below the largest entry (lighter = smaller; entries below the range are white). Top: one-hidden-layer ReLU network, CE, d = %d, N = %d, m = %d; bottom: linear model, CE, σ = %s. Left C = %d, right C = %d. Thin lines separate neuron blocks, the thick line separates the hidden blocks W[i] (first m·d parameters) from the output blocks V[k]. As C grows the off-diagonal blocks fade relative to the diagonal ones.",
 		hcfg.D, hcfg.N, hcfg.M, fmtG(o.Sigma), o.HeatC[0], o.HeatC[1]),
 		figures.Grid{Cols: 2, Panels: heatPanels}, 9.5*vg.Inch, 8.6*vg.Inch); err != nil {
-		return nil, err
+		return err
 	}
-	if err := fig("blockmap", "Block-averaged |H|: entry (a, b) is the mean |H_ij| over block (a, b), log colour scale spanning three decades. Same Hessians as Figure 1. Blocks are ordered as the parameters: hidden W[0…m−1], then output V[0…C−1] (thick line); for the linear model, W[0…C−1].",
+	if err := w.fig("blockmap", "Block-averaged |H|: entry (a, b) is the mean |H_ij| over block (a, b), log colour scale spanning three decades. Same Hessians as Figure 1. Blocks are ordered as the parameters: hidden W[0…m−1], then output V[0…C−1] (thick line); for the linear model, W[0…C−1].",
 		figures.Grid{Cols: 2, Panels: mapPanels}, 9.5*vg.Inch, 8.6*vg.Inch); err != nil {
-		return nil, err
+		return err
 	}
 
-	// Ratios against C.
-	add(&report.Heading{Level: 2, Text: "2. Off-diagonal blocks shrink as powers of C"})
-	cases := o.cases()
-	linMSE := aggregate(s.pts, 0, metric{kind.OutputOutput})
+	return nil
+}
+
+// linearRatioSection: C·R of linear CE and ρ of every model against C,
+// with the linear laws.
+func (s *state) linearRatioSection(w *docWriter) error {
+	o := s.o
+	gamma := float64(o.D) / float64(o.N)
+	cs := o.Cs()
+	w.add(&report.Heading{Level: 2, Text: "2. Off-diagonal blocks shrink as powers of C"})
+	linMSE := aggregate(s.pts, linearMSE, metric{kind.OutputOutput})
 	maxMSE := 0.0
 	for _, a := range linMSE {
 		maxMSE = math.Max(maxMSE, math.Abs(a.Max))
 	}
-	rhoMSE := aggregate(s.pts, 0, metric{})
+	rhoMSE := aggregate(s.pts, linearMSE, metric{})
 	for _, a := range rhoMSE {
 		maxMSE = math.Max(maxMSE, math.Abs(a.Max))
 	}
@@ -90,7 +123,7 @@ func (s *state) document(ctx context.Context, tick func()) (*report.Document, er
 	if maxMSE != 0 {
 		mseText = fmt.Sprintf("its measured R and ρ are at most %s over the whole grid (round-off)", num(maxMSE))
 	}
-	add(&report.Paragraph{Text: fmt.Sprintf("Points are means over %d seeds, bars the seed range (min to max). The linear model under MSE is exactly block-diagonal (H = I_C ⊗ S): %s, so it does not appear on the log axes.", o.Seeds, mseText)})
+	w.add(&report.Paragraph{Text: fmt.Sprintf("Points are means over %d seeds, bars the seed range (min to max). The linear model under MSE is exactly block-diagonal (H = I_C ⊗ S): %s, so it does not appear on the log axes.", o.Seeds, mseText)})
 
 	// The left panel shows C·R on a linear axis: R itself spans three
 	// decades on the grid, where the σ = 0 law, the σ > 0 prediction and
@@ -99,8 +132,8 @@ func (s *state) document(ctx context.Context, tick func()) (*report.Document, er
 	// are visible.
 	lin := figures.LogLog{Title: "Linear model, CE: output-block ratio scaled by C", XLabel: "number of classes C", YLabel: "C·R (output–output)", XTicks: intsF(cs)}
 	curveX := denseC(cs)
-	for k, ci := range []int{1, 2} {
-		lin.Series = append(lin.Series, scaleSeries(aggSeries(cases[ci].Label, aggregate(s.pts, ci, metric{kind.OutputOutput}), k)))
+	for k, id := range []string{linearCE0, linearCE} {
+		lin.Series = append(lin.Series, scaleSeries(aggSeries(o.gridCase(id).Label, aggregate(s.pts, id, metric{kind.OutputOutput}), k)))
 	}
 	var crFin, rhoFin []float64
 	k2 := linearCELimitKappa2(gamma, o.Sigma)
@@ -120,14 +153,14 @@ func (s *state) document(ctx context.Context, tick func()) (*report.Document, er
 	lin.LegendTop = true
 	pLin, err := lin.Plot()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	pLin.Y.Scale, pLin.Y.Tick.Marker = plot.LinearScale{}, plot.DefaultTicks{}
 	pLin.Y.Min, pLin.Y.Max = padLinear(pLin.Y.Min, pLin.Y.Max)
 
 	rhoPlot := figures.LogLog{Title: "Off-block mass ρ against C", XLabel: "number of classes C", YLabel: "off-block mass ρ", XTicks: intsF(cs)}
-	for k, ci := range []int{1, 2, 3, 4} {
-		rhoPlot.Series = append(rhoPlot.Series, aggSeries(cases[ci].Label, aggregate(s.pts, ci, metric{}), k))
+	for k, id := range []string{linearCE0, linearCE, mlpMSE, mlpCE} {
+		rhoPlot.Series = append(rhoPlot.Series, aggSeries(o.gridCase(id).Label, aggregate(s.pts, id, metric{}), k))
 	}
 	rhoPlot.Curves = []figures.Curve{
 		{Label: "theory σ = 0: ρ = 1/C, exact", X: curveX, Y: mapF(curveX, func(c float64) float64 { return 1 / c }), Color: 0},
@@ -136,14 +169,24 @@ func (s *state) document(ctx context.Context, tick func()) (*report.Document, er
 	}
 	pRho, err := rhoPlot.Plot()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	padLogY(pRho)
-	if err := fig("ratio_linear", fmt.Sprintf("Left: linear model under CE, d = %d, N = %d, output-block ratio scaled by C, C·R, against C (log C axis, linear C·R axis), so that the law R ∝ 1/C appears as a plateau. Right: off-block mass ρ of all models against C on log–log axes. Solid lines: THEORY §4 (σ = 0 exact; σ > 0 the finite-size prediction theory.LinearCEFiniteSize, which samples the softmax weights jointly with the samples, see the notes below); dashed: the C → ∞ limit, C·R → κ and ρ → κ²/C with κ² = (1+γe^{2σ²})/(1+γe^{σ²}) — at d = %d the finite-size curve settles about 3σ⁴/d above it. The network's ρ has no closed-form law in THEORY. Under MSE it falls slowly, because each hidden block has m − 1 hidden and C cross neighbours whose ratios decay only like C^{−1/2}, so ρ drops appreciably only once C ≫ m = %d; under CE it does not fall at all, because the hidden–output ratio levels off (Figure 4) while the number of cross neighbours grows like C.", o.D, o.N, o.D, o.M),
+	padLogY(pRho, 1.15)
+	if err := w.fig("ratio_linear", fmt.Sprintf("Left: linear model under CE, d = %d, N = %d, output-block ratio scaled by C, C·R, against C (log C axis, linear C·R axis), so that the law R ∝ 1/C appears as a plateau. Right: off-block mass ρ of all models against C on log–log axes. Solid lines: THEORY §4 (σ = 0 exact; σ > 0 the finite-size prediction theory.LinearCEFiniteSize, which samples the softmax weights jointly with the samples, see the notes below); dashed: the C → ∞ limit, C·R → κ and ρ → κ²/C with κ² = (1+γe^{2σ²})/(1+γe^{σ²}) — at d = %d the finite-size curve settles about 3σ⁴/d above it. The network's ρ has no closed-form law in THEORY. Under MSE it falls slowly, because each hidden block has m − 1 hidden and C cross neighbours whose ratios decay only like C^{−1/2}, so ρ drops appreciably only once C ≫ m = %d; under CE it does not fall at all, because the hidden–output ratio levels off (Figure 4) while the number of cross neighbours grows like C.", o.D, o.N, o.D, o.M),
 		figures.Grid{Cols: 2, Panels: []figures.Drawer{pLin, pRho}}, 11*vg.Inch, 4.6*vg.Inch); err != nil {
-		return nil, err
+		return err
 	}
 
+	return nil
+}
+
+// mlpRatioSection: R per family of the ReLU network against C, with the
+// network laws.
+func (s *state) mlpRatioSection(w *docWriter) error {
+	o := s.o
+	gamma := float64(o.D) / float64(o.N)
+	cs := o.Cs()
+	curveX := denseC(cs)
 	var mlpPanels []figures.Drawer
 	// A law of theory may decline some sizes (its assumptions fail): its
 	// curve is then left out and the caption says so, rather than the
@@ -156,13 +199,13 @@ func (s *state) document(ctx context.Context, tick func()) (*report.Document, er
 		}
 		pl.Curves = append(pl.Curves, c)
 	}
-	for _, ci := range []int{3, 4} {
-		gc := cases[ci]
+	for _, id := range []string{mlpMSE, mlpCE} {
+		gc := o.gridCase(id)
 		pl := figures.LogLog{Title: fmt.Sprintf("%s: R per block family", gc.Label), XLabel: "number of classes C", YLabel: "R", XTicks: intsF(cs)}
 		fams := []kind.Family{kind.HiddenHidden, kind.OutputOutput, kind.HiddenOutput}
 		cols := []int{colHH, colOO, colHO}
 		for i, f := range fams {
-			a := aggregate(s.pts, ci, metric{f})
+			a := aggregate(s.pts, id, metric{f})
 			if allZero(a) {
 				continue // MSE output–output: exactly zero
 			}
@@ -190,18 +233,27 @@ func (s *state) document(ctx context.Context, tick func()) (*report.Document, er
 		}
 		p, err := pl.Plot()
 		if err != nil {
-			return nil, err
+			return err
 		}
-		padLogY(p)
+		padLogY(p, 1.15)
 		mlpPanels = append(mlpPanels, p)
 	}
-	if err := fig("ratio_mlp", fmt.Sprintf("One-hidden-layer ReLU network, d = %d, N = %d, m = %d: R per block family against C, MSE (left) and CE (right). Under MSE the output–output blocks are exactly zero off the diagonal (not shown). Lines: THEORY §4 — solid: the approximate hidden-block laws (MSE; CE with theory.MLPCEHidden) and, under CE, the cross-block law theory.MLPCECross, whose residual term (1/N)Σ r_nl φ'_ni x_n e_iᵀ keeps R from decaying once C ≳ 1/γ (SCIENCE.md, finding A); dashed: predicted slopes whose constants THEORY leaves open (−½ for the MSE cross blocks, −1 for CE output blocks), drawn through the points with C ≥ %d.%s", o.D, o.N, o.M, o.FitCMin, notDrawnNote(notDrawn)),
+	if err := w.fig("ratio_mlp", fmt.Sprintf("One-hidden-layer ReLU network, d = %d, N = %d, m = %d: R per block family against C, MSE (left) and CE (right). Under MSE the output–output blocks are exactly zero off the diagonal (not shown). Lines: THEORY §4 — solid: the approximate hidden-block laws (MSE; CE with theory.MLPCEHidden) and, under CE, the cross-block law theory.MLPCECross, whose residual term (1/N)Σ r_nl φ'_ni x_n e_iᵀ keeps R from decaying once C ≳ 1/γ (SCIENCE.md, finding A); dashed: predicted slopes whose constants THEORY leaves open (−½ for the MSE cross blocks, −1 for CE output blocks), drawn through the points with C ≥ %d.%s", o.D, o.N, o.M, o.FitCMin, notDrawnNote(notDrawn)),
 		figures.Grid{Cols: 2, Panels: mlpPanels}, 11*vg.Inch, 4.6*vg.Inch); err != nil {
-		return nil, err
+		return err
 	}
+	return nil
+}
+
+// fitSection: fitted exponents and limit constants beside the laws.
+func (s *state) fitSection(w *docWriter) error {
+	o := s.o
+	gamma := float64(o.D) / float64(o.N)
+	cs := o.Cs()
+	cmax := cs[len(cs)-1]
 	expTab, constTab, outside, outsideAsym := s.fitTables(gamma, cmax)
-	add(&report.Paragraph{Text: fmt.Sprintf("Exponents are least-squares slopes of log R (or log ρ) against log C over all seeds at C ≥ %d, with 95%% Student-t intervals from the residuals. Exact laws such as R = 1/(C−1) are not pure powers at finite C, so each fit is compared with the slope of the theory curve over the same C values where THEORY gives a finite-C curve, and with the asymptotic exponent otherwise.", o.FitCMin)})
-	add(expTab, constTab)
+	w.add(&report.Paragraph{Text: fmt.Sprintf("Exponents are least-squares slopes of log R (or log ρ) against log C over all seeds at C ≥ %d, with 95%% Student-t intervals from the residuals. Exact laws such as R = 1/(C−1) are not pure powers at finite C, so each fit is compared with the slope of the theory curve over the same C values where THEORY gives a finite-C curve, and with the asymptotic exponent otherwise.", o.FitCMin)})
+	w.add(expTab, constTab)
 	notes := []string{
 		fmt.Sprintf("The intervals reflect the scatter over seeds only, not finite-size bias. The finite-size prediction for linear CE (theory.LinearCEFiniteSize) samples the softmax weights jointly with the samples they weight: the weights depend on x_n through ‖x_n‖² (the logit scale) and through the shared W, which at d = %d raises C·R by about 3σ⁴/d ≈ %.1f%% above the weights-independent-of-x deterministic equivalent (theory.LinearCEFiniteC; SCIENCE.md, finding B).", o.D, 300*math.Pow(o.Sigma, 4)/float64(o.D)),
 	}
@@ -220,26 +272,30 @@ func (s *state) document(ctx context.Context, tick func()) (*report.Document, er
 	} else {
 		notes = append(notes, "In every row with a law, the theory's slope lies inside the fitted interval.")
 	}
-	add(&report.List{Items: notes})
+	w.add(&report.List{Items: notes})
+	return nil
+}
 
-	// Spectra.
-	add(&report.Heading{Level: 2, Text: "3. Spectra of diagonal and off-diagonal blocks separate"})
-	if err := s.spectrumFigures(fig); err != nil {
-		return nil, err
-	}
+// spectraSection: block spectra against MP and GMP.
+func (s *state) spectraSection(w *docWriter) error {
+	w.add(&report.Heading{Level: 2, Text: "3. Spectra of diagonal and off-diagonal blocks separate"})
+	return s.spectrumFigures(w.fig)
+}
 
-	add(&report.Heading{Level: 2, Text: "Data"})
-	add(s.gridTable())
-	add(&report.Paragraph{Text: "Every grid point's record (configuration, R per family, ρ, spectral norms of a diagonal and an off-diagonal block) is in `data/points.jsonl`, one JSON object per line, in the format of `hessblock sweep`."})
-	return doc, nil
+// dataSection: the grid table and where the raw points are.
+func (s *state) dataSection(w *docWriter) error {
+	w.add(&report.Heading{Level: 2, Text: "Data"})
+	w.add(s.gridTable())
+	w.add(&report.Paragraph{Text: "Every grid point's record (configuration, R per family, ρ, spectral norms of a diagonal and an off-diagonal block) is in `data/points.jsonl`, one JSON object per line, in the format of `hessblock sweep`."})
+	return nil
 }
 
 func (s *state) setupTable() *report.Table {
 	o := s.o
 	t := &report.Table{Name: "setup", Caption: "Sizes used in this run.", Header: []string{"part", "models", "C", "d", "N", "m", "σ", "seeds"}}
 	t.Rows = [][]string{
-		{"heatmaps (Fig. 1–2)", "ReLU net CE; linear CE", fmt.Sprintf("%d, %d", o.HeatC[0], o.HeatC[1]), itoa(o.HeatD), itoa(o.HeatN), itoa(o.HeatM), fmtG(o.Sigma) + " (linear)", "1"},
-		{"C grid (Fig. 3–4, Tables 2–3)", "linear MSE/CE, ReLU net MSE/CE", joinInts(o.Cs()), itoa(o.D), itoa(o.N), itoa(o.M), "0 and " + fmtG(o.Sigma) + " (linear)", fmt.Sprintf("1–%d", o.Seeds)},
+		{"heatmaps (Fig. 1–2)", "ReLU MLP CE; linear CE", fmt.Sprintf("%d, %d", o.HeatC[0], o.HeatC[1]), itoa(o.HeatD), itoa(o.HeatN), itoa(o.HeatM), fmtG(o.Sigma) + " (linear)", "1"},
+		{"C grid (Fig. 3–4, Tables 2–3)", "linear MSE/CE, ReLU MLP MSE/CE", joinInts(o.Cs()), itoa(o.D), itoa(o.N), itoa(o.M), "0 and " + fmtG(o.Sigma) + " (linear)", fmt.Sprintf("1–%d", o.Seeds)},
 		{"spectra (Fig. 5–7)", "linear CE", joinInts(o.SpecC), itoa(o.SpecD), itoa(o.SpecN), "—", "0 and " + fmtG(o.Sigma), "1"},
 	}
 	return t
@@ -248,11 +304,10 @@ func (s *state) setupTable() *report.Table {
 // fitTables builds the exponent and limit-constant tables.
 func (s *state) fitTables(gamma float64, cmax int) (exp, con *report.Table, outside []string, outsideAsym bool) {
 	o := s.o
-	cases := o.cases()
 	exp = &report.Table{Name: "exponents", Caption: fmt.Sprintf("Fitted exponents of R and ρ in C (fit over C ≥ %d, all seeds) beside THEORY §4.", o.FitCMin),
 		Header: []string{"model, loss", "quantity", "fitted exponent", "95% interval", "theory: asymptotic", "theory curve's slope over the same C", "theory inside interval?"}}
 	type row struct {
-		ci       int
+		id       string
 		m        metric
 		asym     float64 // NaN: no law
 		curve    func(c float64) float64
@@ -260,17 +315,17 @@ func (s *state) fitTables(gamma float64, cmax int) (exp, con *report.Table, outs
 	}
 	k := func(c float64) (float64, float64) { return linearCEFiniteSize(int(math.Round(c)), o.D, o.N, o.Sigma) }
 	rows := []row{
-		{1, metric{kind.OutputOutput}, -1, func(c float64) float64 { return 1 / (c - 1) }, false},
-		{1, metric{}, -1, func(c float64) float64 { return 1 / c }, false},
-		{2, metric{kind.OutputOutput}, -1, func(c float64) float64 { r, _ := k(c); return r }, false},
-		{2, metric{}, -1, func(c float64) float64 { _, r := k(c); return r }, false},
-		{3, metric{kind.HiddenHidden}, -0.5, func(c float64) float64 { return math.Sqrt(mlpMSEHiddenR2(int(math.Round(c)), gamma)) }, true},
-		{3, metric{kind.HiddenOutput}, -0.5, nil, false},
-		{3, metric{}, math.NaN(), nil, false},
-		{4, metric{kind.HiddenHidden}, -0.5, func(c float64) float64 { return mlpCEHiddenRatio(int(math.Round(c)), o.D, o.N, o.M) }, true},
-		{4, metric{kind.OutputOutput}, -1, nil, false},
-		{4, metric{kind.HiddenOutput}, 0, func(c float64) float64 { return mlpCECrossRatio(int(math.Round(c)), o.D, o.N, o.M) }, true},
-		{4, metric{}, math.NaN(), nil, false},
+		{linearCE0, metric{kind.OutputOutput}, -1, func(c float64) float64 { return 1 / (c - 1) }, false},
+		{linearCE0, metric{}, -1, func(c float64) float64 { return 1 / c }, false},
+		{linearCE, metric{kind.OutputOutput}, -1, func(c float64) float64 { r, _ := k(c); return r }, false},
+		{linearCE, metric{}, -1, func(c float64) float64 { _, r := k(c); return r }, false},
+		{mlpMSE, metric{kind.HiddenHidden}, -0.5, func(c float64) float64 { return math.Sqrt(mlpMSEHiddenR2(int(math.Round(c)), gamma)) }, true},
+		{mlpMSE, metric{kind.HiddenOutput}, -0.5, nil, false},
+		{mlpMSE, metric{}, math.NaN(), nil, false},
+		{mlpCE, metric{kind.HiddenHidden}, -0.5, func(c float64) float64 { return mlpCEHiddenRatio(int(math.Round(c)), o.D, o.N, o.M) }, true},
+		{mlpCE, metric{kind.OutputOutput}, -1, nil, false},
+		{mlpCE, metric{kind.HiddenOutput}, 0, func(c float64) float64 { return mlpCECrossRatio(int(math.Round(c)), o.D, o.N, o.M) }, true},
+		{mlpCE, metric{}, math.NaN(), nil, false},
 	}
 	var fitCs []float64
 	for _, c := range o.Cs() {
@@ -279,7 +334,7 @@ func (s *state) fitTables(gamma float64, cmax int) (exp, con *report.Table, outs
 		}
 	}
 	for _, r := range rows {
-		xs, ys := flatten(aggregate(s.pts, r.ci, r.m))
+		xs, ys := flatten(aggregate(s.pts, r.id, r.m))
 		f := fitLogLog(xs, ys, float64(o.FitCMin))
 		fitted, iv := "—", "—"
 		if f.OK {
@@ -307,18 +362,18 @@ func (s *state) fitTables(gamma float64, cmax int) (exp, con *report.Table, outs
 				ok := ref >= f.Lo-1e-9 && ref <= f.Hi+1e-9
 				inside = yesNo(ok)
 				if !ok {
-					outside = append(outside, fmt.Sprintf("%s, %s (fitted %.3f, theory %.3f)", cases[r.ci].Label, r.m.name(), f.Slope, ref))
+					outside = append(outside, fmt.Sprintf("%s, %s (fitted %.3f, theory %.3f)", o.gridCase(r.id).Label, r.m.name(), f.Slope, ref))
 					outsideAsym = outsideAsym || againstAsym
 				}
 			}
 		}
-		exp.Rows = append(exp.Rows, []string{cases[r.ci].Label, r.m.name(), fitted, iv, asym, curveSlope, inside})
+		exp.Rows = append(exp.Rows, []string{o.gridCase(r.id).Label, r.m.name(), fitted, iv, asym, curveSlope, inside})
 	}
 
 	con = &report.Table{Name: "constants", Caption: fmt.Sprintf("Limit constants: measured at the largest C = %d (mean ± standard deviation over seeds) against the finite-C prediction at that C and the C → ∞ limit of THEORY §4.", cmax),
 		Header: []string{"model, loss", "quantity", fmt.Sprintf("measured at C = %d", cmax), "finite-C prediction", "limit C → ∞", "status in THEORY"}}
-	at := func(ci int, m metric, f func(v float64, c float64) float64) (float64, float64) {
-		for _, a := range aggregate(s.pts, ci, m) {
+	at := func(id string, m metric, f func(v float64, c float64) float64) (float64, float64) {
+		for _, a := range aggregate(s.pts, id, m) {
 			if a.C != cmax {
 				continue
 			}
@@ -345,26 +400,26 @@ func (s *state) fitTables(gamma float64, cmax int) (exp, con *report.Table, outs
 	hhCE := math.Sqrt(fc) * mlpCEHiddenRatio(cmax, o.D, o.N, o.M)
 	hhCELim := math.Sqrt(float64(1<<40)) * mlpCEHiddenRatio(1<<40, o.D, o.N, o.M)
 	type crow struct {
-		ci                  int
+		id                  string
 		m                   metric
 		q                   string
 		f                   func(v, c float64) float64
 		finite, limit, stat string
 	}
 	crows := []crow{
-		{1, metric{kind.OutputOutput}, "(C−1)·R output-output", func(v, c float64) float64 { return (c - 1) * v }, "1", "1", "exact"},
-		{1, metric{}, "C·ρ", func(v, c float64) float64 { return c * v }, "1", "1", "exact"},
-		{2, metric{kind.OutputOutput}, "C·R output-output", func(v, c float64) float64 { return c * v }, num(fc * rF), num(math.Sqrt(k2)), "limit exact"},
-		{2, metric{}, "C·ρ", func(v, c float64) float64 { return c * v }, num(fc * rhoF), num(k2), "limit exact"},
-		{3, metric{kind.HiddenHidden}, "(C+2)·R² hidden-hidden", func(v, c float64) float64 { return (c + 2) * v * v }, num(relu), num(relu), "approximate (P(u_i>0, u_j>0) ≈ ¼)"},
-		{3, metric{kind.HiddenOutput}, "√C·R hidden-output", func(v, c float64) float64 { return math.Sqrt(c) * v }, num(math.Sqrt(fc) * mlpMSECrossRatio(cmax, o.D, o.N, o.M)), num(mlpMSECrossConstant(o.D, o.N, o.M)), "approximate (theory.MLPMSECross)"},
-		{4, metric{kind.HiddenHidden}, "√C·R hidden-hidden", func(v, c float64) float64 { return math.Sqrt(c) * v }, num(hhCE), num(hhCELim), "exponent firm, constant approximate (theory.MLPCEHidden)"},
-		{4, metric{kind.OutputOutput}, "C·R output-output", func(v, c float64) float64 { return c * v }, num(mlpCEOutputConstant(o.D, o.N, o.M)), num(mlpCEOutputConstant(o.D, o.N, o.M)), "approximate: C → ∞ constant (theory.MLPCEOutput)"},
-		{4, metric{kind.HiddenOutput}, "R hidden-output", func(v, c float64) float64 { return v }, num(mlpCECrossRatio(cmax, o.D, o.N, o.M)), num(mlpCECrossLimit(o.D, o.N, o.M)), "approximate: plateau from the residual term (theory.MLPCECross)"},
+		{linearCE0, metric{kind.OutputOutput}, "(C−1)·R output-output", func(v, c float64) float64 { return (c - 1) * v }, "1", "1", "exact"},
+		{linearCE0, metric{}, "C·ρ", func(v, c float64) float64 { return c * v }, "1", "1", "exact"},
+		{linearCE, metric{kind.OutputOutput}, "C·R output-output", func(v, c float64) float64 { return c * v }, num(fc * rF), num(math.Sqrt(k2)), "limit exact"},
+		{linearCE, metric{}, "C·ρ", func(v, c float64) float64 { return c * v }, num(fc * rhoF), num(k2), "limit exact"},
+		{mlpMSE, metric{kind.HiddenHidden}, "(C+2)·R² hidden-hidden", func(v, c float64) float64 { return (c + 2) * v * v }, num(relu), num(relu), "approximate (P(u_i>0, u_j>0) ≈ ¼)"},
+		{mlpMSE, metric{kind.HiddenOutput}, "√C·R hidden-output", func(v, c float64) float64 { return math.Sqrt(c) * v }, num(math.Sqrt(fc) * mlpMSECrossRatio(cmax, o.D, o.N, o.M)), num(mlpMSECrossConstant(o.D, o.N, o.M)), "approximate (theory.MLPMSECross)"},
+		{mlpCE, metric{kind.HiddenHidden}, "√C·R hidden-hidden", func(v, c float64) float64 { return math.Sqrt(c) * v }, num(hhCE), num(hhCELim), "exponent firm, constant approximate (theory.MLPCEHidden)"},
+		{mlpCE, metric{kind.OutputOutput}, "C·R output-output", func(v, c float64) float64 { return c * v }, num(mlpCEOutputConstant(o.D, o.N, o.M)), num(mlpCEOutputConstant(o.D, o.N, o.M)), "approximate: C → ∞ constant (theory.MLPCEOutput)"},
+		{mlpCE, metric{kind.HiddenOutput}, "R hidden-output", func(v, c float64) float64 { return v }, num(mlpCECrossRatio(cmax, o.D, o.N, o.M)), num(mlpCECrossLimit(o.D, o.N, o.M)), "approximate: plateau from the residual term (theory.MLPCECross)"},
 	}
 	for _, r := range crows {
-		mean, sd := at(r.ci, r.m, r.f)
-		con.Rows = append(con.Rows, []string{cases[r.ci].Label, r.q, pm(mean, sd), r.finite, r.limit, r.stat})
+		mean, sd := at(r.id, r.m, r.f)
+		con.Rows = append(con.Rows, []string{o.gridCase(r.id).Label, r.q, pm(mean, sd), r.finite, r.limit, r.stat})
 	}
 	return exp, con, outside, outsideAsym
 }
@@ -373,13 +428,13 @@ func (s *state) gridTable() *report.Table {
 	cases := s.o.cases()
 	t := &report.Table{Name: "grid", Caption: "All grid measurements: mean, standard deviation, minimum and maximum over seeds.",
 		Header: []string{"model, loss", "quantity", "C", "mean", "sd", "min", "max", "seeds"}}
-	for ci, gc := range cases {
+	for _, gc := range cases {
 		ms := []metric{{kind.OutputOutput}, {}}
 		if gc.Model == kind.MLP {
 			ms = []metric{{kind.HiddenHidden}, {kind.OutputOutput}, {kind.HiddenOutput}, {}}
 		}
 		for _, m := range ms {
-			for _, a := range aggregate(s.pts, ci, m) {
+			for _, a := range aggregate(s.pts, gc.ID, m) {
 				t.Rows = append(t.Rows, []string{gc.Label, m.name(), itoa(a.C), num(a.Mean), num(a.SD), num(a.Min), num(a.Max), itoa(len(a.Values))})
 			}
 		}
@@ -412,12 +467,12 @@ func scaleSeries(s figures.Series) figures.Series {
 	return out
 }
 
-// padLogY widens a log y-axis by 15% at each end, so that the points, bars
-// and theory curves at its edges (C = 2 in particular) do not touch the
-// frame.
-func padLogY(p *plot.Plot) {
-	p.Y.Min /= 1.15
-	p.Y.Max *= 1.15
+// padLogY widens a log y-axis by the factor f at each end, so that the
+// points, bars and theory curves at its edges (C = 2 in particular) do not
+// touch the frame.
+func padLogY(p *plot.Plot, f float64) {
+	p.Y.Min /= f
+	p.Y.Max *= f
 }
 
 func aggSeries(label string, as []agg, color int) figures.Series {

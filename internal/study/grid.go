@@ -6,6 +6,7 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/hessblock/hessblock/internal/pool"
 	"github.com/hessblock/hessblock/internal/sweep"
 	"github.com/hessblock/hessblock/kind"
 	"github.com/hessblock/hessblock/numerics"
@@ -20,14 +21,46 @@ type gridCase struct {
 	Sigma float64 // linear only
 }
 
+// The grid's cases, by ID; the report refers to them by these names.
+const (
+	linearMSE = "linear-mse"
+	linearCE0 = "linear-ce-sigma0"
+	linearCE  = "linear-ce"
+	mlpMSE    = "mlp-mse"
+	mlpCE     = "mlp-ce"
+)
+
+// cases lists the grid's cases in the order of the tables and of
+// data/points.jsonl.
 func (o Options) cases() []gridCase {
 	return []gridCase{
-		{"linear-mse", "linear, MSE", kind.Linear, kind.MSE, o.Sigma},
-		{"linear-ce-sigma0", "linear, CE, σ = 0", kind.Linear, kind.CE, 0},
-		{"linear-ce", "linear, CE, σ = " + fmtG(o.Sigma), kind.Linear, kind.CE, o.Sigma},
-		{"mlp-mse", "ReLU net, MSE", kind.MLP, kind.MSE, 0},
-		{"mlp-ce", "ReLU net, CE", kind.MLP, kind.CE, 0},
+		{linearMSE, "linear, MSE", kind.Linear, kind.MSE, o.Sigma},
+		{linearCE0, "linear, CE, σ = 0", kind.Linear, kind.CE, 0},
+		{linearCE, "linear, CE, σ = " + fmtG(o.Sigma), kind.Linear, kind.CE, o.Sigma},
+		{mlpMSE, "ReLU MLP, MSE", kind.MLP, kind.MSE, 0},
+		{mlpCE, "ReLU MLP, CE", kind.MLP, kind.CE, 0},
 	}
+}
+
+// gridCase returns the case with the given ID; it panics on an unknown ID,
+// which only a programming error can produce.
+func (o Options) gridCase(id string) gridCase {
+	for _, gc := range o.cases() {
+		if gc.ID == id {
+			return gc
+		}
+	}
+	panic("study: no grid case " + id)
+}
+
+// caseRank is the position of case id in cases().
+func (o Options) caseRank(id string) int {
+	for i, gc := range o.cases() {
+		if gc.ID == id {
+			return i
+		}
+	}
+	return -1
 }
 
 func (o Options) config(gc gridCase, c int, seed uint64) numerics.Config {
@@ -40,7 +73,7 @@ func (o Options) config(gc gridCase, c int, seed uint64) numerics.Config {
 
 // gridPoint is one measured configuration.
 type gridPoint struct {
-	Case   int
+	Case   string // gridCase.ID
 	C      int
 	Seed   uint64
 	Record sweep.Record
@@ -52,9 +85,9 @@ func (o Options) points() []gridPoint {
 	var pts []gridPoint
 	cs := o.Cs()
 	for i := len(cs) - 1; i >= 0; i-- {
-		for ci := range o.cases() {
+		for _, gc := range o.cases() {
 			for s := 1; s <= o.Seeds; s++ {
-				pts = append(pts, gridPoint{Case: ci, C: cs[i], Seed: uint64(s)})
+				pts = append(pts, gridPoint{Case: gc.ID, C: cs[i], Seed: uint64(s)})
 			}
 		}
 	}
@@ -64,7 +97,7 @@ func (o Options) points() []gridPoint {
 // cost is a rough relative cost of a point for progress reporting: the
 // multiply–adds of StructuredStats (numerics/structured.go), in millions.
 func (o Options) cost(gp gridPoint) int {
-	cfg := o.config(o.cases()[gp.Case], gp.C, gp.Seed)
+	cfg := o.config(o.gridCase(gp.Case), gp.C, gp.Seed)
 	n, c, d, m := float64(cfg.N), float64(cfg.C), float64(cfg.D), float64(cfg.M)
 	flops := 2*n*n*c + 2*n*c*d
 	if cfg.Model == kind.MLP {
@@ -78,45 +111,16 @@ func (o Options) cost(gp gridPoint) int {
 // measureGrid measures every point with o.Workers workers. Results do not
 // depend on the number of workers.
 func (o Options) measureGrid(ctx context.Context, pts []gridPoint, tick func(int)) error {
-	cases := o.cases()
 	var tickMu sync.Mutex // Progress callbacks need not be safe for concurrent use
-	jobs := make(chan int)
-	errs := make([]error, len(pts))
-	var wg sync.WaitGroup
-	for range o.Workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				gp := &pts[i]
-				gp.Record, errs[i] = sweep.Measure(o.config(cases[gp.Case], gp.C, gp.Seed))
-				tickMu.Lock()
-				tick(o.cost(*gp))
-				tickMu.Unlock()
-			}
-		}()
-	}
-	var err error
-feed:
-	for i := range pts {
-		select {
-		case jobs <- i:
-		case <-ctx.Done():
-			err = ctx.Err()
-			break feed
-		}
-	}
-	close(jobs)
-	wg.Wait()
-	if err != nil {
+	return pool.Run(ctx, len(pts), o.Workers, func(i int) error {
+		gp := &pts[i]
+		var err error
+		gp.Record, err = sweep.Measure(o.config(o.gridCase(gp.Case), gp.C, gp.Seed))
+		tickMu.Lock()
+		tick(o.cost(*gp))
+		tickMu.Unlock()
 		return err
-	}
-	for _, e := range errs {
-		if e != nil {
-			return e
-		}
-	}
-	return nil
+	})
 }
 
 // metric names a quantity measured per point: R of a family, or ρ.
@@ -147,11 +151,11 @@ type agg struct {
 	Values         []float64
 }
 
-// aggregate collects metric m of case ci over seeds, by increasing C.
-func aggregate(pts []gridPoint, ci int, m metric) []agg {
+// aggregate collects metric m of case id over seeds, by increasing C.
+func aggregate(pts []gridPoint, id string, m metric) []agg {
 	byC := map[int][]float64{}
 	for _, gp := range pts {
-		if gp.Case != ci {
+		if gp.Case != id {
 			continue
 		}
 		if v, ok := m.value(gp.Record); ok {

@@ -23,6 +23,10 @@ type Options struct {
 	HeatC               [2]int // heatmaps: a small and a large C
 
 	Workers int // grid points measured at once
+
+	// Dynamic adds the training section (block structure through
+	// training); it is not part of Default.
+	Dynamic DynamicOptions
 }
 
 // Default is the full reproduction: about 28 CPU-seconds, 15–20 s on two
@@ -76,6 +80,11 @@ func (o Options) Validate() error {
 	}
 	if !(o.Sigma > 0) || math.IsInf(o.Sigma, 0) {
 		bad("sigma = %v, want a finite value > 0 (σ = 0 is always included)", o.Sigma)
+	}
+	for _, c := range o.Dynamic.TextCs {
+		if c < 2 {
+			bad("dynamic-C: C = %d, want ≥ 2", c)
+		}
 	}
 	if o.FitCMin < 2 || o.FitCMin*2 > o.CMax {
 		bad("fit-cmin = %d, want 2 ≤ fit-cmin ≤ cmax/2 = %d so that a fit has two values of C", o.FitCMin, o.CMax/2)

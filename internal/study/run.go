@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"sort"
 	"strconv"
@@ -14,10 +15,13 @@ import (
 )
 
 // Progress receives what is being done and how much of it is finished.
-// Either field may be nil.
+// Any field may be nil.
 type Progress struct {
 	Stage func(name string)
 	Add   func(units int)
+	// Log receives the dynamic section's per-run lines (training is not
+	// counted in units: its cost depends on the data sets).
+	Log io.Writer
 }
 
 func (p Progress) stage(s string) {
@@ -126,6 +130,17 @@ func Run(ctx context.Context, o Options, pr Progress) (*Output, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.Dynamic.On {
+		log := pr.Log
+		if log == nil {
+			log = io.Discard
+		}
+		blocks, err := untilCancelled(ctx, func() ([]report.Block, error) { return dynamicBlocks(o.Dynamic, log) })
+		if err != nil {
+			return nil, err
+		}
+		doc.Blocks = append(doc.Blocks, blocks...)
+	}
 	pts, err := s.pointLines()
 	if err != nil {
 		return nil, err
@@ -181,7 +196,7 @@ func (s *state) pointLines() ([]byte, error) {
 	sort.SliceStable(sorted, func(i, j int) bool {
 		a, b := sorted[i], sorted[j]
 		if a.Case != b.Case {
-			return a.Case < b.Case
+			return s.o.caseRank(a.Case) < s.o.caseRank(b.Case)
 		}
 		if a.C != b.C {
 			return a.C < b.C
@@ -213,4 +228,26 @@ func num(v float64) string {
 
 func pm(mean, sd float64) string {
 	return fmt.Sprintf("%s ± %s", num(mean), strconv.FormatFloat(sd, 'g', 2, 64))
+}
+
+// untilCancelled runs f, which takes no context (training does not), and
+// returns its result, or ctx's error as soon as ctx is done: f is then
+// abandoned, and the caller returns without writing anything.
+func untilCancelled[T any](ctx context.Context, f func() (T, error)) (T, error) {
+	type result struct {
+		v   T
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		v, err := f()
+		done <- result{v, err}
+	}()
+	select {
+	case r := <-done:
+		return r.v, r.err
+	case <-ctx.Done():
+		var zero T
+		return zero, ctx.Err()
+	}
 }

@@ -45,40 +45,27 @@ func (r Record) Family(f kind.Family) (FamilyResult, bool) {
 }
 
 // Measure returns the block statistics of cfg at initialization without
-// forming H: R per family and ρ from numerics.StructuredStats (exact Gram
-// identities, equal to the dense statistics to round-off, affordable at
-// large C), the spectral norms of one diagonal and one off-diagonal block
-// per family from single blocks (Problem.Block).
+// forming H (numerics.Measure with StatsStructured: exact Gram identities,
+// equal to the dense statistics to round-off, affordable at large C), and
+// the spectral norms of each family's representative blocks
+// (numerics.Layout.Representative) from single blocks.
 func Measure(cfg numerics.Config) (Record, error) {
 	p, err := numerics.NewProblem(cfg)
 	if err != nil {
 		return Record{}, err
 	}
-	st, err := p.StructuredStats(numerics.StructuredOptions{SkipBlockNorms: true})
+	m, err := numerics.Measure(p, numerics.MeasureOptions{Method: numerics.StatsStructured, Blocks: true})
 	if err != nil {
 		return Record{}, err
 	}
-	l := p.Layout()
-	rec := Record{Key: Key(cfg), Config: cfg, Gamma: cfg.Gamma(), Params: l.P, Rho: st.Rho}
-	norm := func(a, b int) (float64, error) {
-		blk, err := p.Block(a, b)
-		if err != nil {
-			return 0, err
-		}
-		return numerics.SpectralNorm(blk)
-	}
-	for _, fr := range st.Ratios {
+	rec := Record{Key: Key(cfg), Config: cfg, Gamma: cfg.Gamma(), Params: p.NumParams(), Rho: m.Summary.Rho}
+	for i, fr := range m.Summary.Ratios {
 		res := FamilyResult{Family: fr.Family, R: fr.R, Pairs: fr.Pairs}
-		a, b, diag := representativeBlocks(l, fr.Family)
-		if diag {
-			if res.DiagNorm, err = norm(a, a); err != nil {
-				return Record{}, err
-			}
+		if b := m.Blocks[i]; b.Diag != nil {
+			res.DiagNorm = b.Diag.SigmaMax
 		}
-		if a != b {
-			if res.OffNorm, err = norm(a, b); err != nil {
-				return Record{}, err
-			}
+		if b := m.Blocks[i]; b.Off != nil {
+			res.OffNorm = b.Off.SigmaMax
 		}
 		rec.Families = append(rec.Families, res)
 	}
@@ -88,25 +75,11 @@ func Measure(cfg numerics.Config) (Record, error) {
 	return rec, nil
 }
 
-// representativeBlocks returns the family's first off-diagonal pair (a, b)
-// and whether the family has diagonal blocks (not hidden–output). For a
-// kind with a single block, b = a and there is no off-diagonal pair.
-func representativeBlocks(l numerics.Layout, f kind.Family) (a, b int, diag bool) {
-	hidden, output := l.Of(kind.Hidden), l.Of(kind.Output)
-	switch f {
-	case kind.HiddenHidden:
-		return hidden[0], hidden[min(1, len(hidden)-1)], true
-	case kind.OutputOutput:
-		return output[0], output[min(1, len(output)-1)], true
-	}
-	return hidden[0], output[0], false
-}
-
 // checkFinite refuses records JSON cannot hold, naming the culprit.
 func (r Record) checkFinite() error {
 	bad := func(name string, v float64) error {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return fmt.Errorf("sweep: %s: %s is %v", r.Key, name, v)
+			return fmt.Errorf("%s is %v (undefined at this point)", name, v)
 		}
 		return nil
 	}

@@ -31,18 +31,36 @@ type Stats struct {
 	Written int  // points measured and appended by this run
 	Dropped bool // a truncated last line was removed
 	Foreign int  // lines in the file that are not points of this grid
+	Failed  int  // points whose measurement failed (left out of the file)
 }
 
 // Run measures the points of pts that are not yet in the file at path and
 // appends one line per point, syncing the file after each line, so that a
 // kill loses at most the points in flight. It first drops a truncated last
-// line left by an earlier kill. On an error or when ctx is cancelled it
-// writes the points already finished, then returns the error.
+// line left by an earlier kill. A point whose measurement fails is left
+// out and the others go on; the error then lists the failed points. On a
+// write error or when ctx is cancelled it writes the points already
+// finished, then returns the error.
 //
 // Lines are appended in grid order, so an uninterrupted run gives the same
 // bytes for the same points; after an interruption, Merge restores the order.
+//
+// The file is locked for the whole run: a second sweep on the same file
+// fails at once instead of interleaving its lines with this one's. path
+// must be a regular file (or not exist yet).
 func Run(ctx context.Context, path string, pts []Point, opt Options) (Stats, error) {
 	var st Stats
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		return st, fmt.Errorf("sweep: %s is not a regular file; a sweep appends to and rereads its file", path)
+	}
+	out, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return st, err
+	}
+	defer out.Close()
+	if err := lockFile(out); err != nil {
+		return st, err
+	}
 	f, err := ReadFile(path)
 	if err != nil {
 		return st, err
@@ -72,17 +90,12 @@ func Run(ctx context.Context, path string, pts []Point, opt Options) (Stats, err
 	if len(todo) == 0 {
 		return st, nil
 	}
-	out, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
-	if err != nil {
-		return st, err
-	}
-	defer out.Close()
-
 	measure := opt.Measure
 	if measure == nil {
 		measure = Measure
 	}
-	workers := max(opt.Workers, 1)
+	// More workers than points would only hold buffers: at most one per point.
+	workers := min(max(opt.Workers, 1), len(todo))
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -156,18 +169,21 @@ func Run(ctx context.Context, path string, pts []Point, opt Options) (Stats, err
 		}
 		return nil
 	}
-	pending := map[int]Record{}
+	// A point whose measurement fails (an undefined statistic, say) is
+	// reported and left out of the file, and the sweep goes on: it used to
+	// stop there, so every rerun stopped at the same point and the points
+	// after it were never measured. Reruns retry only the failed points.
+	pending := map[int]*Record{} // nil: the point failed
 	next := 0
-	var firstErr error
+	var firstErr error // a write error: stops the sweep
+	var failed []error
 	for r := range results {
 		if r.err != nil {
-			if firstErr == nil {
-				firstErr = fmt.Errorf("sweep: point %s: %w", todo[r.i].Key, r.err)
-				cancel()
-			}
-			continue
+			failed = append(failed, fmt.Errorf("point %s: %w", todo[r.i].Key, r.err))
+			pending[r.i] = nil
+		} else {
+			pending[r.i] = &r.rec
 		}
-		pending[r.i] = r.rec
 		for firstErr == nil {
 			rec, ok := pending[next]
 			if !ok {
@@ -175,7 +191,10 @@ func Run(ctx context.Context, path string, pts []Point, opt Options) (Stats, err
 			}
 			delete(pending, next)
 			next++
-			if err := write(rec); err != nil {
+			if rec == nil {
+				continue
+			}
+			if err := write(*rec); err != nil {
 				firstErr = err
 				cancel()
 			}
@@ -189,10 +208,18 @@ func Run(ctx context.Context, path string, pts []Point, opt Options) (Stats, err
 		}
 		sort.Ints(idx)
 		for _, i := range idx {
-			if err := write(pending[i]); err != nil {
+			if pending[i] == nil {
+				continue
+			}
+			if err := write(*pending[i]); err != nil {
 				return st, errors.Join(firstErr, err)
 			}
 		}
+	}
+	st.Failed = len(failed)
+	if len(failed) > 0 {
+		sort.Slice(failed, func(i, j int) bool { return failed[i].Error() < failed[j].Error() })
+		firstErr = errors.Join(firstErr, fmt.Errorf("sweep: %d of %d points could not be measured (the others are in %s):\n%w", len(failed), len(todo), path, errors.Join(failed...)))
 	}
 	if firstErr != nil {
 		return st, firstErr

@@ -80,6 +80,27 @@ func Key(c numerics.Config) string {
 	return fmt.Sprintf("linear/%s/C=%d/d=%d/N=%d/sigma=%s/seed=%d", c.Loss, c.C, c.D, c.N, f(c.Sigma), c.Seed)
 }
 
+// MaxPoints bounds a grid: the points, their keys and the file index take
+// about 1 KiB each, so a grid of MaxPoints points needs about 1 GiB before
+// anything is measured; beyond it a grid is refused rather than left to
+// exhaust memory while it is expanded.
+const MaxPoints = 1_000_000
+
+// size is the number of points the grid lists before validation, as a
+// float64 so that no product of list lengths overflows.
+func (s Spec) size(models []kind.Model, losses, acts int) float64 {
+	common := float64(len(s.C)) * float64(len(s.D)) * float64(len(s.N)) * float64(len(s.Seeds)) * float64(losses)
+	n := 0.0
+	for _, m := range models {
+		if m == kind.MLP {
+			n += common * float64(acts) * float64(len(s.M)) * float64(len(s.SigmaW)) * float64(len(s.SigmaV))
+		} else {
+			n += common * float64(len(s.Sigma))
+		}
+	}
+	return n
+}
+
 // Expand lists the grid's points in a fixed order (model, loss, activation,
 // C, d, N, m, scales, seed, each in the order given). It reports every
 // invalid configuration, empty list and duplicate point at once.
@@ -96,33 +117,9 @@ func (s Spec) Expand() ([]Point, error) {
 	need("d values", len(s.D))
 	need("N values", len(s.N))
 	need("seeds", len(s.Seeds))
-	var models []kind.Model
-	for _, m := range s.Models {
-		mm, err := kind.ParseModel(m)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		models = append(models, mm)
-	}
-	var losses []kind.Loss
-	for _, l := range s.Losses {
-		ll, err := kind.ParseLoss(l)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		losses = append(losses, ll)
-	}
-	var acts []kind.Activation
-	for _, a := range s.Activations {
-		aa, err := kind.ParseActivation(a)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		acts = append(acts, aa)
-	}
+	models := parseAll(s.Models, kind.ParseModel, &errs)
+	losses := parseAll(s.Losses, kind.ParseLoss, &errs)
+	acts := parseAll(s.Activations, kind.ParseActivation, &errs)
 	for _, m := range models {
 		if m == kind.MLP {
 			need("activations (the MLP needs one)", len(s.Activations))
@@ -144,6 +141,9 @@ func (s Spec) Expand() ([]Point, error) {
 		first string
 		err   error
 		n     int
+	}
+	if n := s.size(models, len(losses), len(acts)); n > MaxPoints {
+		return nil, fmt.Errorf("sweep: the grid has %.4g points, more than the %d one sweep handles: split it into several grids (or -spec files)", n, MaxPoints)
 	}
 	var groups []*badGroup
 	byMsg := map[string]*badGroup{}
@@ -268,4 +268,18 @@ func (s Spec) MarshalIndent() []byte {
 	enc.SetIndent("", "  ")
 	enc.Encode(s)
 	return b.Bytes()
+}
+
+// parseAll parses every name with parse, appending failures to errs.
+func parseAll[T any](names []string, parse func(string) (T, error), errs *[]error) []T {
+	var out []T
+	for _, n := range names {
+		v, err := parse(n)
+		if err != nil {
+			*errs = append(*errs, err)
+			continue
+		}
+		out = append(out, v)
+	}
+	return out
 }

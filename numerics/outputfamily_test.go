@@ -76,10 +76,7 @@ func TestSaturatedSoftmaxLinear(t *testing.T) {
 // against entries of size 1 − p_max ≪ ε.
 func TestSaturatedSoftmaxMLP(t *testing.T) {
 	cfg := Config{Model: kind.MLP, Activation: kind.Tanh, Loss: kind.CE, C: 4, D: 3, N: 6, M: 3, SigmaW: 1, SigmaV: 1, Seed: 2}
-	p, err := NewProblem(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := mustProblem(t, cfg)
 	theta := p.Params()
 	nw := cfg.M * cfg.D
 	for i := nw; i < len(theta); i++ {
@@ -99,7 +96,7 @@ func TestSaturatedSoftmaxMLP(t *testing.T) {
 			t.Fatalf("sample %d is not saturated: 1 − p_max = %g", n, f.qtop[n])
 		}
 	}
-	p, err = NewProblemWithData(cfg, p.X(), labels)
+	p, err := NewProblemWithData(cfg, p.X(), labels)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,21 +107,5 @@ func TestSaturatedSoftmaxMLP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	np := p.NumParams()
-	r := newRand(5, 0)
-	for trial := 0; trial < 3; trial++ {
-		v := make([]float64, np)
-		for i := range v {
-			v[i] = r.NormFloat64()
-		}
-		want := mat.NewVecDense(np, nil)
-		want.MulVec(h, mat.NewVecDense(np, v))
-		got, err := p.HessVec(nil, v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if e := RelativeError(got, want.RawVector().Data); e > 1e-10 {
-			t.Errorf("saturated MLP: H·v relative error %.2e", e)
-		}
-	}
+	checkProducts(t, "saturated MLP: H·v", p.HessVec, h, 5, 1e-10)
 }

@@ -1,4 +1,4 @@
-package main
+package inspect
 
 import (
 	"bytes"
@@ -10,7 +10,7 @@ import (
 	"github.com/hessblock/hessblock/numerics"
 )
 
-func TestWriteInspectFigures(t *testing.T) {
+func TestWriteFigures(t *testing.T) {
 	for _, cfg := range []numerics.Config{
 		{Model: kind.Linear, Loss: kind.CE, C: 5, D: 6, N: 20, Sigma: 1, Seed: 1},
 		{Model: kind.MLP, Activation: kind.ReLU, Loss: kind.MSE, C: 3, D: 4, N: 16, M: 3, SigmaW: 1, SigmaV: 1, Seed: 2},
@@ -25,7 +25,7 @@ func TestWriteInspectFigures(t *testing.T) {
 		}
 		dirs := []string{t.TempDir(), t.TempDir()}
 		for _, dir := range dirs {
-			if err := writeInspectFigures(dir, p, h); err != nil {
+			if err := WriteFigures(dir, p, h); err != nil {
 				t.Fatalf("%v: %v", cfg, err)
 			}
 		}
@@ -43,7 +43,7 @@ func TestWriteInspectFigures(t *testing.T) {
 			}
 		}
 	}
-	if err := writeInspectFigures(t.TempDir(), nil, nil); err == nil {
+	if err := WriteFigures(t.TempDir(), nil, nil); err == nil {
 		t.Error("nil problem accepted")
 	}
 }

@@ -2,6 +2,7 @@ package numerics
 
 import (
 	"github.com/hessblock/hessblock/kind"
+	"github.com/hessblock/hessblock/krylov"
 	"gonum.org/v1/gonum/blas"
 )
 
@@ -15,7 +16,7 @@ import (
 // output blocks c = A_n[k,k] (p_k(1−p_k) for CE, 1 for MSE) and g = x or
 // φ(u); for the MLP's hidden blocks c = C_n[i,i] = (VᵀA_nV)_ii φ'_i² +
 // φ”_i (Vᵀr_n)_i and g = x. Cost O(N·P), like HessVec.
-func (p *Problem) BlockDiagVecOperator() Operator {
+func (p *Problem) BlockDiagVecOperator() krylov.Operator {
 	if err := p.check(); err != nil {
 		return failingOperator(err)
 	}
@@ -71,7 +72,7 @@ func (p *Problem) BlockDiagVecOperator() Operator {
 
 // OffBlockVecOperator returns a function computing (H − blockdiag(H))·vec
 // without forming H.
-func (p *Problem) OffBlockVecOperator() Operator {
+func (p *Problem) OffBlockVecOperator() krylov.Operator {
 	if err := p.check(); err != nil {
 		return failingOperator(err)
 	}
@@ -95,9 +96,9 @@ func (p *Problem) OffBlockVecOperator() Operator {
 
 // ExtremeEigenvalues returns the largest and smallest eigenvalues of H by
 // Lanczos on HessVecOperator, without forming H.
-func (p *Problem) ExtremeEigenvalues(opts LanczosOptions) (*ExtremeEigen, error) {
+func (p *Problem) ExtremeEigenvalues(opts krylov.LanczosOptions) (*krylov.ExtremeEigen, error) {
 	if err := p.check(); err != nil {
 		return nil, err
 	}
-	return Lanczos(p.HessVecOperator(), p.NumParams(), opts)
+	return krylov.Lanczos(p.HessVecOperator(), p.NumParams(), opts)
 }

@@ -1,18 +1,17 @@
-package numerics
+package krylov
 
 import (
 	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"sort"
 
 	"gonum.org/v1/gonum/mat"
 )
 
 // Operator applies a symmetric matrix A of known dimension: it returns
-// A·vec, writing into dst when dst has the right length. HessVecOperator,
-// BlockDiagVecOperator and OffBlockVecOperator have this type.
+// A·vec, writing into dst when dst has the right length. The operators of
+// numerics.Problem (Hessian, block diagonal, off-block part) have this type.
 type Operator func(dst, vec []float64) ([]float64, error)
 
 // Reorth selects how the Lanczos basis is kept orthogonal.
@@ -34,7 +33,7 @@ const (
 
 func (r Reorth) validate() error {
 	if r < ReorthAuto || r > ReorthNone {
-		return fmt.Errorf("numerics: unknown Reorth %d (want ReorthAuto, ReorthFull or ReorthNone)", int(r))
+		return fmt.Errorf("krylov: unknown Reorth %d (want ReorthAuto, ReorthFull or ReorthNone)", int(r))
 	}
 	return nil
 }
@@ -76,7 +75,7 @@ type ExtremeEigen struct {
 
 // ErrNotConverged is wrapped when Lanczos stops at MaxIter before its
 // tolerance; the returned estimates are still the best available.
-var ErrNotConverged = errors.New("numerics: Lanczos did not converge")
+var ErrNotConverged = errors.New("krylov: Lanczos did not converge")
 
 // lanczos runs the three-term recurrence from q1 (unit norm) for at most
 // k steps and returns the tridiagonal coefficients. check is called with the
@@ -105,7 +104,7 @@ func lanczos(op Operator, q1 []float64, k int, reorth Reorth, check func(alpha, 
 			return nil, nil, err
 		}
 		if len(w) != n {
-			return nil, nil, fmt.Errorf("numerics: operator returned a vector of length %d for one of length %d", len(w), n)
+			return nil, nil, fmt.Errorf("krylov: operator returned a vector of length %d for one of length %d", len(w), n)
 		}
 		if err := checkFiniteVec(w); err != nil {
 			return nil, nil, err
@@ -150,7 +149,7 @@ func lanczos(op Operator, q1 []float64, k int, reorth Reorth, check func(alpha, 
 func checkFiniteVec(v []float64) error {
 	for i, x := range v {
 		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return fmt.Errorf("numerics: operator returned %v at entry %d", x, i)
+			return fmt.Errorf("krylov: operator returned %v at entry %d", x, i)
 		}
 	}
 	return nil
@@ -178,7 +177,7 @@ func tridiagEigen(alpha, beta []float64) (vals, first, last []float64, err error
 	}
 	var eig mat.EigenSym
 	if !eig.Factorize(t, true) {
-		return nil, nil, nil, errors.New("numerics: tridiagonal eigendecomposition did not converge")
+		return nil, nil, nil, errors.New("krylov: tridiagonal eigendecomposition did not converge")
 	}
 	vals = eig.Values(nil)
 	var vec mat.Dense
@@ -195,13 +194,13 @@ func tridiagEigen(alpha, beta []float64) (vals, first, last []float64, err error
 // ErrNotConverged if MaxIter steps did not reach the tolerance.
 func Lanczos(op Operator, n int, opts LanczosOptions) (*ExtremeEigen, error) {
 	if op == nil || n <= 0 {
-		return nil, fmt.Errorf("numerics: Lanczos needs an operator and n ≥ 1 (n = %d)", n)
+		return nil, fmt.Errorf("krylov: Lanczos needs an operator and n ≥ 1 (n = %d)", n)
 	}
 	if opts.MaxIter < 0 {
-		return nil, fmt.Errorf("numerics: Lanczos MaxIter = %d, want ≥ 0 (0: min(n, 300))", opts.MaxIter)
+		return nil, fmt.Errorf("krylov: Lanczos MaxIter = %d, want ≥ 0 (0: min(n, 300))", opts.MaxIter)
 	}
 	if !(opts.Tol >= 0) || math.IsInf(opts.Tol, 0) {
-		return nil, fmt.Errorf("numerics: Lanczos Tol = %v, want a finite value ≥ 0 (0: 1e-10)", opts.Tol)
+		return nil, fmt.Errorf("krylov: Lanczos Tol = %v, want a finite value ≥ 0 (0: 1e-10)", opts.Tol)
 	}
 	if err := opts.Reorth.validate(); err != nil {
 		return nil, err
@@ -271,187 +270,28 @@ func scaleVec(v []float64, s float64) {
 	}
 }
 
-// SLQOptions controls stochastic Lanczos quadrature.
-type SLQOptions struct {
-	// Probes is the number of Rademacher probe vectors; 0 means 16.
-	Probes int
-	// Steps is the number of Lanczos steps per probe (the quadrature has
-	// that many nodes); 0 means min(n, 80).
-	Steps int
-	Seed  uint64
-	// Reorth defaults to ReorthAuto; quadrature weights are exact only with
-	// ReorthFull.
-	Reorth Reorth
-}
-
-// SpectralDensity is an SLQ estimate of the spectral density
-// (1/n) Σ_i δ(λ − λ_i) of a symmetric operator: for each probe v, the
-// Gauss quadrature of the measure μ_v = Σ_i (u_iᵀv)²/‖v‖² δ_{λ_i}, whose
-// mean over Rademacher probes is the spectral density.
-type SpectralDensity struct {
-	Dim     int         `json:"dim"`
-	Nodes   [][]float64 `json:"nodes"`   // per probe, ascending
-	Weights [][]float64 `json:"weights"` // per probe, summing to 1
-}
-
-// SLQ estimates the spectral density of the symmetric n×n operator op by
-// stochastic Lanczos quadrature (Ubaru, Chen, Saad 2017): each probe's
-// k-step Lanczos tridiagonal gives nodes θ_j (its eigenvalues) and weights
-// τ_j² (squared first components of its eigenvectors), a Gauss quadrature
-// exact for polynomials of degree ≤ 2k−1 under full reorthogonalization.
-func SLQ(op Operator, n int, opts SLQOptions) (*SpectralDensity, error) {
-	if op == nil || n <= 0 {
-		return nil, fmt.Errorf("numerics: SLQ needs an operator and n ≥ 1 (n = %d)", n)
+// Ritz returns the Ritz values (ascending) of op after at most steps
+// Lanczos iterations from the direction of start, a nonzero vector of op's
+// dimension (it is not modified). It is the building block for callers that
+// draw their own start vector (numerics draws it from its seeded streams)
+// and want a fixed Krylov dimension rather than a tolerance.
+func Ritz(op Operator, start []float64, steps int, reorth Reorth) ([]float64, error) {
+	if op == nil || len(start) == 0 || steps < 1 {
+		return nil, fmt.Errorf("krylov: Ritz needs an operator, a start vector and steps ≥ 1 (len %d, steps %d)", len(start), steps)
 	}
-	if opts.Probes < 0 || opts.Steps < 0 {
-		return nil, fmt.Errorf("numerics: SLQ Probes = %d, Steps = %d, want ≥ 0 (0: defaults)", opts.Probes, opts.Steps)
-	}
-	if err := opts.Reorth.validate(); err != nil {
+	if err := reorth.validate(); err != nil {
 		return nil, err
 	}
-	probes, steps := opts.Probes, opts.Steps
-	if probes == 0 {
-		probes = 16
+	q1 := append([]float64(nil), start...)
+	norm := math.Sqrt(dot(q1, q1))
+	if !(norm > 0) || math.IsInf(norm, 0) {
+		return nil, fmt.Errorf("krylov: Ritz start vector has norm %v, want a finite value > 0", norm)
 	}
-	if steps == 0 {
-		steps = 80
-	}
-	steps = min(steps, n)
-	r := rand.New(rand.NewPCG(opts.Seed, 0x51c0))
-	sd := &SpectralDensity{Dim: n}
-	q1 := make([]float64, n)
-	inv := 1 / math.Sqrt(float64(n))
-	for pr := 0; pr < probes; pr++ {
-		for i := range q1 {
-			if r.Uint64()&1 == 0 {
-				q1[i] = inv
-			} else {
-				q1[i] = -inv
-			}
-		}
-		alpha, beta, err := lanczos(op, q1, steps, opts.Reorth, nil)
-		if err != nil {
-			return nil, err
-		}
-		vals, first, _, err := tridiagEigen(alpha, beta)
-		if err != nil {
-			return nil, err
-		}
-		w := make([]float64, len(vals))
-		for j, f := range first {
-			w[j] = f * f
-		}
-		sd.Nodes = append(sd.Nodes, vals)
-		sd.Weights = append(sd.Weights, w)
-	}
-	return sd, nil
-}
-
-// Validate checks that s has at least one probe and a weight for every
-// node, as SLQ returns it. Moment, Expect, Range and CDF return NaN for a
-// density that fails it (one read from a malformed file, say), and Density
-// returns its error.
-func (s *SpectralDensity) Validate() error {
-	if s == nil || len(s.Nodes) == 0 {
-		return errors.New("numerics: spectral density has no probes")
-	}
-	if len(s.Weights) != len(s.Nodes) {
-		return fmt.Errorf("numerics: spectral density has %d weight lists for %d probes", len(s.Weights), len(s.Nodes))
-	}
-	for p, nodes := range s.Nodes {
-		if len(s.Weights[p]) != len(nodes) {
-			return fmt.Errorf("numerics: probe %d of the spectral density has %d weights for %d nodes", p, len(s.Weights[p]), len(nodes))
-		}
-	}
-	return nil
-}
-
-// Moment returns the estimate of tr(A^k)/n: the mean over probes of
-// Σ_j τ_j² θ_j^k. Per probe it equals q1ᵀ A^k q1 exactly (to round-off)
-// for k ≤ 2·steps−1 under full reorthogonalization, so its error is the
-// Hutchinson error of the probes.
-func (s *SpectralDensity) Moment(k int) float64 {
-	return s.Expect(func(x float64) float64 { return math.Pow(x, float64(k)) })
-}
-
-// Expect returns the estimate of tr(f(A))/n.
-func (s *SpectralDensity) Expect(f func(float64) float64) float64 {
-	if s.Validate() != nil || f == nil {
-		return math.NaN()
-	}
-	var total float64
-	for p, nodes := range s.Nodes {
-		for j, x := range nodes {
-			total += s.Weights[p][j] * f(x)
-		}
-	}
-	return total / float64(len(s.Nodes))
-}
-
-// Range returns the smallest and largest node over all probes.
-func (s *SpectralDensity) Range() (lo, hi float64) {
-	if s.Validate() != nil {
-		return math.NaN(), math.NaN()
-	}
-	lo, hi = math.Inf(1), math.Inf(-1)
-	for _, nodes := range s.Nodes {
-		if len(nodes) > 0 {
-			lo = math.Min(lo, nodes[0])
-			hi = math.Max(hi, nodes[len(nodes)-1])
-		}
-	}
-	return lo, hi
-}
-
-// Density returns the density at the points x, each quadrature node
-// smoothed by a Gaussian of standard deviation sigma > 0.
-func (s *SpectralDensity) Density(x []float64, sigma float64) ([]float64, error) {
-	if !(sigma > 0) || math.IsInf(sigma, 0) {
-		return nil, fmt.Errorf("numerics: smoothing width %v, want a finite σ > 0", sigma)
-	}
-	if err := s.Validate(); err != nil {
+	scaleVec(q1, 1/norm)
+	alpha, beta, err := lanczos(op, q1, min(steps, len(start)), reorth, nil)
+	if err != nil {
 		return nil, err
 	}
-	out := make([]float64, len(x))
-	norm := 1 / (sigma * math.Sqrt(2*math.Pi) * float64(len(s.Nodes)))
-	for p, nodes := range s.Nodes {
-		for j, c := range nodes {
-			w := s.Weights[p][j] * norm
-			for i, xi := range x {
-				z := (xi - c) / sigma
-				out[i] += w * math.Exp(-z*z/2)
-			}
-		}
-	}
-	return out, nil
-}
-
-// CDF returns the estimated fraction of eigenvalues ≤ x for each x (the
-// quadrature's step function, averaged over probes).
-func (s *SpectralDensity) CDF(x []float64) []float64 {
-	out := make([]float64, len(x))
-	if s.Validate() != nil {
-		for i := range out {
-			out[i] = math.NaN()
-		}
-		return out
-	}
-	for p, nodes := range s.Nodes {
-		cum := make([]float64, len(nodes))
-		var acc float64
-		for j := range nodes {
-			acc += s.Weights[p][j]
-			cum[j] = acc
-		}
-		for i, xi := range x {
-			j := sort.SearchFloat64s(nodes, math.Nextafter(xi, math.Inf(1)))
-			if j > 0 {
-				out[i] += cum[j-1]
-			}
-		}
-	}
-	for i := range out {
-		out[i] /= float64(len(s.Nodes))
-	}
-	return out
+	vals, _, _, err := tridiagEigen(alpha, beta)
+	return vals, err
 }

@@ -1,4 +1,4 @@
-package main
+package study
 
 import (
 	"fmt"
@@ -7,17 +7,20 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hessblock/hessblock/internal/experiment"
 	"github.com/hessblock/hessblock/internal/figures"
 	"github.com/hessblock/hessblock/internal/report"
 	"github.com/hessblock/hessblock/kind"
 	"github.com/hessblock/hessblock/numerics"
-	"gonum.org/v1/plot"
+	"github.com/hessblock/hessblock/train"
 	"gonum.org/v1/plot/vg"
 )
 
-// dynamicOptions sizes the dynamic section: how block structure moves
+// DynamicOptions sizes the dynamic section: how block structure moves
 // during training.
-type dynamicOptions struct {
+type DynamicOptions struct {
+	// On adds the section to the report.
+	On bool
 	// Quick shrinks every run (a few seconds in all) for tests.
 	Quick bool
 	// TextCs are the class counts of the text task; nil means
@@ -30,31 +33,31 @@ type dynamicOptions struct {
 // dynamicRun is one trained configuration of the section.
 type dynamicRun struct {
 	Label string
-	Res   *trainResult
+	Res   *experiment.Result
 }
 
 // dynamicSpecs returns the MNIST runs (fixed C = 10, linear and MLP) and
 // the text runs (linear, growing C).
-func dynamicSpecs(o dynamicOptions) (mnist, text []trainSpec) {
+func dynamicSpecs(o DynamicOptions) (mnist, text []experiment.Spec) {
 	seed := o.Seed
 	if seed == 0 {
 		seed = 1
 	}
-	base, _ := trainDefaults(dataMNIST)
+	base, _ := experiment.Defaults(experiment.MNIST)
 	base.Seed = seed
 	lin := base
 	lin.Model = numerics.DefaultConfig(kind.Linear)
 	lin.Model.Sigma = 1
 	mlp := base
 	if o.Quick {
-		for _, s := range []*trainSpec{&lin, &mlp} {
+		for _, s := range []*experiment.Spec{&lin, &mlp} {
 			s.N, s.D, s.Steps, s.Batch = 300, 16, 20, 64
 			s.Model.M = min(s.Model.M, 8)
-			s.Checkpoints = logCheckpoints(s.Steps, 3)
+			s.Checkpoints = experiment.LogCheckpoints(s.Steps, 3)
 			s.Stats.LanczosSteps = 20
 		}
 	}
-	mnist = []trainSpec{lin, mlp}
+	mnist = []experiment.Spec{lin, mlp}
 
 	cs := o.TextCs
 	if cs == nil {
@@ -64,7 +67,7 @@ func dynamicSpecs(o dynamicOptions) (mnist, text []trainSpec) {
 		}
 	}
 	for _, c := range cs {
-		s, _ := trainDefaults(dataGoText)
+		s, _ := experiment.Defaults(experiment.GoText)
 		s.Seed, s.C, s.N = seed, c, 2000
 		s.Checkpoints = []int{0, 30, s.Steps}
 		// One eigenvalue, 20 Lanczos steps: at C = 10⁴ each Hessian–vector
@@ -81,14 +84,11 @@ func dynamicSpecs(o dynamicOptions) (mnist, text []trainSpec) {
 
 // dynamicBlocks runs the section's experiments and returns its report
 // blocks (heading, text, figures, tables), reporting progress.
-func dynamicBlocks(o dynamicOptions, progress io.Writer) ([]report.Block, error) {
-	if progress == nil {
-		progress = io.Discard
-	}
+func dynamicBlocks(o DynamicOptions, progress io.Writer) ([]report.Block, error) {
 	mnistSpecs, textSpecs := dynamicSpecs(o)
-	run := func(label string, s trainSpec) (dynamicRun, error) {
+	run := func(label string, s experiment.Spec) (dynamicRun, error) {
 		fmt.Fprintf(progress, "dynamic: %s (%s, N=%d d=%d C=%d, %d steps)\n", label, s.Data, s.N, s.D, s.C, s.Steps)
-		res, err := runTraining(s, func(c numerics.Checkpoint) {
+		res, err := experiment.Run(s, func(c train.Checkpoint) {
 			fmt.Fprintf(progress, "  step %d: loss %.4f, ρ %.4g\n", c.Step, c.Loss, c.Stats.Summary.Rho)
 		})
 		if err != nil {
@@ -122,7 +122,7 @@ func dynamicBlocks(o dynamicOptions, progress io.Writer) ([]report.Block, error)
 			"randomly projected) and on a next-token task over the Go standard library with the C most frequent " +
 			"tokens as classes (input: a fixed random embedding of the previous token). λmax is the largest Ritz " +
 			"value of a Lanczos run on Hessian–vector products."},
-		&report.Code{Text: trainCommandLine(mnistSpecs[1]) + "\n" + trainCommandLine(textSpecs[len(textSpecs)-1])},
+		&report.Code{Text: mnistSpecs[1].CommandLine() + "\n" + textSpecs[len(textSpecs)-1].CommandLine()},
 	}
 	fig, err := trajectoryFigure(mnist)
 	if err != nil {
@@ -142,25 +142,6 @@ func modelLabel(c numerics.Config) string {
 		return fmt.Sprintf("MLP (%s, m = %d)", c.Activation, c.M)
 	}
 	return "linear"
-}
-
-// trainCommandLine is the command that reproduces one run.
-func trainCommandLine(s trainSpec) string {
-	args := []string{"hessblock train", "-data " + s.Data, "-model " + string(s.Model.Model)}
-	if s.Model.Model == kind.MLP {
-		args = append(args, "-activation "+string(s.Model.Activation), "-m "+strconv.Itoa(s.Model.M))
-	}
-	args = append(args, fmt.Sprintf("-N %d -d %d", s.N, s.D))
-	if s.Data != dataMNIST {
-		args = append(args, fmt.Sprintf("-C %d", s.C))
-	}
-	ck := make([]string, len(s.Checkpoints))
-	for i, c := range s.Checkpoints {
-		ck[i] = strconv.Itoa(c)
-	}
-	args = append(args, fmt.Sprintf("-opt %s -lr %g -batch %d -steps %d -checkpoints %s -eig %d -lanczos %d -seed %d",
-		s.Optimizer, s.LR, s.Batch, s.Steps, strings.Join(ck, ","), s.Stats.TopEigenvalues, s.Stats.LanczosSteps, s.Seed))
-	return strings.Join(args, " ")
 }
 
 // trajectoryFigure plots ρ and R per family against step + 1 for each
@@ -187,15 +168,15 @@ func trajectoryFigure(runs []dynamicRun) (*report.Figure, error) {
 			ll.Curves = append(ll.Curves, figures.Curve{X: xs, Y: ys, Color: color})
 			ll.Series = append(ll.Series, figures.Series{Label: label, X: xs, Y: ys, Color: color})
 		}
-		add("ρ", statSeries(ck, func(s *numerics.HessianStats) float64 { return s.Summary.Rho }), 0)
+		add("ρ", statSeries(ck, func(s *numerics.Measurement) float64 { return s.Summary.Rho }), 0)
 		for i, fr := range ck[0].Stats.Summary.Ratios {
-			add("R "+string(fr.Family), statSeries(ck, func(s *numerics.HessianStats) float64 { return s.Summary.Ratios[i].R }), i+1)
+			add("R "+string(fr.Family), statSeries(ck, func(s *numerics.Measurement) float64 { return s.Summary.Ratios[i].R }), i+1)
 		}
 		p, err := ll.Plot()
 		if err != nil {
 			return nil, err
 		}
-		padLog(p)
+		padLogY(p, 1.1)
 		panels = append(panels, p)
 	}
 	png, svg, err := figures.Render(figures.Grid{Cols: len(panels), Panels: panels}, vg.Length(len(panels))*4.2*vg.Inch, 3.6*vg.Inch)
@@ -206,7 +187,7 @@ func trajectoryFigure(runs []dynamicRun) (*report.Figure, error) {
 		Caption: "MNIST (C = 10): off-block mass ρ and pair ratio R per family over Adam steps, from random initialization (step 0) to the end of training."}, nil
 }
 
-func statSeries(ck []numerics.Checkpoint, f func(*numerics.HessianStats) float64) []float64 {
+func statSeries(ck []train.Checkpoint, f func(*numerics.Measurement) float64) []float64 {
 	y := make([]float64, len(ck))
 	for i, c := range ck {
 		y[i] = f(c.Stats)
@@ -268,7 +249,7 @@ func classSweepFigure(runs []dynamicRun) (*report.Figure, error) {
 		if err != nil {
 			return nil, err
 		}
-		padLog(p)
+		padLogY(p, 1.1)
 		panels = append(panels, p)
 	}
 	png, svg, err := figures.Render(figures.Grid{Cols: 2, Panels: panels}, 8.4*vg.Inch, 3.6*vg.Inch)
@@ -298,16 +279,22 @@ func classSweepTable(runs []dynamicRun) *report.Table {
 	return t
 }
 
+// ends returns the statistics at the first and last checkpoint of the
+// run, the i-th of a list being written to sb (separated by "; ").
+func (r dynamicRun) ends(i int, sb *strings.Builder) (init, trained numerics.Summary) {
+	if i > 0 {
+		sb.WriteString("; ")
+	}
+	ck := r.Res.Checkpoints
+	return ck[0].Stats.Summary, ck[len(ck)-1].Stats.Summary
+}
+
 // dynamicSummary states the measured changes in words, from the numbers.
 func dynamicSummary(mnist, text []dynamicRun) string {
 	var sb strings.Builder
 	sb.WriteString("Measured: ")
 	for i, r := range mnist {
-		ck := r.Res.Checkpoints
-		a, b := ck[0].Stats.Summary, ck[len(ck)-1].Stats.Summary
-		if i > 0 {
-			sb.WriteString("; ")
-		}
+		a, b := r.ends(i, &sb)
 		fmt.Fprintf(&sb, "%s ρ %s → %s", r.Label, fmtStat(a.Rho), fmtStat(b.Rho))
 		for j, fr := range a.Ratios {
 			fmt.Fprintf(&sb, ", R %s %s → %s", fr.Family, fmtStat(fr.R), fmtStat(b.Ratios[j].R))
@@ -315,33 +302,22 @@ func dynamicSummary(mnist, text []dynamicRun) string {
 	}
 	sb.WriteString(". Text task (init → trained): ")
 	for i, r := range text {
-		ck := r.Res.Checkpoints
-		a, b := ck[0].Stats.Summary, ck[len(ck)-1].Stats.Summary
-		if i > 0 {
-			sb.WriteString("; ")
-		}
+		a, b := r.ends(i, &sb)
 		fmt.Fprintf(&sb, "C = %d: R %s → %s, ρ %s → %s", r.Res.Config.C,
 			fmtStat(a.Ratio(kind.OutputOutput)), fmtStat(b.Ratio(kind.OutputOutput)), fmtStat(a.Rho), fmtStat(b.Rho))
 	}
 	if len(text) >= 2 {
 		first, last := text[0], text[len(text)-1]
-		slope := func(pick func(numerics.Summary) float64, idx func([]numerics.Checkpoint) numerics.Checkpoint) float64 {
+		slope := func(pick func(numerics.Summary) float64, idx func([]train.Checkpoint) train.Checkpoint) float64 {
 			c0, c1 := float64(first.Res.Config.C), float64(last.Res.Config.C)
 			y0, y1 := pick(idx(first.Res.Checkpoints).Stats.Summary), pick(idx(last.Res.Checkpoints).Stats.Summary)
 			return math.Log(y1/y0) / math.Log(c1/c0)
 		}
 		rOf := func(s numerics.Summary) float64 { return s.Ratio(kind.OutputOutput) }
-		initCk := func(ck []numerics.Checkpoint) numerics.Checkpoint { return ck[0] }
-		lastCk := func(ck []numerics.Checkpoint) numerics.Checkpoint { return ck[len(ck)-1] }
+		initCk := func(ck []train.Checkpoint) train.Checkpoint { return ck[0] }
+		lastCk := func(ck []train.Checkpoint) train.Checkpoint { return ck[len(ck)-1] }
 		fmt.Fprintf(&sb, ". Log–log slope of R against C between C = %d and %d: %.2f at init, %.2f after training (−1 is the static law).",
 			first.Res.Config.C, last.Res.Config.C, slope(rOf, initCk), slope(rOf, lastCk))
 	}
 	return sb.String()
-}
-
-// padLog leaves a margin above and below the data of a log y axis, so that
-// no marker is cut in half by the frame.
-func padLog(p *plot.Plot) {
-	p.Y.Min /= 1.1
-	p.Y.Max *= 1.1
 }

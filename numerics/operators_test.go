@@ -7,16 +7,22 @@ import (
 	"testing"
 
 	"github.com/hessblock/hessblock/kind"
+	"github.com/hessblock/hessblock/krylov"
 	"gonum.org/v1/gonum/mat"
 )
 
-func spectralConfigs() []Config {
-	return []Config{
-		{Model: kind.Linear, Loss: kind.CE, C: 10, D: 20, N: 100, Sigma: 1, Seed: 7},
-		{Model: kind.Linear, Loss: kind.MSE, C: 4, D: 15, N: 40, Sigma: 1, Seed: 7},
-		{Model: kind.MLP, Activation: kind.Tanh, Loss: kind.CE, C: 6, D: 10, N: 80, M: 8, SigmaW: 1, SigmaV: 1, Seed: 8},
-		{Model: kind.MLP, Activation: kind.ReLU, Loss: kind.MSE, C: 5, D: 9, N: 60, M: 7, SigmaW: 1, SigmaV: 1, Seed: 9},
-	}
+// operatorCase is one operator of a Problem with its dense matrix.
+type operatorCase struct {
+	name string
+	op   krylov.Operator
+	m    *mat.SymDense
+}
+
+// operatorCases returns H, blockdiag(H) and H − blockdiag(H) of p, each as
+// its operator and its dense matrix, in that order.
+func operatorCases(t *testing.T, p *Problem) []operatorCase {
+	h, bd, off := denseParts(t, p)
+	return []operatorCase{{"H", p.HessVecOperator(), h}, {"blockdiag", p.BlockDiagVecOperator(), bd}, {"off-block", p.OffBlockVecOperator(), off}}
 }
 
 // denseParts returns H, blockdiag(H) and H − blockdiag(H).
@@ -45,32 +51,10 @@ func denseParts(t *testing.T, p *Problem) (h, bd, off *mat.SymDense) {
 func TestBlockDiagAndOffBlockOperators(t *testing.T) {
 	for _, cfg := range append(smallConfigs(), spectralConfigs()...) {
 		p, _ := NewProblem(cfg)
-		_, bd, off := denseParts(t, p)
 		np := p.NumParams()
-		r := rand.New(rand.NewPCG(1, 2))
-		v := make([]float64, np)
-		for i := range v {
-			v[i] = r.NormFloat64()
-		}
-		for _, c := range []struct {
-			name string
-			op   Operator
-			m    *mat.SymDense
-		}{{"blockdiag", p.BlockDiagVecOperator(), bd}, {"off-block", p.OffBlockVecOperator(), off}} {
-			want := mat.NewVecDense(np, nil)
-			want.MulVec(c.m, mat.NewVecDense(np, v))
-			got, err := c.op(nil, v)
-			if err != nil {
-				t.Fatal(err)
-			}
-			// The off-block product is H·v − blockdiag(H)·v: measure its
-			// error against the scale of H·v.
-			if e := RelativeError(got, want.RawVector().Data); e > 1e-11 {
-				t.Errorf("%s: %s·v relative error %.2e", cfg, c.name, e)
-			}
-			if _, err := c.op(nil, v[1:]); err == nil {
-				t.Errorf("%s: %s accepted a short vector", cfg, c.name)
-			}
+		for _, c := range operatorCases(t, p)[1:] {
+			checkProducts(t, cfg.String()+" "+c.name+"·v", c.op, c.m, 1, 1e-11)
+			mustPanic(t, c.name+"(short vector)", func() { c.op(nil, make([]float64, np-1)) })
 		}
 	}
 }
@@ -78,20 +62,15 @@ func TestBlockDiagAndOffBlockOperators(t *testing.T) {
 func TestLanczosExtremeEigenvalues(t *testing.T) {
 	for _, cfg := range spectralConfigs() {
 		p, _ := NewProblem(cfg)
-		h, bd, off := denseParts(t, p)
-		for _, c := range []struct {
-			name string
-			op   Operator
-			m    *mat.SymDense
-		}{{"H", p.HessVecOperator(), h}, {"blockdiag", p.BlockDiagVecOperator(), bd}, {"off-block", p.OffBlockVecOperator(), off}} {
+		for _, c := range operatorCases(t, p) {
 			ev, err := Eigenvalues(c.m)
 			if err != nil {
 				t.Fatal(err)
 			}
 			lo, hi := ev[0], ev[len(ev)-1]
 			scale := math.Max(math.Abs(lo), math.Abs(hi))
-			for _, reorth := range []Reorth{ReorthFull, ReorthNone} {
-				got, err := Lanczos(c.op, p.NumParams(), LanczosOptions{Seed: 3, Reorth: reorth, Tol: 1e-10})
+			for _, reorth := range []krylov.Reorth{krylov.ReorthFull, krylov.ReorthNone} {
+				got, err := krylov.Lanczos(c.op, p.NumParams(), krylov.LanczosOptions{Seed: 3, Reorth: reorth, Tol: 1e-10})
 				if err != nil {
 					t.Fatalf("%s %s: %v", cfg, c.name, err)
 				}
@@ -109,11 +88,11 @@ func TestLanczosExtremeEigenvalues(t *testing.T) {
 
 func TestLanczosNotConverged(t *testing.T) {
 	p, _ := NewProblem(spectralConfigs()[0])
-	got, err := Lanczos(p.HessVecOperator(), p.NumParams(), LanczosOptions{MaxIter: 3, Tol: 1e-14})
-	if !errors.Is(err, ErrNotConverged) || got == nil || got.Converged {
+	got, err := krylov.Lanczos(p.HessVecOperator(), p.NumParams(), krylov.LanczosOptions{MaxIter: 3, Tol: 1e-14})
+	if !errors.Is(err, krylov.ErrNotConverged) || got == nil || got.Converged {
 		t.Errorf("3 steps at tol 1e-14: err = %v, result %+v; want ErrNotConverged and estimates", err, got)
 	}
-	if _, err := Lanczos(nil, 3, LanczosOptions{}); err == nil {
+	if _, err := krylov.Lanczos(nil, 3, krylov.LanczosOptions{}); err == nil {
 		t.Error("nil operator accepted")
 	}
 }
@@ -134,10 +113,10 @@ func TestSLQMoments(t *testing.T) {
 		np := p.NumParams()
 		for _, c := range []struct {
 			name string
-			op   Operator
+			op   krylov.Operator
 			m    *mat.SymDense
 		}{{"H", p.HessVecOperator(), h}, {"blockdiag", p.BlockDiagVecOperator(), bd}, {"off-block", p.OffBlockVecOperator(), off}} {
-			sd, err := SLQ(c.op, np, SLQOptions{Probes: probes, Steps: steps, Seed: 4, Reorth: ReorthFull})
+			sd, err := krylov.SLQ(c.op, np, krylov.SLQOptions{Probes: probes, Steps: steps, Seed: 4, Reorth: krylov.ReorthFull})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -226,7 +205,7 @@ func TestSLQFullKrylovRecoversSpectrum(t *testing.T) {
 	p, _ := NewProblem(cfg)
 	h, _ := p.Hessian()
 	ev, _ := Eigenvalues(h)
-	sd, err := SLQ(p.HessVecOperator(), p.NumParams(), SLQOptions{Probes: 1, Steps: p.NumParams(), Seed: 1, Reorth: ReorthFull})
+	sd, err := krylov.SLQ(p.HessVecOperator(), p.NumParams(), krylov.SLQOptions{Probes: 1, Steps: p.NumParams(), Seed: 1, Reorth: krylov.ReorthFull})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,18 +231,15 @@ func TestSLQFullKrylovRecoversSpectrum(t *testing.T) {
 // LargestOnly stops on λmax alone: never later than the two-ended run, and
 // still within the tolerance on λmax.
 func TestLanczosLargestOnly(t *testing.T) {
-	p, err := NewProblem(Config{Model: kind.Linear, Loss: kind.CE, C: 30, D: 20, N: 200, Sigma: 1, Seed: 8})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := mustProblem(t, Config{Model: kind.Linear, Loss: kind.CE, C: 30, D: 20, N: 200, Sigma: 1, Seed: 8})
 	h, _ := p.Hessian()
 	ev, _ := Eigenvalues(h)
 	want := ev[len(ev)-1]
-	both, err := p.ExtremeEigenvalues(LanczosOptions{Seed: 1, Tol: 1e-6})
+	both, err := p.ExtremeEigenvalues(krylov.LanczosOptions{Seed: 1, Tol: 1e-6})
 	if err != nil {
 		t.Fatal(err)
 	}
-	largest, err := p.ExtremeEigenvalues(LanczosOptions{Seed: 1, Tol: 1e-6, LargestOnly: true})
+	largest, err := p.ExtremeEigenvalues(krylov.LanczosOptions{Seed: 1, Tol: 1e-6, LargestOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}

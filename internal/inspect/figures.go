@@ -1,4 +1,4 @@
-package main
+package inspect
 
 import (
 	"fmt"
@@ -7,18 +7,18 @@ import (
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/plot/vg"
 
+	"github.com/hessblock/hessblock/internal/atomicfile"
 	"github.com/hessblock/hessblock/internal/figures"
-	"github.com/hessblock/hessblock/internal/report"
 	"github.com/hessblock/hessblock/kind"
 	"github.com/hessblock/hessblock/numerics"
 )
 
-// writeInspectFigures writes the figures of one configuration into dir:
+// WriteFigures writes the figures of one configuration into dir:
 // heatmap (|H| with the block grid), blockmap (block-averaged |H|) and
-// spectra (eigenvalue histograms of one diagonal and one off-diagonal
-// block of the first family that has both), each as PNG and SVG. h is the
-// dense Hessian of p.
-func writeInspectFigures(dir string, p *numerics.Problem, h *mat.SymDense) error {
+// spectra (eigenvalue histograms of the representative diagonal and
+// off-diagonal blocks of the output–output family), each as PNG and SVG.
+// h is the dense Hessian of p.
+func WriteFigures(dir string, p *numerics.Problem, h *mat.SymDense) error {
 	if p == nil || h == nil {
 		return fmt.Errorf("inspect figures: nil problem or Hessian")
 	}
@@ -35,10 +35,10 @@ func writeInspectFigures(dir string, p *numerics.Problem, h *mat.SymDense) error
 		if err != nil {
 			return fmt.Errorf("inspect figure %s: %w", stem, err)
 		}
-		if err := report.WriteFileAtomic(filepath.Join(dir, stem+".png"), png); err != nil {
+		if err := atomicfile.WriteFile(filepath.Join(dir, stem+".png"), png); err != nil {
 			return err
 		}
-		return report.WriteFileAtomic(filepath.Join(dir, stem+".svg"), svg)
+		return atomicfile.WriteFile(filepath.Join(dir, stem+".svg"), svg)
 	}
 	if err := save("heatmap", figures.Titled{Title: name, Body: figures.Heatmap{
 		Title: fmt.Sprintf("|H|, log colour scale (P = %d, %d blocks)", l.P, len(l.Blocks)), M: h, Decades: 4,
@@ -59,17 +59,11 @@ func writeInspectFigures(dir string, p *numerics.Problem, h *mat.SymDense) error
 		return err
 	}
 
-	// One diagonal and one off-diagonal block of the same kind: output
-	// blocks if there are two, else hidden ones.
-	var a, b = -1, -1
-	for _, kind := range []kind.Layer{kind.Output, kind.Hidden} {
-		if idx := l.Of(kind); len(idx) >= 2 {
-			a, b = idx[0], idx[1]
-			break
-		}
-	}
-	if a < 0 {
-		return nil // a single block: no off-diagonal block to show
+	// The representative blocks of the output–output family, which every
+	// model has with at least two blocks (C ≥ 2).
+	a, b, ok := l.Representative(kind.OutputOutput)
+	if !ok {
+		return nil // no off-diagonal block to show
 	}
 	var panels []figures.Drawer
 	for i, pair := range [][2]int{{a, a}, {a, b}} {

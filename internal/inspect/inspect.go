@@ -1,0 +1,95 @@
+// Package inspect is the measurement behind `hessblock inspect`: the block
+// statistics of one configuration (numerics.Measure, with the dense
+// Hessian when it fits and the structured path otherwise) gathered into
+// the Result the command prints, and the figures of -fig.
+package inspect
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/hessblock/hessblock/numerics"
+)
+
+// Result is what `hessblock inspect` prints. Field order is the JSON order.
+type Result struct {
+	Config numerics.Config `json:"config"`
+	Params int             `json:"params"` // P
+	Gamma  float64         `json:"gamma"`  // d/N
+	// Method is "dense" (H formed) or "structured" (Gram identities and
+	// Lanczos; H never formed), chosen by the memory guard.
+	Method string `json:"method"`
+
+	// R per family; R is 0 for a family without off-diagonal pairs
+	// (pairs = 0, an MLP with m = 1).
+	Ratios    []numerics.FamilyRatio `json:"ratios"`
+	Rho       float64                `json:"rho"`
+	Frobenius float64                `json:"frobenius"`  // ‖H‖_F
+	LambdaMax float64                `json:"lambda_max"` // largest eigenvalue of H
+	// LambdaMaxResidual bounds |λmax − LambdaMax| on the structured path
+	// (the Lanczos residual); 0 on the dense path, exact to round-off.
+	LambdaMaxResidual float64 `json:"lambda_max_residual,omitempty"`
+
+	// DiagBlock is H_00, the first block (W[0]); OffBlock the first
+	// off-diagonal pair of one kind (numerics.Layout.Representative).
+	DiagBlock numerics.BlockSpectrum `json:"diag_block"`
+	OffBlock  numerics.BlockSpectrum `json:"off_block"`
+
+	// Hessian is the dense H when the dense path computed it (for -npy
+	// and -fig); nil otherwise.
+	Hessian *mat.SymDense `json:"-"`
+}
+
+// Measure computes the statistics of p with numerics.Measure: with
+// the dense Hessian when it fits under the memory guard, otherwise with the
+// structured path (exact Gram identities for R and ρ, Lanczos for λmax),
+// saying so on note.
+func Measure(p *numerics.Problem, note io.Writer) (Result, error) {
+	cfg := p.Config()
+	res := Result{Config: cfg, Params: p.NumParams(), Gamma: cfg.Gamma()}
+	m, err := numerics.Measure(p, numerics.MeasureOptions{
+		MaxDenseParams: math.MaxInt, Seed: cfg.Seed, LambdaMax: true, Blocks: true, KeepHessian: true,
+	})
+	if err != nil {
+		return res, err
+	}
+	var tooLarge *numerics.DenseTooLargeError
+	if errors.As(m.DenseRefused, &tooLarge) {
+		fmt.Fprintf(note, "hessblock inspect: the dense Hessian would need %s, over the limit of %s (-max-dense-bytes); "+
+			"using structured statistics instead (exact R and ρ from Gram identities, λmax by Lanczos; H is not formed)\n",
+			FormatBytes(tooLarge.Bytes), FormatBytes(tooLarge.Limit))
+	}
+	res.Method = string(m.Method)
+	res.Ratios = m.Summary.Ratios
+	res.Rho = m.Summary.Rho
+	res.Frobenius = m.Frobenius()
+	res.LambdaMax, res.LambdaMaxResidual = m.LambdaMax, m.LambdaMaxResidual
+	res.Hessian = m.Hessian
+	// The first family's diagonal block is block 0; the off-diagonal
+	// block is that of the first family of one kind with a pair (the
+	// output–output one for an MLP with a single hidden neuron).
+	res.DiagBlock = *m.Blocks[0].Diag
+	for _, fb := range m.Blocks {
+		if fb.Diag != nil && fb.Off != nil {
+			res.OffBlock = *fb.Off
+			break
+		}
+	}
+	return res, nil
+}
+
+// FormatBytes prints a byte count in the largest binary unit that keeps it ≥ 1.
+func FormatBytes(b int64) string {
+	v, unit := float64(b), "B"
+	for _, u := range []string{"KiB", "MiB", "GiB", "TiB"} {
+		if v < 1024 {
+			break
+		}
+		v, unit = v/1024, u
+	}
+	return fmt.Sprintf("%.4g %s", v, unit)
+}

@@ -1,0 +1,106 @@
+package sweep
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hessblock/hessblock/numerics"
+)
+
+// Two sweeps on one file: the second fails at once, the first finishes,
+// and the file holds every point once (it used to hold every key twice,
+// after which sweep and merge refused it).
+func TestRunSecondWriterRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.jsonl")
+	pts := mustExpand(t, tinySpec())
+	started, release := make(chan struct{}), make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		once := false
+		_, err := Run(context.Background(), path, pts, Options{Measure: func(c numerics.Config) (Record, error) {
+			if !once {
+				once = true
+				close(started)
+				<-release
+			}
+			return Measure(c)
+		}})
+		first <- err
+	}()
+	<-started
+	_, err := Run(context.Background(), path, pts, Options{})
+	close(release)
+	if err == nil || !strings.Contains(err.Error(), "another sweep") {
+		t.Errorf("second writer: err = %v, want a refusal naming the other sweep", err)
+	}
+	if err := <-first; err != nil {
+		t.Fatalf("first writer: %v", err)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := Merge(pts, map[string][]byte{"s": raw}); err != nil {
+		t.Errorf("the file is not exactly the grid: %v", err)
+	}
+	// The lock went with the first run: a third run resumes (nothing to do).
+	if st, err := Run(context.Background(), path, pts, Options{}); err != nil || st.Skipped != len(pts) {
+		t.Errorf("after the first run: %+v, %v", st, err)
+	}
+}
+
+func TestRunRefusesNonRegularFile(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := Run(context.Background(), dir, mustExpand(t, tinySpec()), Options{}); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("directory as output: err = %v", err)
+	}
+}
+
+// A grid too large to expand is refused before any point is built (a
+// 1.6·10⁹-point grid used to exhaust memory in Expand).
+func TestExpandRefusesHugeGrid(t *testing.T) {
+	s := tinySpec()
+	s.C, s.Seeds = make([]int, 2000), make([]uint64, 2000)
+	for i := range s.C {
+		s.C[i], s.Seeds[i] = i+2, uint64(i+1)
+	}
+	_, err := s.Expand()
+	if err == nil || !strings.Contains(err.Error(), "split it") {
+		t.Errorf("huge grid: err = %v", err)
+	}
+}
+
+// A point that cannot be measured no longer blocks the sweep: the others
+// are written, the error lists the failed one, and a rerun retries only it
+// (issue 14, D9: every rerun used to stop at the same point).
+func TestRunGoesOnPastFailedPoint(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.jsonl")
+	pts := mustExpand(t, tinySpec())
+	bad := pts[3].Key
+	var calls []string
+	measure := func(c numerics.Config) (Record, error) {
+		calls = append(calls, Key(c))
+		if Key(c) == bad {
+			return Record{}, errors.New("rho is +Inf")
+		}
+		return Measure(c)
+	}
+	st, err := Run(context.Background(), path, pts, Options{Measure: measure})
+	if err == nil || !strings.Contains(err.Error(), bad) || strings.Count(err.Error(), bad) != 1 {
+		t.Errorf("err = %v: want one mention of the failed point %s", err, bad)
+	}
+	if st.Written != len(pts)-1 || st.Failed != 1 {
+		t.Errorf("stats %+v: want %d written, 1 failed", st, len(pts)-1)
+	}
+	calls = nil
+	if _, err := Run(context.Background(), path, pts, Options{Measure: measure}); err == nil {
+		t.Error("rerun: the failing point passed")
+	}
+	if len(calls) != 1 || calls[0] != bad {
+		t.Errorf("rerun measured %v, want only %s", calls, bad)
+	}
+}
