@@ -169,9 +169,11 @@ func goldenConfigs() []numerics.Config {
 	return cfgs
 }
 
-// computeGoldenRow evaluates one configuration: R and ρ by the structured
-// statistics (no dense Hessian, so C = 1024 is cheap), blocks by
-// Problem.Block.
+// computeGoldenRow evaluates one configuration through numerics.Measure,
+// the entry point inspect, sweep and the report use: R and ρ by the
+// structured statistics (no dense Hessian, so C = 1024 is cheap), the
+// representative blocks' extreme eigenvalues and singular value; the KS
+// columns need a diagonal block's whole spectrum (Problem.Block).
 func computeGoldenRow(cfg numerics.Config) (goldenRow, error) {
 	nan := math.NaN()
 	row := goldenRow{
@@ -184,58 +186,38 @@ func computeGoldenRow(cfg numerics.Config) (goldenRow, error) {
 	if err != nil {
 		return row, err
 	}
-	st, err := p.StructuredStats(numerics.StructuredOptions{SkipBlockNorms: true})
+	m, err := numerics.Measure(p, numerics.MeasureOptions{Method: numerics.StatsStructured, Blocks: true, Seed: cfg.Seed})
 	if err != nil {
 		return row, err
 	}
-	row.Rho = st.Rho
-	row.ROutput = st.Ratio(kind.OutputOutput)
+	row.Rho = m.Summary.Rho
+	row.ROutput = m.Summary.Ratio(kind.OutputOutput)
 	if cfg.Model == kind.MLP {
-		row.RHidden = st.Ratio(kind.HiddenHidden)
-		row.RCross = st.Ratio(kind.HiddenOutput)
+		row.RHidden = m.Summary.Ratio(kind.HiddenHidden)
+		row.RCross = m.Summary.Ratio(kind.HiddenOutput)
+	}
+	for _, fb := range m.Blocks {
+		switch fb.Family {
+		case kind.OutputOutput:
+			row.EigOutDiag, row.EigOutOff = maxAbsEig(fb.Diag), maxAbsEig(fb.Off)
+		case kind.HiddenHidden:
+			row.EigHidDiag, row.EigHidOff = maxAbsEig(fb.Diag), maxAbsEig(fb.Off)
+		case kind.HiddenOutput:
+			row.SVCross = fb.Off.SigmaMax
+		}
 	}
 	l := p.Layout()
-	out, hid := l.Of(kind.Output), l.Of(kind.Hidden)
-
-	diagOut, err := p.Block(out[0], out[0])
-	if err != nil {
-		return row, err
-	}
-	evOut, err := numerics.SymmetricEigenvalues(diagOut)
-	if err != nil {
-		return row, err
-	}
-	row.EigOutDiag = maxAbsSlice(evOut)
-	if row.EigOutOff, err = blockMaxAbsEig(p, out[0], out[1]); err != nil {
-		return row, err
-	}
 	if cfg.Model == kind.Linear {
+		evOut, err := blockEigenvalues(p, l.Of(kind.Output)[0])
+		if err != nil {
+			return row, err
+		}
 		pred, err := goldenPrediction(cfg, kind.OutputOutput)
 		if err != nil {
 			return row, err
 		}
 		row.KSOutDiag = ksDistance(scaled(evOut, pred.DiagScale), pred.Diag.CDF)
 		return row, nil
-	}
-
-	diagHid, err := p.Block(hid[0], hid[0])
-	if err != nil {
-		return row, err
-	}
-	evHid, err := numerics.SymmetricEigenvalues(diagHid)
-	if err != nil {
-		return row, err
-	}
-	row.EigHidDiag = maxAbsSlice(evHid)
-	if row.EigHidOff, err = blockMaxAbsEig(p, hid[0], hid[1]); err != nil {
-		return row, err
-	}
-	cross, err := p.Block(hid[0], out[0])
-	if err != nil {
-		return row, err
-	}
-	if row.SVCross, err = numerics.SpectralNorm(cross); err != nil {
-		return row, err
 	}
 	// The hidden law's scale is 1/‖v^0‖², which the table leaves to the
 	// realization; the law itself is known for identity and ReLU under MSE.
@@ -245,6 +227,10 @@ func computeGoldenRow(cfg numerics.Config) (goldenRow, error) {
 			return row, err
 		}
 		if pred.Diag != nil {
+			evHid, err := blockEigenvalues(p, l.Of(kind.Hidden)[0])
+			if err != nil {
+				return row, err
+			}
 			v0 := mat.Col(nil, 0, p.V())
 			vn := 0.0
 			for _, v := range v0 {
@@ -256,6 +242,23 @@ func computeGoldenRow(cfg numerics.Config) (goldenRow, error) {
 	return row, nil
 }
 
+// maxAbsEig is the largest |eigenvalue| of a square block, NaN without one.
+func maxAbsEig(s *numerics.BlockSpectrum) float64 {
+	if s == nil || s.LambdaMax == nil {
+		return math.NaN()
+	}
+	return math.Max(math.Abs(*s.LambdaMax), math.Abs(*s.LambdaMin))
+}
+
+// blockEigenvalues is the spectrum of the diagonal block H_aa.
+func blockEigenvalues(p *numerics.Problem, a int) ([]float64, error) {
+	blk, err := p.Block(a, a)
+	if err != nil {
+		return nil, err
+	}
+	return numerics.SymmetricEigenvalues(blk)
+}
+
 // goldenPrediction is the law of the table for cfg's block family fam.
 // Only the spectral laws, which need no Monte Carlo, are used: one draw.
 func goldenPrediction(cfg numerics.Config, fam kind.Family) (theory.Prediction, error) {
@@ -265,26 +268,6 @@ func goldenPrediction(cfg numerics.Config, fam kind.Family) (theory.Prediction, 
 	}
 	return law.Predict(theory.Setting{Classes: cfg.C, Gamma: cfg.Gamma(), Sigma: cfg.Sigma,
 		SigmaW: cfg.SigmaW, SigmaV: cfg.SigmaV, Draws: 1})
-}
-
-func blockMaxAbsEig(p *numerics.Problem, a, b int) (float64, error) {
-	blk, err := p.Block(a, b)
-	if err != nil {
-		return 0, err
-	}
-	ev, err := numerics.SymmetricEigenvalues(blk)
-	if err != nil {
-		return 0, err
-	}
-	return maxAbsSlice(ev), nil
-}
-
-func maxAbsSlice(xs []float64) float64 {
-	var m float64
-	for _, x := range xs {
-		m = math.Max(m, math.Abs(x))
-	}
-	return m
 }
 
 func scaled(xs []float64, s float64) []float64 {
