@@ -2,7 +2,6 @@ package study
 
 import (
 	"fmt"
-	"math"
 	"sort"
 
 	"github.com/hessblock/hessblock/kind"
@@ -37,7 +36,7 @@ func (o Options) measureSpectrum(c int, sigma float64) (*spectrum, error) {
 		return nil, err
 	}
 	sp := &spectrum{C: c, Sigma: sigma, Gamma: cfg.Gamma()}
-	probs := softmaxRows(p)
+	probs := p.Probabilities().RawMatrix().Data // N×C, row-major
 	nb := min(o.SpecBlocks, c)
 	fc := float64(c)
 	for k := 0; k < nb; k++ {
@@ -74,35 +73,6 @@ func (o Options) measureSpectrum(c int, sigma float64) (*spectrum, error) {
 	sort.Float64s(sp.Diag)
 	sort.Float64s(sp.Off)
 	return sp, nil
-}
-
-// softmaxRows returns p_n = softmax(W x_n) for every sample, N×C row-major.
-func softmaxRows(p *numerics.Problem) []float64 {
-	x, w := p.X(), p.W()
-	n, d := x.Dims()
-	c, _ := w.Dims()
-	out := make([]float64, n*c)
-	z := make([]float64, c)
-	for i := 0; i < n; i++ {
-		mx := math.Inf(-1)
-		for k := 0; k < c; k++ {
-			var s float64
-			for j := 0; j < d; j++ {
-				s += w.At(k, j) * x.At(i, j)
-			}
-			z[k] = s
-			mx = math.Max(mx, s)
-		}
-		var sum float64
-		for k := 0; k < c; k++ {
-			z[k] = math.Exp(z[k] - mx)
-			sum += z[k]
-		}
-		for k := 0; k < c; k++ {
-			out[i*c+k] = z[k] / sum
-		}
-	}
-	return out
 }
 
 // density is a probability density on the real line.
