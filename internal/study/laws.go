@@ -5,6 +5,7 @@ import (
 	"math"
 	"sync"
 
+	"github.com/hessblock/hessblock/internal/pool"
 	"github.com/hessblock/hessblock/kind"
 	"github.com/hessblock/hessblock/theory"
 )
@@ -75,32 +76,13 @@ func finiteSizeDraws(c int) int { return max(20000, 320000/c) }
 // those of sequential calls (every C has its own fixed seed). It stops
 // early, returning ctx.Err(), when ctx is cancelled.
 func prefetchLinearCEFiniteSize(ctx context.Context, cs []int, d, n int, sigma float64, workers int, done func(c int)) error {
-	jobs := make(chan int)
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for c := range jobs {
-				linearCEFiniteSize(c, d, n, sigma)
-				done(c)
-			}
-		}()
-	}
 	// Largest C first: they are the most expensive.
-	var err error
-feed:
-	for i := len(cs) - 1; i >= 0; i-- {
-		select {
-		case jobs <- cs[i]:
-		case <-ctx.Done():
-			err = ctx.Err()
-			break feed
-		}
-	}
-	close(jobs)
-	wg.Wait()
-	return err
+	return pool.Run(ctx, len(cs), workers, func(i int) error {
+		c := cs[len(cs)-1-i]
+		linearCEFiniteSize(c, d, n, sigma)
+		done(c)
+		return nil
+	})
 }
 
 // linearCEFiniteSize returns R and ρ for linear CE at C, d, N, σ from the
