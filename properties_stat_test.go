@@ -373,21 +373,13 @@ func TestSpectralLawsKS(t *testing.T) {
 		{"linear-CE σ=1 C·H_kk vs GMP(γ, C·p_k(1−p_k))", func(t *testing.T, d int, seed uint64) ([]float64, func(float64) float64) {
 			const c = 10
 			p := mustProblem(t, numerics.Config{Model: kind.Linear, Loss: kind.CE, C: c, D: d, N: 4 * d, Sigma: 1, Seed: seed})
-			pr := softmaxRows(p)
-			tau := make([]float64, 4*d)
-			for i := range tau {
-				tau[i] = c * pr.At(i, 0) * (1 - pr.At(i, 0))
-			}
+			tau := sampleWeights(p, func(p0, _ float64) float64 { return c * p0 * (1 - p0) })
 			return blockEigs(t, p, 0, 0, c), gmpCDF(t, 0.25, binnedWeights(tau, 32))
 		}},
 		{"linear-CE σ=1 −C²·H_kl vs GMP(γ, C²·p_k p_l)", func(t *testing.T, d int, seed uint64) ([]float64, func(float64) float64) {
 			const c = 10
 			p := mustProblem(t, numerics.Config{Model: kind.Linear, Loss: kind.CE, C: c, D: d, N: 4 * d, Sigma: 1, Seed: seed})
-			pr := softmaxRows(p)
-			tau := make([]float64, 4*d)
-			for i := range tau {
-				tau[i] = c * c * pr.At(i, 0) * pr.At(i, 1)
-			}
+			tau := sampleWeights(p, func(p0, p1 float64) float64 { return c * c * p0 * p1 })
 			return blockEigs(t, p, 0, 1, -c*c), gmpCDF(t, 0.25, binnedWeights(tau, 32))
 		}},
 		// ReLU network under MSE: H_ij = (v^i·v^j)·(1/N) Σ 1[u_i>0]1[u_j>0] x xᵀ
@@ -523,4 +515,17 @@ func vtv(p *numerics.Problem) *mat.Dense {
 	vv := mat.NewDense(m, m, nil)
 	vv.Mul(p.V().T(), p.V())
 	return vv
+}
+
+// sampleWeights returns the GMP weight of every sample, w(p_n0, p_n1), from
+// the class probabilities of classes 0 and 1 (softmaxRows: computed here,
+// independently of numerics).
+func sampleWeights(p *numerics.Problem, w func(p0, p1 float64) float64) []float64 {
+	pr := softmaxRows(p)
+	n, _ := pr.Dims()
+	tau := make([]float64, n)
+	for i := range tau {
+		tau[i] = w(pr.At(i, 0), pr.At(i, 1))
+	}
+	return tau
 }

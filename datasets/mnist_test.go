@@ -2,7 +2,6 @@ package datasets
 
 import (
 	"bytes"
-	"compress/gzip"
 	"encoding/binary"
 	"math"
 	"os"
@@ -37,19 +36,6 @@ func idxLabels(magic uint32, labels ...byte) []byte {
 	return b.Bytes()
 }
 
-func gz(t *testing.T, raw []byte) []byte {
-	t.Helper()
-	var b bytes.Buffer
-	w := gzip.NewWriter(&b)
-	if _, err := w.Write(raw); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
-
 // writeMNIST writes a training split (images, labels: already encoded file
 // contents) into a fresh directory and returns it.
 func writeMNIST(t *testing.T, images, labels []byte) string {
@@ -66,7 +52,7 @@ func writeMNIST(t *testing.T, images, labels []byte) string {
 
 func TestMNISTSyntheticFiles(t *testing.T) {
 	lbl := []byte{3, 1, 4, 1, 5, 9}
-	dir := writeMNIST(t, gz(t, idxImages(idxMagicImages, 6, 28, 28)), gz(t, idxLabels(idxMagicLabels, lbl...)))
+	dir := writeMNIST(t, gzBytes(t, idxImages(idxMagicImages, 6, 28, 28)), gzBytes(t, idxLabels(idxMagicLabels, lbl...)))
 
 	s, err := MNIST(MNISTOptions{Dir: dir, Normalize: NormUnitRange})
 	if err != nil {
@@ -114,7 +100,7 @@ func TestMNISTSyntheticFiles(t *testing.T) {
 func TestMNISTRejectsBadFiles(t *testing.T) {
 	goodImg := idxImages(idxMagicImages, 4, 28, 28)
 	goodLbl := idxLabels(idxMagicLabels, 0, 1, 2, 3)
-	gzImg := gz(t, goodImg)
+	gzImg := gzBytes(t, goodImg)
 	flipped := slices.Clone(gzImg)
 	flipped[len(flipped)/2] ^= 0xff
 	badCRC := slices.Clone(gzImg)
@@ -125,23 +111,23 @@ func TestMNISTRejectsBadFiles(t *testing.T) {
 		img, lbl []byte
 		want     []string
 	}{
-		{"truncated gzip stream", gzImg[:len(gzImg)/2], gz(t, goodLbl), []string{"images file", "truncated"}},
-		{"truncated payload", gz(t, goodImg[:len(goodImg)-100]), gz(t, goodLbl), []string{"truncated", "pixel data of 4 images"}},
-		{"truncated header", gz(t, goodImg[:10]), gz(t, goodLbl), []string{"truncated", "header"}},
-		{"empty gzip", gz(t, nil), gz(t, goodLbl), []string{"truncated", "magic number"}},
-		{"empty file", nil, gz(t, goodLbl), []string{"is empty"}},
-		{"not gzip", goodImg, gz(t, goodLbl), []string{"not a valid gzip stream"}},
-		{"corrupt deflate data", flipped, gz(t, goodLbl), []string{"images file"}},
-		{"bad checksum", badCRC, gz(t, goodLbl), []string{"corrupt", "checksum"}},
-		{"images bad magic", gz(t, idxImages(0x00000801, 4, 28, 28)), gz(t, goodLbl), []string{"bad magic number 0x00000801, want 0x00000803"}},
-		{"labels bad magic", gzImg, gz(t, idxLabels(idxMagicImages, 0, 1, 2, 3)), []string{"labels file", "bad magic"}},
-		{"wrong image size", gz(t, idxImages(idxMagicImages, 4, 27, 29)), gz(t, goodLbl), []string{"27×29, want 28×28"}},
-		{"label out of range", gzImg, gz(t, idxLabels(idxMagicLabels, 0, 1, 10, 3)), []string{"label 10 of item 2 outside 0..9"}},
-		{"count mismatch", gzImg, gz(t, idxLabels(idxMagicLabels, 0, 1, 2)), []string{"4 images", "3 labels"}},
-		{"truncated labels", gzImg, gz(t, goodLbl[:len(goodLbl)-1]), []string{"labels file", "truncated"}},
-		{"trailing data", gz(t, append(slices.Clone(goodImg), 0)), gz(t, goodLbl), []string{"trailing data"}},
-		{"magic only", gz(t, idxImages(idxMagicImages, 0, 28, 28)[:4]), gz(t, goodLbl), []string{"truncated"}},
-		{"no images", gz(t, idxImages(idxMagicImages, 0, 28, 28)), gz(t, idxLabels(idxMagicLabels)), []string{"no images"}},
+		{"truncated gzip stream", gzImg[:len(gzImg)/2], gzBytes(t, goodLbl), []string{"images file", "truncated"}},
+		{"truncated payload", gzBytes(t, goodImg[:len(goodImg)-100]), gzBytes(t, goodLbl), []string{"truncated", "pixel data of 4 images"}},
+		{"truncated header", gzBytes(t, goodImg[:10]), gzBytes(t, goodLbl), []string{"truncated", "header"}},
+		{"empty gzip", gzBytes(t, nil), gzBytes(t, goodLbl), []string{"truncated", "magic number"}},
+		{"empty file", nil, gzBytes(t, goodLbl), []string{"is empty"}},
+		{"not gzip", goodImg, gzBytes(t, goodLbl), []string{"not a valid gzip stream"}},
+		{"corrupt deflate data", flipped, gzBytes(t, goodLbl), []string{"images file"}},
+		{"bad checksum", badCRC, gzBytes(t, goodLbl), []string{"corrupt", "checksum"}},
+		{"images bad magic", gzBytes(t, idxImages(0x00000801, 4, 28, 28)), gzBytes(t, goodLbl), []string{"bad magic number 0x00000801, want 0x00000803"}},
+		{"labels bad magic", gzImg, gzBytes(t, idxLabels(idxMagicImages, 0, 1, 2, 3)), []string{"labels file", "bad magic"}},
+		{"wrong image size", gzBytes(t, idxImages(idxMagicImages, 4, 27, 29)), gzBytes(t, goodLbl), []string{"27×29, want 28×28"}},
+		{"label out of range", gzImg, gzBytes(t, idxLabels(idxMagicLabels, 0, 1, 10, 3)), []string{"label 10 of item 2 outside 0..9"}},
+		{"count mismatch", gzImg, gzBytes(t, idxLabels(idxMagicLabels, 0, 1, 2)), []string{"4 images", "3 labels"}},
+		{"truncated labels", gzImg, gzBytes(t, goodLbl[:len(goodLbl)-1]), []string{"labels file", "truncated"}},
+		{"trailing data", gzBytes(t, append(slices.Clone(goodImg), 0)), gzBytes(t, goodLbl), []string{"trailing data"}},
+		{"magic only", gzBytes(t, idxImages(idxMagicImages, 0, 28, 28)[:4]), gzBytes(t, goodLbl), []string{"truncated"}},
+		{"no images", gzBytes(t, idxImages(idxMagicImages, 0, 28, 28)), gzBytes(t, idxLabels(idxMagicLabels)), []string{"no images"}},
 	}
 	// A header claiming 2^30 images must fail before allocating them.
 	huge := idxImages(idxMagicImages, 0, 28, 28)
@@ -150,7 +136,7 @@ func TestMNISTRejectsBadFiles(t *testing.T) {
 		name     string
 		img, lbl []byte
 		want     []string
-	}{"huge count", gz(t, huge), gz(t, goodLbl), []string{"corrupt header"}})
+	}{"huge count", gzBytes(t, huge), gzBytes(t, goodLbl), []string{"corrupt header"}})
 
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -182,7 +168,7 @@ func TestMNISTMissingFiles(t *testing.T) {
 	}
 	// Only the labels are missing.
 	only := t.TempDir()
-	if err := os.WriteFile(filepath.Join(only, MNISTTestImages), gz(t, idxImages(idxMagicImages, 1, 28, 28)), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(only, MNISTTestImages), gzBytes(t, idxImages(idxMagicImages, 1, 28, 28)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := MNIST(MNISTOptions{Dir: only, Test: true}); err == nil || !strings.Contains(err.Error(), MNISTTestLabels) {
@@ -191,7 +177,7 @@ func TestMNISTMissingFiles(t *testing.T) {
 }
 
 func TestMNISTBadOptions(t *testing.T) {
-	dir := writeMNIST(t, gz(t, idxImages(idxMagicImages, 3, 28, 28)), gz(t, idxLabels(idxMagicLabels, 1, 2, 3)))
+	dir := writeMNIST(t, gzBytes(t, idxImages(idxMagicImages, 3, 28, 28)), gzBytes(t, idxLabels(idxMagicLabels, 1, 2, 3)))
 	for _, tc := range []struct {
 		opts MNISTOptions
 		want string

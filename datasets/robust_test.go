@@ -15,16 +15,8 @@ import (
 // writeGz writes gzip(raw) to a fresh file and returns its path.
 func writeGz(t testing.TB, raw []byte) string {
 	t.Helper()
-	var b bytes.Buffer
-	w := gzip.NewWriter(&b)
-	if _, err := w.Write(raw); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
 	p := filepath.Join(t.TempDir(), "f.gz")
-	if err := os.WriteFile(p, b.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(p, gzBytes(t, raw), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return p
@@ -123,6 +115,7 @@ func TestIDXMutatedHeaders(t *testing.T) {
 
 // gzBytes returns gzip(raw).
 func gzBytes(t testing.TB, raw []byte) []byte {
+	t.Helper()
 	var b bytes.Buffer
 	w := gzip.NewWriter(&b)
 	if _, err := w.Write(raw); err != nil {

@@ -131,19 +131,12 @@ func (g *gridFlags) spec() (sweep.Spec, error) {
 	return s, nil
 }
 
-// parseEach parses the values of the list flag -name, appending an error
-// that says what each bad value should be.
+// parseEach parses the values of the list flag -name, with an error that
+// says what each bad value should be.
 func parseEach[T any](vals []string, name, want string, parse func(string) (T, error), errs *[]error) []T {
-	var out []T
-	for _, v := range vals {
-		x, err := parse(v)
-		if err != nil {
-			*errs = append(*errs, fmt.Errorf("-%s: %q is not %s", name, v, want))
-			continue
-		}
-		out = append(out, x)
-	}
-	return out
+	return sweep.ParseAll(vals, parse, errs, func(v string, _ error) error {
+		return fmt.Errorf("-%s: %q is not %s", name, v, want)
+	})
 }
 
 // points expands the grid, as a usage error if it is invalid.

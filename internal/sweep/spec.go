@@ -117,9 +117,9 @@ func (s Spec) Expand() ([]Point, error) {
 	need("d values", len(s.D))
 	need("N values", len(s.N))
 	need("seeds", len(s.Seeds))
-	models := parseAll(s.Models, kind.ParseModel, &errs)
-	losses := parseAll(s.Losses, kind.ParseLoss, &errs)
-	acts := parseAll(s.Activations, kind.ParseActivation, &errs)
+	models := ParseAll(s.Models, kind.ParseModel, &errs, nil)
+	losses := ParseAll(s.Losses, kind.ParseLoss, &errs, nil)
+	acts := ParseAll(s.Activations, kind.ParseActivation, &errs, nil)
 	for _, m := range models {
 		if m == kind.MLP {
 			need("activations (the MLP needs one)", len(s.Activations))
@@ -270,16 +270,21 @@ func (s Spec) MarshalIndent() []byte {
 	return b.Bytes()
 }
 
-// parseAll parses every name with parse, appending failures to errs.
-func parseAll[T any](names []string, parse func(string) (T, error), errs *[]error) []T {
+// ParseAll parses every value with parse, appending a failure to errs
+// (through wrap, which may say more about the value, when wrap is not
+// nil) and keeping the values that parse.
+func ParseAll[T any](vals []string, parse func(string) (T, error), errs *[]error, wrap func(v string, err error) error) []T {
 	var out []T
-	for _, n := range names {
-		v, err := parse(n)
+	for _, v := range vals {
+		x, err := parse(v)
 		if err != nil {
+			if wrap != nil {
+				err = wrap(v, err)
+			}
 			*errs = append(*errs, err)
 			continue
 		}
-		out = append(out, v)
+		out = append(out, x)
 	}
 	return out
 }
