@@ -295,3 +295,60 @@ func bytesFloat(b []byte) []float64 {
 	}
 	return x
 }
+
+// TestGoTextOddRoots covers corpus roots that are empty, hold only non-Go
+// files, a single tiny file, or too few distinct tokens for C.
+func TestGoTextOddRoots(t *testing.T) {
+	write := func(dir, name, body string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	empty := t.TempDir()
+	nonGo := t.TempDir()
+	write(nonGo, "README.md", "package main\nfunc main() {}\n")
+	write(nonGo, "x.go.txt", "package x\n")
+	write(nonGo, "x_test.go", "package x\nvar a = 1\n") // tests are excluded by default
+	write(nonGo, "testdata/y.go", "package y\nvar b = 2\n")
+	onlyEmptyGo := t.TempDir()
+	write(onlyEmptyGo, "e.go", "")
+	one := t.TempDir()
+	write(one, "a.go", "package a\n\nvar x = y + z\n")
+	oneToken := t.TempDir()
+	write(oneToken, "a.go", "package")
+	file := filepath.Join(one, "a.go")
+
+	cases := []struct {
+		name string
+		opts GoTextOptions
+		ok   bool
+	}{
+		{"empty dir", GoTextOptions{Root: empty, C: 2, D: 3, N: 1}, false},
+		{"non-Go files only", GoTextOptions{Root: nonGo, C: 2, D: 3, N: 1}, false},
+		{"missing dir", GoTextOptions{Root: filepath.Join(empty, "nope"), C: 2, D: 3, N: 1}, false},
+		{"root is a file", GoTextOptions{Root: file, C: 2, D: 3, N: 1}, false},
+		{"empty .go file", GoTextOptions{Root: onlyEmptyGo, C: 2, D: 3, N: 1}, false},
+		{"single-token file", GoTextOptions{Root: oneToken, C: 2, D: 3, N: 1}, false},
+		{"one file", GoTextOptions{Root: one, C: 2, D: 3, N: 2}, true},
+		{"one file, C too big", GoTextOptions{Root: one, C: 50, D: 3, N: 1}, false},
+		{"one file, N too big", GoTextOptions{Root: one, C: 2, D: 3, N: 1000}, false},
+		{"one file, tests included", GoTextOptions{Root: nonGo, C: 2, D: 3, N: 1, IncludeTests: true}, true},
+		{"one file, tiny MaxBytes", GoTextOptions{Root: one, C: 2, D: 3, N: 1, MaxBytes: 1}, true},
+	}
+	for _, c := range cases {
+		s, err := GoText(c.opts)
+		if (err == nil) != c.ok {
+			t.Errorf("%s: err = %v, want ok = %v", c.name, err, c.ok)
+			continue
+		}
+		if err == nil {
+			if verr := s.Validate(); verr != nil {
+				t.Errorf("%s: invalid set: %v", c.name, verr)
+			}
+		}
+	}
+}
