@@ -164,7 +164,7 @@ func TestScienceReproB(t *testing.T) {
 
 // reproHidden prints √C·R of the CE hidden–hidden family against the
 // first-form law MLPCEHiddenRatioSq ("old"), MLPCEHidden.FirstOrderRatioSq
-// and MLPCEHidden.RatioSq (the law Law.Predict uses).
+// and MLPCEHidden.RatioSq (the law Law.Predict uses), and TiltScale.
 func reproHidden(t *testing.T, act kind.Activation, sv float64, d, n, m, c, seeds int) {
 	cfg := numerics.Config{Model: kind.MLP, Activation: act, Loss: kind.CE, C: c, D: d, N: n, M: m, SigmaW: 1, SigmaV: sv}
 	sc := math.Sqrt(float64(c))
@@ -180,8 +180,9 @@ func reproHidden(t *testing.T, act kind.Activation, sv float64, d, n, m, c, seed
 	h := theory.MLPCEHidden{Activation: act, Classes: c, Inputs: d, Samples: n, Width: m, SigmaW: 1, SigmaV: sv}
 	first, err1 := h.FirstOrderRatioSq()
 	cur, err2 := h.RatioSq()
-	t.Logf("%s σ_v = %g, d = %d, N = %d, m = %d, C = %d: √C·R = %.3f ± %.3f (%d seeds) | MLPCEHiddenRatioSq %.3f | first-order %s | MLPCEHidden %s",
-		act, sv, d, n, m, c, mean, sd, seeds, old, orErr(sc*math.Sqrt(first), err1), orErr(sc*math.Sqrt(cur), err2))
+	ts, err3 := h.TiltScale()
+	t.Logf("%s σ_v = %g, d = %d, N = %d, m = %d, C = %d: √C·R = %.3f ± %.3f (%d seeds) | MLPCEHiddenRatioSq %.3f | first-order %s | MLPCEHidden %s | TiltScale %s",
+		act, sv, d, n, m, c, mean, sd, seeds, old, orErr(sc*math.Sqrt(first), err1), orErr(sc*math.Sqrt(cur), err2), orErr(ts, err3))
 }
 
 // TestScienceReproC reproduces table C (d = 64, N = 256, m = 16, σ_w = 1,
