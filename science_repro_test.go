@@ -20,6 +20,8 @@ import (
 	"strings"
 	"testing"
 
+	"gonum.org/v1/gonum/integrate/quad"
+
 	"github.com/hessblock/hessblock/kind"
 	"github.com/hessblock/hessblock/numerics"
 	"github.com/hessblock/hessblock/theory"
@@ -162,8 +164,38 @@ func TestScienceReproB(t *testing.T) {
 	}
 }
 
+// firstFormMoments are the φ' moments of the first hidden-block laws,
+// recomputed here (u_i, u_j ~ N(0, 1) independent, σ_w = 1): A1 = Eφ'²,
+// A2 = Eφ'⁴, B1 = (Eφ')², B2 = (Eφ'²)², and the logit variance
+// s² = σ_v²Eφ(u)². They are kept in this file because the tables compare
+// with these superseded forms, which package theory need not export.
+func firstFormMoments(act kind.Activation, sv float64) (a1, a2, b1, b2, s2 float64) {
+	const n = 64
+	x, w := make([]float64, n), make([]float64, n)
+	quad.Hermite{}.FixedLocations(x, w, math.Inf(-1), math.Inf(1))
+	e := func(f func(float64) float64) float64 { // E f(u), u ~ N(0, 1)
+		var t float64
+		for i := range x {
+			t += w[i] * f(math.Sqrt2*x[i])
+		}
+		return t / math.SqrtPi
+	}
+	switch act {
+	case kind.Identity:
+		return 1, 1, 1, 1, sv * sv
+	case kind.ReLU:
+		return 0.5, 0.5, 0.25, 0.25, sv * sv / 2
+	}
+	sech2 := func(u float64) float64 { c := math.Cosh(u); return 1 / (c * c) }
+	e1 := e(sech2)
+	e2 := e(func(u float64) float64 { return math.Pow(sech2(u), 2) })
+	e4 := e(func(u float64) float64 { return math.Pow(sech2(u), 4) })
+	t2 := e(func(u float64) float64 { return math.Pow(math.Tanh(u), 2) })
+	return e2, e4, e1 * e1, e2 * e2, sv * sv * t2
+}
+
 // reproHidden prints √C·R of the CE hidden–hidden family against the
-// first-form law MLPCEHiddenRatioSq ("old"), MLPCEHidden.FirstOrderRatioSq
+// old form (MLPCEHiddenRatioSq, recomputed here), MLPCEHidden.FirstOrderRatioSq
 // and MLPCEHidden.RatioSq (the law Law.Predict uses), and TiltScale.
 func reproHidden(t *testing.T, act kind.Activation, sv float64, d, n, m, c, seeds int) {
 	cfg := numerics.Config{Model: kind.MLP, Activation: act, Loss: kind.CE, C: c, D: d, N: n, M: m, SigmaW: 1, SigmaV: sv}
@@ -172,16 +204,15 @@ func reproHidden(t *testing.T, act kind.Activation, sv float64, d, n, m, c, seed
 		return sc * st.Ratio(kind.HiddenHidden)
 	})
 	mean, sd := meanSD(xs)
-	a, err := theory.ActivationMoments(act, 1, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	old := sc * math.Sqrt(theory.MLPCEHiddenRatioSq(c, float64(d)/float64(n), theory.LogitVariance(act, 1, sv), a))
+	// The first form, R² ≈ (γe^{s²}B2 + B1²)/(C[γA2(1 + (3e^{s²}−1)/C) + A1²(1 + 2/C)]).
+	a1, a2, b1, b2, s2 := firstFormMoments(act, sv)
+	g, es, cf := float64(d)/float64(n), math.Exp(s2), float64(c)
+	old := sc * math.Sqrt((g*es*b2+b1*b1)/(cf*(g*a2*(1+(3*es-1)/cf)+a1*a1*(1+2/cf))))
 	h := theory.MLPCEHidden{Activation: act, Classes: c, Inputs: d, Samples: n, Width: m, SigmaW: 1, SigmaV: sv}
 	first, err1 := h.FirstOrderRatioSq()
 	cur, err2 := h.RatioSq()
 	ts, err3 := h.TiltScale()
-	t.Logf("%s σ_v = %g, d = %d, N = %d, m = %d, C = %d: √C·R = %.3f ± %.3f (%d seeds) | MLPCEHiddenRatioSq %.3f | first-order %s | MLPCEHidden %s | TiltScale %s",
+	t.Logf("%s σ_v = %g, d = %d, N = %d, m = %d, C = %d: √C·R = %.3f ± %.3f (%d seeds) | old form %.3f | first-order %s | MLPCEHidden %s | TiltScale %s",
 		act, sv, d, n, m, c, mean, sd, seeds, old, orErr(sc*math.Sqrt(first), err1), orErr(sc*math.Sqrt(cur), err2), orErr(ts, err3))
 }
 
@@ -286,8 +317,8 @@ func TestScienceReproE(t *testing.T) {
 
 // TestScienceReproTanhMSEHidden reproduces the side finding of E: √C·R of
 // the tanh network's hidden blocks under MSE (d = 128, N = 512, σ_w = σ_v = 1,
-// seeds 1–2) against MLPMSEHiddenRatioSq with the ψ moments
-// (MLPMSEHiddenMoments) and with φ'² alone (ActivationMoments).
+// seeds 1–2) against the law of theory.Laws() (moments of ψ = φ'² + φφ″)
+// and the superseded form with the moments of φ'² alone.
 func TestScienceReproTanhMSEHidden(t *testing.T) {
 	needScience(t)
 	for _, m := range []int{16, 32, 64} {
@@ -300,16 +331,18 @@ func TestScienceReproTanhMSEHidden(t *testing.T) {
 				})
 				mean, sd := meanSD(xs)
 				g := 128.0 / 512
-				psi, err := theory.MLPMSEHiddenMoments(kind.Tanh, 1)
+				law, err := theory.LookupLaw(kind.MLP, kind.MSE, kind.HiddenHidden, kind.Tanh)
 				if err != nil {
 					t.Fatal(err)
 				}
-				plain, err := theory.ActivationMoments(kind.Tanh, 1, 0)
+				pr, err := law.Predict(theory.Setting{Classes: c, Gamma: g, SigmaW: 1, SigmaV: 1})
 				if err != nil {
 					t.Fatal(err)
 				}
+				a1, a2, b1, b2, _ := firstFormMoments(kind.Tanh, 1)
+				plain := (g*b2 + b1*b1) / ((float64(c) + 2) * (g*a2 + a1*a1))
 				t.Logf("tanh MSE m = %d, C = %d: √C·R = %.3f ± %.3f | with ψ %.3f | φ'² only %.3f", m, c, mean, sd,
-					sc*math.Sqrt(theory.MLPMSEHiddenRatioSq(c, g, psi)), sc*math.Sqrt(theory.MLPMSEHiddenRatioSq(c, g, plain)))
+					sc*pr.Ratio, sc*math.Sqrt(plain))
 			})
 		}
 	}
