@@ -88,7 +88,7 @@ func drawConfig(t *rapid.T, b drawBounds, model kind.Model, loss kind.Loss) nume
 }
 
 // drawSigma draws an initialization scale: exactly 0 (W = 0, the exact
-// case of THEORY §4) or a value in [1e−3, max]. Squared block norms scale
+// case of THEORY §2.2) or a value in [1e−3, max]. Squared block norms scale
 // like σ⁸ for hidden blocks and leave the float64 range for σ ≲ 1e−38; such
 // scales test the floating-point format, not the Hessian, and no study uses
 // them. (The product of two diagonal means once underflowed already at

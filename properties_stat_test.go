@@ -240,7 +240,7 @@ type networkSlopeCase struct {
 	outSD, hiddenSD float64 // measured 0.0068 / 0.0181 (ReLU), 0.0010 / 0.0147 (tanh)
 }
 
-// TestScalingNetworkCE checks the exponents of THEORY §4 for the
+// TestScalingMLPCE checks the exponents of THEORY §4 for the
 // one-hidden-layer network under CE: output blocks separate like C^{−1},
 // hidden blocks like C^{−1/2}.
 //
@@ -251,7 +251,7 @@ type networkSlopeCase struct {
 // law; its slope over the grid (−0.47 for ReLU) is the bias estimate, and
 // since its constant rests on stated approximations we allow a further
 // 0.03 for model error (the measured slopes are within 0.015 of it).
-func TestScalingNetworkCE(t *testing.T) {
+func TestScalingMLPCE(t *testing.T) {
 	const d, n, m = 32, 256, 32
 	classes := []int{16, 32, 64, 128, 256, 512}
 	seeds := seedsFor(4, 2)
@@ -295,15 +295,15 @@ func TestScalingNetworkCE(t *testing.T) {
 	}
 }
 
-// TestScalingIdentityNetworkMSEHidden: for the identity network under MSE,
+// TestScalingIdentityMLPMSEHidden: for the identity network under MSE,
 // R(hidden)² = mean_{i≠j}(v^i·v^j)²/mean_i‖v^i‖⁴ exactly
-// (TestPropIdentityNetworkMSEExactLaw), whose expectation ratio is
-// E(v^i·v^j)²/E‖v^i‖⁴ = 1/(C+2) for Gaussian V (THEORY §4). The slope of
+// (TestPropIdentityMLPMSEExactLaw), whose expectation ratio is
+// E(v^i·v^j)²/E‖v^i‖⁴ = 1/(C+2) for Gaussian V (THEORY §4.4). The slope of
 // log R against log C must match that of −½·log(C+2) over the grid (the
 // finite-C form of the exponent −½). Spread: per-seed slope sd 0.0062
 // (24 seeds, m = 64, C = 4 … 1024), used as 0.0093; R depends on V only,
 // so d and N are kept tiny.
-func TestScalingIdentityNetworkMSEHidden(t *testing.T) {
+func TestScalingIdentityMLPMSEHidden(t *testing.T) {
 	const slopeSD = 1.5 * 0.0062
 	classes := []int{4, 16, 64, 256, 1024}
 	seeds := seedsFor(4, 2)
@@ -337,7 +337,7 @@ type ksCase struct {
 // blocks with their predicted laws (THEORY §3–4) and checks that the KS
 // distance shrinks as d grows at fixed γ.
 //
-// Predicted laws use the weights actually drawn (THEORY §3: the finite-size
+// Predicted laws use the weights actually drawn (THEORY §3.3: the finite-size
 // check uses the empirical law of the τ_n of that matrix), so the only
 // error left is the ESD's own, which is O(1/d) by eigenvalue rigidity.
 // Measured (10 seeds, d = 32 … 256, every case): d·KS has mean 1.85–3.47

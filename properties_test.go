@@ -354,14 +354,14 @@ func TestPropLinearCEAtZero(t *testing.T) {
 }
 
 // ---------------------------------------------------------------------------
-// Network MSE with identity activation: the exact law of THEORY §4.
+// MLP, MSE, identity activation: the exact law of THEORY §4.4.
 
-// TestPropIdentityNetworkMSEExactLaw: with φ = identity and MSE,
+// TestPropIdentityMLPMSEExactLaw: with φ = identity and MSE,
 // H_{w_i w_j} = (v^i·v^j)·S and H_{v_k v_l} = δ_kl·Φ exactly, hence
 // R(hidden)² = mean_{i≠j} (v^i·v^j)² / mean_i ‖v^i‖⁴ (‖S‖_F cancels).
 // Entry tolerances are the round-off of an N-term sum of products scaled
 // by |v^i·v^j| ≤ ‖v^i‖‖v^j‖ (Cauchy–Schwarz), times a factor 8.
-func TestPropIdentityNetworkMSEExactLaw(t *testing.T) {
+func TestPropIdentityMLPMSEExactLaw(t *testing.T) {
 	b := drawBounds{maxC: 8, maxD: 6, maxN: 16, maxM: 6, maxSigma: 3}
 	check(t, 200, func(t *rapid.T) {
 		cfg := drawConfig(t, b, kind.MLP, kind.MSE)

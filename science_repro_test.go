@@ -195,8 +195,8 @@ func firstFormMoments(act kind.Activation, sv float64) (a1, a2, b1, b2, s2 float
 }
 
 // reproHidden prints √C·R of the CE hidden–hidden family against the
-// old form (MLPCEHiddenRatioSq, recomputed here), MLPCEHidden.FirstOrderRatioSq
-// and MLPCEHidden.RatioSq (the law Law.Predict uses), and TiltScale.
+// old form (recomputed here), MLPCEHidden.FirstOrderRatioSq and
+// MLPCEHidden.Ratio (the law Law.Predict uses), and TiltScale.
 func reproHidden(t *testing.T, act kind.Activation, sv float64, d, n, m, c, seeds int) {
 	cfg := numerics.Config{Model: kind.MLP, Activation: act, Loss: kind.CE, C: c, D: d, N: n, M: m, SigmaW: 1, SigmaV: sv}
 	sc := math.Sqrt(float64(c))
@@ -210,10 +210,10 @@ func reproHidden(t *testing.T, act kind.Activation, sv float64, d, n, m, c, seed
 	old := sc * math.Sqrt((g*es*b2+b1*b1)/(cf*(g*a2*(1+(3*es-1)/cf)+a1*a1*(1+2/cf))))
 	h := theory.MLPCEHidden{Activation: act, Classes: c, Inputs: d, Samples: n, Width: m, SigmaW: 1, SigmaV: sv}
 	first, err1 := h.FirstOrderRatioSq()
-	cur, err2 := h.RatioSq()
+	cur, err2 := h.Ratio()
 	ts, err3 := h.TiltScale()
 	t.Logf("%s σ_v = %g, d = %d, N = %d, m = %d, C = %d: √C·R = %.3f ± %.3f (%d seeds) | old form %.3f | first-order %s | MLPCEHidden %s | TiltScale %s",
-		act, sv, d, n, m, c, mean, sd, seeds, old, orErr(sc*math.Sqrt(first), err1), orErr(sc*math.Sqrt(cur), err2), orErr(ts, err3))
+		act, sv, d, n, m, c, mean, sd, seeds, old, orErr(sc*math.Sqrt(first), err1), orErr(sc*cur, err2), orErr(ts, err3))
 }
 
 // TestScienceReproC reproduces table C (d = 64, N = 256, m = 16, σ_w = 1,
@@ -272,7 +272,7 @@ func TestScienceReproD(t *testing.T) {
 				return float64(c) * st.Ratio(kind.OutputOutput)
 			})
 			mean, sd := meanSD(xs)
-			k, err := theory.MLPCEOutput{Activation: act, Classes: c, Inputs: 128, Samples: 512, Width: m, SigmaW: 1, SigmaV: sv}.Constant()
+			k, err := theory.MLPCEOutput{Activation: act, Classes: c, Inputs: 128, Samples: 512, Width: m, SigmaW: 1, SigmaV: sv}.ScaledRatioLimit()
 			t.Logf("%s σ_v = %g, m = %d, C = %d: C·R = %.3f ± %.3f (%d seeds) | limit %s", act, sv, m, c, mean, sd, seeds, orErr(k, err))
 		})
 	}
@@ -331,7 +331,7 @@ func TestScienceReproTanhMSEHidden(t *testing.T) {
 				})
 				mean, sd := meanSD(xs)
 				g := 128.0 / 512
-				law, err := theory.LookupLaw(kind.MLP, kind.MSE, kind.HiddenHidden, kind.Tanh)
+				law, err := theory.Lookup(kind.MLP, kind.MSE, kind.HiddenHidden, kind.Tanh)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -181,7 +181,7 @@ func TestScienceLinearCEFiniteSize(t *testing.T) {
 	}
 }
 
-// TestScienceHiddenTanh checks finding 4: for tanh the residual term
+// TestScienceHiddenTanh checks finding C: for tanh the residual term
 // φ”(Vᵀr) of the diagonal hidden blocks sets the constant of √C·R, which
 // the first-order hidden law (no φ” term) overestimates fourfold.
 func TestScienceHiddenTanh(t *testing.T) {

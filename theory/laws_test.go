@@ -203,8 +203,9 @@ func TestLinearCERatioAgainstHessian(t *testing.T) {
 // C·R approaches the limit √((1+γe^{2σ²})/(1+γe^{σ²})) as C grows. At σ = 1,
 // γ = 0.1 the deterministic equivalent gives C·R ≈ 1.145 (C = 100), 1.167
 // (C = 1000), 1.171 (C = 5000) against 1.169: it approaches from below at
-// σ = 1 (THEORY §4 quotes 1.18–1.19 from Hessians; a direct Hessian at
-// d = 200, N = 2000, C = 100 measured here gave 1.142) and from above at σ = ½.
+// σ = 1 (THEORY §4.3: the study's 1.18–1.19 are finite-d Hessian values
+// at d = 200; a direct Hessian at d = 200, N = 2000, C = 100 measured here
+// gave 1.142) and from above at σ = ½.
 func TestLinearCERatioApproachesLimit(t *testing.T) {
 	for _, c := range []struct {
 		sigma   float64

@@ -109,7 +109,7 @@ func TestMLPCECross(t *testing.T) {
 // is mlpCEHiddenRatioSq with γ = (d+2)/N.
 func TestMLPCEHiddenReducesToOldForm(t *testing.T) {
 	h := MLPCEHidden{Activation: kind.Identity, Classes: 20, Inputs: 30, Samples: 100, Width: 8, SigmaW: 1, SigmaV: 0.7}
-	got, err := h.firstOrderRatioSq()
+	got, err := h.FirstOrderRatioSq()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,13 +43,13 @@ type MLPCEHidden MLPSetting
 // Validate checks the sizes, scales and activation.
 func (h MLPCEHidden) Validate() error { return MLPSetting(h).validate("MLPCEHidden") }
 
-// firstOrderRatioSq returns the first-order form
+// FirstOrderRatioSq returns the first-order form
 //
 //	R² ≈ (γ'e^{s²}B2 + e^{σ_b²}B1²) / (C[γ'A2(1+(3e^{s²}−1)/C) + γ'D2·(m/σ_v²)(1+(e^{s²}−2)/C) + A1²(1+2/C)])
 //
 // with γ' = (d+2)/N, s² the logit variance, σ_b² = σ_v²(Eφ)², D2 = E φ”².
 // RatioSq refines it at finite width.
-func (h MLPCEHidden) firstOrderRatioSq() (float64, error) {
+func (h MLPCEHidden) FirstOrderRatioSq() (float64, error) {
 	if err := h.Validate(); err != nil {
 		return math.NaN(), err
 	}
@@ -87,7 +87,7 @@ func (h MLPCEHidden) ratioSq() (float64, error) {
 	C, m := float64(h.Classes), float64(h.Width)
 	g := (float64(h.Inputs) + 2) / float64(h.Samples)
 	es := math.Exp(sv2 * st.t2)
-	if ts, _ := h.tiltScale(); !(ts <= C) {
+	if ts, _ := h.TiltScale(); !(ts <= C) {
 		return math.NaN(), paramError("MLPCEHidden: C = %d is below the softmax tilt scale E e^{σ_v²‖h‖²/m} = %.3g; the finite-width C → ∞ moments do not apply (the first-order form applies)", h.Classes, ts)
 	}
 	self, cross, err := hiddenOffMoments(h.Activation, h.SigmaW, h.SigmaV, h.Inputs, h.Width)
@@ -114,11 +114,11 @@ func (h MLPCEHidden) ScaledRatioLimit() (float64, error) {
 	return math.Sqrt(float64(limitClasses)) * r, err
 }
 
-// tiltScale returns E_x e^{σ_v²‖h‖²/m}, the C → ∞ value of C·E Σ_k p_k²
+// TiltScale returns E_x e^{σ_v²‖h‖²/m}, the C → ∞ value of C·E Σ_k p_k²
 // (the softmax weights' mean square). The finite-width moments of
 // RatioSq are those of the softmax tilt, which a finite C realizes only
-// for C ≫ tiltScale; RatioSq refuses C < tiltScale.
-func (h MLPCEHidden) tiltScale() (float64, error) {
+// for C ≫ TiltScale; RatioSq refuses C < TiltScale.
+func (h MLPCEHidden) TiltScale() (float64, error) {
 	if err := h.Validate(); err != nil {
 		return math.NaN(), err
 	}

@@ -74,14 +74,14 @@ func TestMLPCEHiddenWideLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, _ := h.firstOrderRatioSq()
+	want, _ := h.FirstOrderRatioSq()
 	if relErr(got, want) > 2e-3 {
 		t.Errorf("wide: RatioSq %v, first order %v", got, want)
 	}
 	// At m = 32 the finite-m moments raise R (SCIENCE.md finding C).
 	h.Inputs, h.Samples, h.Width = 128, 512, 32
 	got, _ = h.ratioSq()
-	want, _ = h.firstOrderRatioSq()
+	want, _ = h.FirstOrderRatioSq()
 	if !(got > 1.05*want) {
 		t.Errorf("m = 32: RatioSq %v not above first order %v", got, want)
 	}

@@ -238,7 +238,7 @@ func (s *state) mlpRatioSection(w *docWriter) error {
 		padLogY(p, 1.15)
 		mlpPanels = append(mlpPanels, p)
 	}
-	if err := w.fig("ratio_mlp", fmt.Sprintf("One-hidden-layer ReLU network, d = %d, N = %d, m = %d: R per block family against C, MSE (left) and CE (right). Under MSE the output–output blocks are exactly zero off the diagonal (not shown). Lines: THEORY §4 — solid: the approximate hidden-block laws (MSE; CE with theory.MLPCEHidden) and, under CE, the cross-block law theory.MLPCECross, whose residual term (1/N)Σ r_nl φ'_ni x_n e_iᵀ keeps R from decaying once C ≳ 1/γ (SCIENCE.md, finding A); dashed: predicted slopes whose constants THEORY leaves open (−½ for the MSE cross blocks, −1 for CE output blocks), drawn through the points with C ≥ %d.%s", o.D, o.N, o.M, o.FitCMin, notDrawnNote(notDrawn)),
+	if err := w.fig("ratio_mlp", fmt.Sprintf("One-hidden-layer ReLU network, d = %d, N = %d, m = %d: R per block family against C, MSE (left) and CE (right). Under MSE the output–output blocks are exactly zero off the diagonal (not shown). Lines: THEORY §4 — solid: the approximate hidden-block laws (MSE; CE with theory.MLPCEHidden) and, under CE, the cross-block law theory.MLPCECross, whose residual term (1/N)Σ r_nl φ'_ni x_n e_iᵀ keeps R from decaying once C ≳ 1/γ (SCIENCE.md, finding A); dashed: predicted slopes (−½ for the MSE cross blocks, −1 for CE output blocks) drawn through the points with C ≥ %d; their constants (THEORY §4.4, §4.6) are in the constants table.%s", o.D, o.N, o.M, o.FitCMin, notDrawnNote(notDrawn)),
 		figures.Grid{Cols: 2, Panels: mlpPanels}, 11*vg.Inch, 4.6*vg.Inch); err != nil {
 		return err
 	}
