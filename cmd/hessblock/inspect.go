@@ -6,9 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/hessblock/hessblock/internal/atomicfile"
 	"github.com/hessblock/hessblock/internal/inspect"
 	"github.com/hessblock/hessblock/kind"
 	"github.com/hessblock/hessblock/numerics"
@@ -75,7 +79,7 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 	}
 	for _, dir := range []string{fl.npyDir, fl.figDir} {
 		if dir != "" {
-			if err := checkOutputDir(dir); err != nil {
+			if err := atomicfile.CheckDir(dir); err != nil {
 				return err
 			}
 		}
@@ -92,20 +96,43 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 	if res.Hessian == nil && (fl.npyDir != "" || fl.figDir != "") {
 		fmt.Fprintf(stderr, "hessblock inspect: H was not formed, so -npy writes no hessian.npy and -fig draws no figures (raise -max-dense-bytes to form it)\n")
 	}
-	if fl.npyDir != "" {
-		if err := numerics.ExportNPY(fl.npyDir, p, res.Hessian); err != nil {
-			return err
-		}
-	}
-	if fl.figDir != "" && res.Hessian != nil {
-		if err := inspect.WriteFigures(fl.figDir, p, res.Hessian); err != nil {
-			return err
-		}
+	if err := writeInspectDirs(fl, p, res.Hessian); err != nil {
+		return err
 	}
 	if fl.json {
 		return writeInspectJSON(stdout, res)
 	}
 	return writeInspectTable(stdout, res)
+}
+
+// writeInspectDirs writes -npy and -fig, each directory replaced as a
+// whole (atomicfile.Dir) so that no file of an earlier run with other
+// flags survives; one directory given to both gets both sets of files.
+func writeInspectDirs(fl inspectFlags, p *numerics.Problem, h *mat.SymDense) error {
+	npy := func(dir string) error { return numerics.ExportNPY(dir, p, h) }
+	fig := func(dir string) error {
+		if h == nil {
+			return nil
+		}
+		return inspect.WriteFigures(dir, p, h)
+	}
+	if fl.npyDir != "" && fl.figDir != "" && filepath.Clean(fl.npyDir) == filepath.Clean(fl.figDir) {
+		return atomicfile.Dir(fl.npyDir, func(tmp string) error {
+			if err := npy(tmp); err != nil {
+				return err
+			}
+			return fig(tmp)
+		})
+	}
+	if fl.npyDir != "" {
+		if err := atomicfile.Dir(fl.npyDir, npy); err != nil {
+			return err
+		}
+	}
+	if fl.figDir != "" {
+		return atomicfile.Dir(fl.figDir, fig)
+	}
+	return nil
 }
 
 func writeInspectJSON(w io.Writer, res inspect.Result) error {

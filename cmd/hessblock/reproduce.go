@@ -104,7 +104,7 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 	if *out == "" {
 		return usagef("-o: empty directory name")
 	}
-	if err := checkOutputDir(*out); err != nil {
+	if err := atomicfile.CheckDir(*out); err != nil {
 		return err
 	}
 
@@ -127,10 +127,14 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := report.Write(*out, res.Doc); err != nil {
-		return err
-	}
-	if err := atomicfile.WriteFile(filepath.Join(*out, "data", "points.jsonl"), res.Points); err != nil {
+	// The new run replaces the whole directory (atomicfile.Dir): no file
+	// of an earlier run survives beside this one's.
+	if err := atomicfile.Dir(*out, func(tmp string) error {
+		if err := report.Write(tmp, res.Doc); err != nil {
+			return err
+		}
+		return atomicfile.WriteFile(filepath.Join(tmp, "data", "points.jsonl"), res.Points)
+	}); err != nil {
 		return err
 	}
 	if !*quiet {

@@ -137,7 +137,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if out != "" {
-		if err := checkOutputFile(out); err != nil {
+		if err := atomicfile.CheckFile(out); err != nil {
 			return err
 		}
 	}
