@@ -1,6 +1,7 @@
 package numerics
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 
@@ -15,20 +16,134 @@ import (
 // over pairs of blocks of the same kind. For the hidden–output family the
 // denominator is sqrt(mean_i ‖H_ii‖_F² · mean_k ‖H_kk‖_F²), the geometric
 // mean of the two kinds' diagonal blocks.
+//
+// R is undefined when the denominator is 0 (H = 0, or the family's
+// diagonal blocks vanish): then R is NaN and Undefined says why, and JSON
+// holds "R": null and "R_undefined": the reason. A family without
+// off-diagonal pairs (Pairs = 0) has R = 0 and no reason.
 type FamilyRatio struct {
-	Family     kind.Family `json:"family"`
-	R          float64     `json:"R"`
-	MeanOffSq  float64     `json:"mean_off_sq"`  // mean ‖H_ab‖_F² over the family's off-diagonal pairs
-	MeanDiagSq float64     `json:"mean_diag_sq"` // the denominator before the square root
-	Pairs      int         `json:"pairs"`        // number of ordered off-diagonal pairs
+	Family     kind.Family
+	R          float64
+	Undefined  string  // why R is undefined; "" when it is defined
+	MeanOffSq  float64 // mean ‖H_ab‖_F² over the family's off-diagonal pairs
+	MeanDiagSq float64 // the denominator before the square root
+	Pairs      int     // number of ordered off-diagonal pairs
 }
 
-// Summary holds the scalar block statistics.
+// Reasons for an undefined statistic (FamilyRatio.Undefined,
+// Summary.RhoUndefined).
+const (
+	UndefinedZeroH      = "H = 0"
+	UndefinedZeroFamily = "the family's blocks are 0"
+	UndefinedZeroDiag   = "the family's diagonal blocks are 0"
+)
+
+// Defined reports whether R is a number.
+func (r FamilyRatio) Defined() bool { return r.Undefined == "" }
+
+// familyRatioJSON is FamilyRatio's JSON form; R is null when undefined.
+type familyRatioJSON struct {
+	Family     kind.Family `json:"family"`
+	R          *float64    `json:"R"`
+	Undefined  string      `json:"R_undefined,omitempty"`
+	MeanOffSq  float64     `json:"mean_off_sq"`
+	MeanDiagSq float64     `json:"mean_diag_sq"`
+	Pairs      int         `json:"pairs"`
+}
+
+// MarshalJSON writes an undefined R as null beside its reason.
+func (r FamilyRatio) MarshalJSON() ([]byte, error) {
+	return json.Marshal(familyRatioJSON{r.Family, Number(r.R), r.Undefined, r.MeanOffSq, r.MeanDiagSq, r.Pairs})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes; null is NaN.
+func (r *FamilyRatio) UnmarshalJSON(b []byte) error {
+	var j familyRatioJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*r = FamilyRatio{j.Family, FromNumber(j.R), j.Undefined, j.MeanOffSq, j.MeanDiagSq, j.Pairs}
+	return nil
+}
+
+// Number is v for JSON: nil (null) when v is NaN or infinite, which
+// encoding/json refuses; the caller writes the reason beside it.
+func Number(v float64) *float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil
+	}
+	return &v
+}
+
+// FromNumber is the inverse of Number: NaN for null.
+func FromNumber(v *float64) float64 {
+	if v == nil {
+		return math.NaN()
+	}
+	return *v
+}
+
+// Summary holds the scalar block statistics. ρ is undefined when
+// ‖H‖_F² = 0: then Rho is NaN, RhoUndefined says why, and JSON holds
+// "rho": null and "rho_undefined": the reason.
 type Summary struct {
-	Ratios      []FamilyRatio `json:"ratios"`
-	Rho         float64       `json:"rho"`          // ‖H − blockdiag(H)‖_F² / ‖H‖_F²
-	FrobeniusSq float64       `json:"frobenius_sq"` // ‖H‖_F²
-	OffBlockSq  float64       `json:"off_block_sq"` // ‖H − blockdiag(H)‖_F²
+	Ratios       []FamilyRatio
+	Rho          float64 // ‖H − blockdiag(H)‖_F² / ‖H‖_F²
+	RhoUndefined string  // why ρ is undefined; "" when it is defined
+	FrobeniusSq  float64 // ‖H‖_F²
+	OffBlockSq   float64 // ‖H − blockdiag(H)‖_F²
+}
+
+type summaryJSON struct {
+	Ratios       []FamilyRatio `json:"ratios"`
+	Rho          *float64      `json:"rho"`
+	RhoUndefined string        `json:"rho_undefined,omitempty"`
+	FrobeniusSq  float64       `json:"frobenius_sq"`
+	OffBlockSq   float64       `json:"off_block_sq"`
+}
+
+// MarshalJSON writes an undefined ρ as null beside its reason.
+func (s Summary) MarshalJSON() ([]byte, error) {
+	return json.Marshal(s.toJSON())
+}
+
+func (s Summary) toJSON() summaryJSON {
+	return summaryJSON{s.Ratios, Number(s.Rho), s.RhoUndefined, s.FrobeniusSq, s.OffBlockSq}
+}
+
+// UnmarshalJSON reads what MarshalJSON writes; null is NaN.
+func (s *Summary) UnmarshalJSON(b []byte) error {
+	var j summaryJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*s = Summary{j.Ratios, FromNumber(j.Rho), j.RhoUndefined, j.FrobeniusSq, j.OffBlockSq}
+	return nil
+}
+
+// markUndefined makes 0/0 explicit: ρ when ‖H‖_F² = 0, R when the
+// family's diagonal mean is 0 (with off-diagonal pairs), each NaN with a
+// reason. Every path (dense, structured, sampled) ends with it.
+func (s *Summary) markUndefined() {
+	zeroH := s.FrobeniusSq == 0
+	if zeroH {
+		s.Rho, s.RhoUndefined = math.NaN(), UndefinedZeroH
+	}
+	for i := range s.Ratios {
+		r := &s.Ratios[i]
+		if r.Pairs == 0 || r.MeanDiagSq != 0 {
+			continue
+		}
+		switch {
+		case zeroH:
+			r.Undefined = UndefinedZeroH
+		case r.MeanOffSq == 0:
+			r.Undefined = UndefinedZeroFamily
+		default:
+			r.Undefined = UndefinedZeroDiag
+		}
+		r.R = math.NaN()
+	}
 }
 
 // Ratio returns the pair ratio of family f, or NaN if f is absent.
@@ -41,7 +156,8 @@ func (s Summary) Ratio(f kind.Family) float64 {
 	return math.NaN()
 }
 
-// BlockStats holds the block statistics of a dense Hessian.
+// BlockStats holds the block statistics of a dense Hessian. Its JSON form
+// is that of the Summary.
 type BlockStats struct {
 	Summary
 	Layout Layout
@@ -98,11 +214,11 @@ func ComputeBlockStats(h mat.Symmetric, l Layout) (*BlockStats, error) {
 // entries beyond ~1e154), which would make ρ a NaN.
 func (s Summary) checkFinite() error {
 	bad := func(v float64) bool { return math.IsNaN(v) || math.IsInf(v, 0) }
-	if bad(s.FrobeniusSq) || bad(s.OffBlockSq) || bad(s.Rho) {
+	if bad(s.FrobeniusSq) || bad(s.OffBlockSq) || (bad(s.Rho) && s.RhoUndefined == "") {
 		return fmt.Errorf("numerics: block statistics are not finite (‖H‖_F² = %v, ρ = %v): float64 overflowed", s.FrobeniusSq, s.Rho)
 	}
 	for _, r := range s.Ratios {
-		if math.IsNaN(r.R) || bad(r.MeanOffSq) || bad(r.MeanDiagSq) {
+		if (bad(r.R) && r.Defined()) || bad(r.MeanOffSq) || bad(r.MeanDiagSq) {
 			return fmt.Errorf("numerics: %s statistics are not finite (mean off %v, mean diag %v)", r.Family, r.MeanOffSq, r.MeanDiagSq)
 		}
 	}
@@ -130,14 +246,14 @@ func Summarize(l Layout, frobSq func(a, b int) float64) Summary {
 	return SummarizeSums(l, SumsFromFrobenius(l, frobSq))
 }
 
-// ratio is sqrt(off/diag), defined as 0 when both vanish and +Inf when only
-// the diagonal does.
+// ratio is sqrt(off/diag): 0 when only off vanishes, NaN when diag does
+// (Summary.markUndefined gives the reason).
 func ratio(off, diag float64) float64 {
 	switch {
+	case diag == 0:
+		return math.NaN()
 	case off == 0:
 		return 0
-	case diag == 0:
-		return math.Inf(1)
 	}
 	return math.Sqrt(off / diag)
 }

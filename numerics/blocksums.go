@@ -71,5 +71,6 @@ func SummarizeSums(l Layout, sums BlockSums) Summary {
 	if s.FrobeniusSq > 0 {
 		s.Rho = s.OffBlockSq / s.FrobeniusSq
 	}
+	s.markUndefined()
 	return s
 }

@@ -356,12 +356,15 @@ func fuzzCheckNoSilentNaN(t *testing.T, p *Problem) {
 
 func checkSummaryFinite(t *testing.T, what string, s Summary) {
 	t.Helper()
-	if !finite(s.Rho) || !finite(s.FrobeniusSq) || !finite(s.OffBlockSq) || s.Rho < 0 || s.Rho > 1 {
+	// An undefined statistic (0/0) is NaN with a reason, never a number.
+	if rhoUndef := s.RhoUndefined != ""; rhoUndef != (s.FrobeniusSq == 0) || rhoUndef != math.IsNaN(s.Rho) {
+		t.Fatalf("%s summary: ρ undefined %q with ‖H‖²_F = %v, ρ = %v", what, s.RhoUndefined, s.FrobeniusSq, s.Rho)
+	}
+	if !finite(s.FrobeniusSq) || !finite(s.OffBlockSq) || (s.RhoUndefined == "" && (!finite(s.Rho) || s.Rho < 0 || s.Rho > 1)) {
 		t.Fatalf("%s summary not finite or ρ outside [0, 1]: %+v", what, s)
 	}
 	for _, r := range s.Ratios {
-		// R is +Inf by definition when only the diagonal vanishes.
-		if math.IsNaN(r.R) || r.R < 0 || !finite(r.MeanOffSq) || !finite(r.MeanDiagSq) {
+		if r.Defined() == math.IsNaN(r.R) || (r.Defined() && (!finite(r.R) || r.R < 0)) || !finite(r.MeanOffSq) || !finite(r.MeanDiagSq) {
 			t.Fatalf("%s ratio %+v", what, r)
 		}
 	}

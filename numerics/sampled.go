@@ -174,7 +174,9 @@ func sampledStats(p *Problem, o MeasureOptions) (*Measurement, error) {
 			if ka != kb {
 				dRel = math.Hypot(relErr(da), relErr(db)) / 2
 			}
-			rse = fr.R * math.Hypot(relErr(oe), dRel) / 2
+			if fr.MeanDiagSq > 0 {
+				rse = fr.R * math.Hypot(relErr(oe), dRel) / 2
+			}
 		}
 		st.Summary.Ratios = append(st.Summary.Ratios, fr)
 		st.RatioStdErr = append(st.RatioStdErr, rse)
@@ -193,6 +195,7 @@ func sampledStats(p *Problem, o MeasureOptions) (*Measurement, error) {
 		// ρ = off/(off+diag): ∂ρ/∂off = diag/t², ∂ρ/∂diag = −off/t².
 		st.RhoStdErr = math.Sqrt(diagTotal*diagTotal*offVar+off*off*diagVar) / (t * t)
 	}
+	st.Summary.markUndefined()
 	if err := st.Summary.checkFinite(); err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package numerics
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"runtime"
@@ -51,6 +52,17 @@ type StructuredStats struct {
 	// Sums holds the sums the summary is built from.
 	Sums  BlockSums  `json:"sums"`
 	Pairs []PairNorm `json:"pairs,omitempty"`
+}
+
+// MarshalJSON writes the summary's fields (an undefined statistic as null
+// with its reason) beside the others.
+func (st StructuredStats) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		summaryJSON
+		DiagFrobeniusSq []float64  `json:"diag_frobenius_sq,omitempty"`
+		Sums            BlockSums  `json:"sums"`
+		Pairs           []PairNorm `json:"pairs,omitempty"`
+	}{st.Summary.toJSON(), st.DiagFrobeniusSq, st.Sums, st.Pairs})
 }
 
 // StructuredStats computes ρ, R per family, the norm of every diagonal

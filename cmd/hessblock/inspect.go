@@ -149,6 +149,15 @@ func writeInspectJSON(w io.Writer, res inspect.Result) error {
 	return err
 }
 
+// stat formats a statistic, or "undefined (reason)" when it is 0/0: never
+// 0, NaN or +Inf in place of an undefined value.
+func stat(v float64, undefined string, format func(float64) string) string {
+	if undefined != "" {
+		return "undefined (" + undefined + ")"
+	}
+	return format(v)
+}
+
 func writeInspectTable(w io.Writer, res inspect.Result) error {
 	var buf bytes.Buffer
 	fmt.Fprintf(&buf, "configuration: %v\n", res.Config)
@@ -164,9 +173,9 @@ func writeInspectTable(w io.Writer, res inspect.Result) error {
 			row("R "+string(r.Family), "n/a", "no off-diagonal pair in this family")
 			continue
 		}
-		row("R "+string(r.Family), g(r.R), fmt.Sprintf("pair ratio over %d ordered pairs", r.Pairs))
+		row("R "+string(r.Family), stat(r.R, r.Undefined, g), fmt.Sprintf("pair ratio over %d ordered pairs", r.Pairs))
 	}
-	row("ρ", g(res.Rho), "off-block mass ‖H − blockdiag H‖²_F / ‖H‖²_F")
+	row("ρ", stat(res.Rho, res.RhoUndefined, g), "off-block mass ‖H − blockdiag H‖²_F / ‖H‖²_F")
 	row("‖H‖_F", g(res.Frobenius), "")
 	if res.Method == "structured" {
 		row("λmax(H)", g(res.LambdaMax), fmt.Sprintf("Lanczos, residual %.2g", res.LambdaMaxResidual))

@@ -192,3 +192,31 @@ func TestInspectNPY(t *testing.T) {
 		t.Errorf("hessian.npy is %d×%d, want 14×14", r, c)
 	}
 }
+
+// D6: H = 0 exactly (the softmax saturates at σ = 1e308): R and ρ are
+// 0/0 and reported as undefined, in the table and as JSON null with a
+// reason, never as 0.
+func TestInspectUndefinedStatistics(t *testing.T) {
+	args := []string{"inspect", "-sigma", "1e308", "-C", "3", "-d", "3", "-N", "5"}
+	code, stdout, stderr := runCmd(t, args...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"R output-output    undefined (H = 0)", "ρ                  undefined (H = 0)"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("table lacks %q:\n%s", want, stdout)
+		}
+	}
+	code, stdout, stderr = runCmd(t, append(args, "-json")...)
+	if code != 0 {
+		t.Fatalf("-json: exit %d: %s", code, stderr)
+	}
+	var res map[string]any
+	if err := json.Unmarshal([]byte(stdout), &res); err != nil {
+		t.Fatalf("-json output is not JSON: %v\n%s", err, stdout)
+	}
+	ratio := res["ratios"].([]any)[0].(map[string]any)
+	if res["rho"] != nil || res["rho_undefined"] != "H = 0" || ratio["R"] != nil || ratio["R_undefined"] != "H = 0" {
+		t.Errorf("JSON rho %v (%v), R %v (%v); want null with reason H = 0", res["rho"], res["rho_undefined"], ratio["R"], ratio["R_undefined"])
+	}
+}

@@ -5,6 +5,7 @@
 package inspect
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -25,11 +26,14 @@ type Result struct {
 	Method string `json:"method"`
 
 	// R per family; R is 0 for a family without off-diagonal pairs
-	// (pairs = 0, an MLP with m = 1).
-	Ratios    []numerics.FamilyRatio `json:"ratios"`
-	Rho       float64                `json:"rho"`
-	Frobenius float64                `json:"frobenius"`  // ‖H‖_F
-	LambdaMax float64                `json:"lambda_max"` // largest eigenvalue of H
+	// (pairs = 0, an MLP with m = 1). An undefined R or ρ (0/0, e.g.
+	// H = 0) is NaN with a reason (FamilyRatio.Undefined, RhoUndefined),
+	// and JSON holds null beside "R_undefined" or "rho_undefined".
+	Ratios       []numerics.FamilyRatio `json:"ratios"`
+	Rho          float64                `json:"rho"`
+	RhoUndefined string                 `json:"rho_undefined,omitempty"`
+	Frobenius    float64                `json:"frobenius"`  // ‖H‖_F
+	LambdaMax    float64                `json:"lambda_max"` // largest eigenvalue of H
 	// LambdaMaxResidual bounds |λmax − LambdaMax| on the structured path
 	// (the Lanczos residual); 0 on the dense path, exact to round-off.
 	LambdaMaxResidual float64 `json:"lambda_max_residual,omitempty"`
@@ -42,6 +46,25 @@ type Result struct {
 	// Hessian is the dense H when the dense path computed it (for -npy
 	// and -fig); nil otherwise.
 	Hessian *mat.SymDense `json:"-"`
+}
+
+// MarshalJSON writes Result with its tags, an undefined ρ as null.
+func (r Result) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Config            numerics.Config        `json:"config"`
+		Params            int                    `json:"params"`
+		Gamma             float64                `json:"gamma"`
+		Method            string                 `json:"method"`
+		Ratios            []numerics.FamilyRatio `json:"ratios"`
+		Rho               *float64               `json:"rho"`
+		RhoUndefined      string                 `json:"rho_undefined,omitempty"`
+		Frobenius         float64                `json:"frobenius"`
+		LambdaMax         float64                `json:"lambda_max"`
+		LambdaMaxResidual float64                `json:"lambda_max_residual,omitempty"`
+		DiagBlock         numerics.BlockSpectrum `json:"diag_block"`
+		OffBlock          numerics.BlockSpectrum `json:"off_block"`
+	}{r.Config, r.Params, r.Gamma, r.Method, r.Ratios, numerics.Number(r.Rho), r.RhoUndefined,
+		r.Frobenius, r.LambdaMax, r.LambdaMaxResidual, r.DiagBlock, r.OffBlock})
 }
 
 // Measure computes the statistics of p with numerics.Measure: with
@@ -65,7 +88,7 @@ func Measure(p *numerics.Problem, note io.Writer) (Result, error) {
 	}
 	res.Method = string(m.Method)
 	res.Ratios = m.Summary.Ratios
-	res.Rho = m.Summary.Rho
+	res.Rho, res.RhoUndefined = m.Summary.Rho, m.Summary.RhoUndefined
 	res.Frobenius = m.Frobenius()
 	res.LambdaMax, res.LambdaMaxResidual = m.LambdaMax, m.LambdaMaxResidual
 	res.Hessian = m.Hessian
