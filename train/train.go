@@ -49,10 +49,47 @@ type Checkpoint struct {
 	Params   []float64             `json:"-"`
 }
 
+// ExplodeFactor and ExplodeOffset define an exploding loss: training has
+// diverged when a loss exceeds ExplodeFactor × the initial loss +
+// ExplodeOffset. Ordinary training (and noisy SGD) stays far below.
+const (
+	ExplodeFactor = 1e3
+	ExplodeOffset = 1e3
+)
+
+// DivergedError is Run's error when training diverges: a loss (of the
+// minibatch before an update, or of the whole data at a checkpoint) or the
+// gradient is not finite, or the loss explodes. Step is the number of
+// updates made when it was seen.
+type DivergedError struct {
+	Step      int
+	Loss      float64 // the loss seen
+	Initial   float64 // the full-data loss at step 0
+	GradNorm  float64 // the gradient norm seen
+	Exploded  bool    // finite, but over ExplodeFactor × Initial + ExplodeOffset
+	Optimizer Optimizer
+}
+
+func (e *DivergedError) Error() string {
+	var what string
+	switch {
+	case math.IsNaN(e.Loss) || math.IsInf(e.Loss, 0):
+		what = fmt.Sprintf("the loss is %v", e.Loss)
+	case e.Exploded:
+		what = fmt.Sprintf("the loss %.4g exceeds %g × the initial loss %.4g + %g",
+			e.Loss, float64(ExplodeFactor), e.Initial, float64(ExplodeOffset))
+	default:
+		what = fmt.Sprintf("the gradient norm is %v", e.GradNorm)
+	}
+	return fmt.Sprintf("train: Run: %v diverged at step %d: %s; lower the learning rate", e.Optimizer, e.Step, what)
+}
+
 // Run runs the optimizer on p from its current parameters and returns
-// the checkpoints in step order; p is left at the final parameters. If the
-// loss or the gradient stops being finite, Run stops with an error (and
-// the checkpoints recorded so far) rather than continue with NaN.
+// the checkpoints in step order; p is left at the final parameters. If a
+// loss or the gradient stops being finite, or a loss explodes
+// (ExplodeFactor), Run stops at once with a *DivergedError and the
+// checkpoints recorded before it, rather than continue with huge numbers
+// or NaN.
 func Run(p *numerics.Problem, opts Options) ([]Checkpoint, error) {
 	if err := checkProblem(p); err != nil {
 		return nil, fmt.Errorf("train: Run: %w", err)
@@ -87,9 +124,22 @@ func Run(p *numerics.Problem, opts Options) ([]Checkpoint, error) {
 		}
 	}
 
+	initial := p.Loss()
+	limit := ExplodeFactor*initial + ExplodeOffset
+	diverged := func(step int, loss, gradNorm float64) error {
+		bad := func(v float64) bool { return math.IsNaN(v) || math.IsInf(v, 0) }
+		if bad(loss) || bad(gradNorm) || loss > limit {
+			return &DivergedError{Step: step, Loss: loss, Initial: initial, GradNorm: gradNorm,
+				Exploded: !bad(loss) && !bad(gradNorm), Optimizer: opts.Optimizer}
+		}
+		return nil
+	}
+	if bad := diverged(0, initial, 0); bad != nil {
+		return nil, bad
+	}
 	var out []Checkpoint
 	record := func(step int) error {
-		c, err := checkpoint(p, step, opts)
+		c, err := checkpoint(p, step, opts, diverged)
 		if err != nil {
 			return err
 		}
@@ -113,8 +163,8 @@ func Run(p *numerics.Problem, opts Options) ([]Checkpoint, error) {
 	batches := newBatcher(p, opts.Optimizer.batchSize(), opts.Seed)
 	for t := 1; t <= opts.Steps; t++ {
 		loss, _ := batches.lossGradient(grad)
-		if math.IsNaN(loss) || math.IsInf(loss, 0) {
-			return out, fmt.Errorf("train: Run: loss is %v at step %d (%v diverged; lower the learning rate)", loss, t, opts.Optimizer)
+		if err := diverged(t-1, loss, norm(grad)); err != nil {
+			return out, err
 		}
 		state.step(theta, grad, t)
 		if err := p.SetParams(theta); err != nil {
@@ -140,16 +190,20 @@ func isNilOptimizer(o Optimizer) bool {
 	return v.Kind() == reflect.Pointer && v.IsNil()
 }
 
-func checkpoint(p *numerics.Problem, step int, opts Options) (Checkpoint, error) {
-	loss, g := p.LossGradient(nil)
-	c := Checkpoint{Step: step, Loss: loss, Accuracy: p.Accuracy()}
+// norm is the Euclidean norm of g: +Inf or NaN when g is not finite.
+func norm(g []float64) float64 {
 	var s float64
 	for _, v := range g {
 		s += v * v
 	}
-	c.GradNorm = math.Sqrt(s)
-	if math.IsNaN(c.Loss) || math.IsInf(c.Loss, 0) || math.IsNaN(c.GradNorm) || math.IsInf(c.GradNorm, 0) {
-		return c, fmt.Errorf("train: Run: loss %v, gradient norm %v at step %d", c.Loss, c.GradNorm, step)
+	return math.Sqrt(s)
+}
+
+func checkpoint(p *numerics.Problem, step int, opts Options, diverged func(step int, loss, gradNorm float64) error) (Checkpoint, error) {
+	loss, g := p.LossGradient(nil)
+	c := Checkpoint{Step: step, Loss: loss, Accuracy: p.Accuracy(), GradNorm: norm(g)}
+	if err := diverged(step, c.Loss, c.GradNorm); err != nil {
+		return c, err
 	}
 	if opts.KeepParams {
 		c.Params = p.Params()

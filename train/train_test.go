@@ -1,6 +1,7 @@
 package train
 
 import (
+	"errors"
 	"math"
 	"slices"
 	"strings"
@@ -244,5 +245,28 @@ func TestRunRefusesNil(t *testing.T) {
 				t.Errorf("%s accepted", name)
 			}
 		}()
+	}
+}
+
+// D6: Run stops at the first exploding loss (over ExplodeFactor × the
+// initial loss + ExplodeOffset), long before it overflows, with a
+// *DivergedError naming the step; no checkpoint past it is recorded.
+func TestRunStopsAtExplodingLoss(t *testing.T) {
+	p := mustProblem(t, trainConfigs()[1])
+	var seen []Checkpoint
+	ck, err := Run(p, Options{Optimizer: GD{LR: 1e6}, Steps: 50, Checkpoints: []int{0, 1, 2, 4, 50},
+		Progress: func(c Checkpoint) { seen = append(seen, c) }})
+	var div *DivergedError
+	if !errors.As(err, &div) {
+		t.Fatalf("error %v, want a *DivergedError", err)
+	}
+	if div.Step > 2 || !strings.Contains(err.Error(), "lower the learning rate") {
+		t.Errorf("stopped at step %d: %v", div.Step, err)
+	}
+	limit := ExplodeFactor*ck[0].Loss + ExplodeOffset
+	for _, c := range seen {
+		if !(c.Loss <= limit) || math.IsInf(c.GradNorm, 0) {
+			t.Errorf("checkpoint %d recorded with loss %v, gradient norm %v", c.Step, c.Loss, c.GradNorm)
+		}
 	}
 }

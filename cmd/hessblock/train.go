@@ -165,6 +165,10 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		if errors.Is(err, numerics.ErrInvalidConfig) {
 			return usageError{err}
 		}
+		var div *train.DivergedError
+		if errors.As(err, &div) {
+			return fmt.Errorf("%w (-lr, now %g)", err, spec.LR)
+		}
 		return err
 	}
 	js, err := json.MarshalIndent(res, "", "  ")
@@ -202,9 +206,11 @@ func checkpointHeader(c train.Checkpoint) []string {
 func checkpointRow(c train.Checkpoint) []string {
 	cols := []string{strconv.Itoa(c.Step), fmt.Sprintf("%.4f", c.Loss), fmt.Sprintf("%.3f", c.Accuracy), fmt.Sprintf("%.3g", c.GradNorm)}
 	if st := c.Stats; st != nil {
-		cols = append(cols, withErr(st.Summary.Rho, st.RhoStdErr))
+		// An undefined statistic is "undefined" here; the closing note
+		// says why.
+		cols = append(cols, statErr(st.Summary.Rho, st.Summary.RhoUndefined, st.RhoStdErr, false))
 		for i, r := range st.Summary.Ratios {
-			cols = append(cols, withErr(r.R, st.RatioStdErr[i]))
+			cols = append(cols, statErr(r.R, r.Undefined, st.RatioStdErr[i], false))
 		}
 		lm := "-"
 		if len(st.TopEigenvalues) > 0 {
@@ -235,6 +241,18 @@ func withErr(v, se float64) string {
 	return fmt.Sprintf("%.4g±%.2g", v, se)
 }
 
+// statErr is withErr for a statistic that may be undefined (0/0): then
+// "undefined", with the reason when long is set.
+func statErr(v float64, undefined string, se float64, long bool) string {
+	if undefined == "" {
+		return withErr(v, se)
+	}
+	if !long {
+		return "undefined"
+	}
+	return stat(v, undefined, nil)
+}
+
 // closingNote states ρ and R at initialization and after training.
 func closingNote(res *experiment.Result) string {
 	ck := res.Checkpoints
@@ -245,10 +263,12 @@ func closingNote(res *experiment.Result) string {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "step %d → %d: loss %.4f → %.4f, accuracy %.3f → %.3f; ρ %s → %s",
 		a.Step, b.Step, a.Loss, b.Loss, a.Accuracy, b.Accuracy,
-		withErr(a.Stats.Summary.Rho, a.Stats.RhoStdErr), withErr(b.Stats.Summary.Rho, b.Stats.RhoStdErr))
+		statErr(a.Stats.Summary.Rho, a.Stats.Summary.RhoUndefined, a.Stats.RhoStdErr, true),
+		statErr(b.Stats.Summary.Rho, b.Stats.Summary.RhoUndefined, b.Stats.RhoStdErr, true))
 	for i, r := range a.Stats.Summary.Ratios {
-		fmt.Fprintf(&sb, "; R %s %s → %s", r.Family, withErr(r.R, a.Stats.RatioStdErr[i]),
-			withErr(b.Stats.Summary.Ratios[i].R, b.Stats.RatioStdErr[i]))
+		rb := b.Stats.Summary.Ratios[i]
+		fmt.Fprintf(&sb, "; R %s %s → %s", r.Family, statErr(r.R, r.Undefined, a.Stats.RatioStdErr[i], true),
+			statErr(rb.R, rb.Undefined, b.Stats.RatioStdErr[i], true))
 	}
 	if a.Stats.Method == numerics.StatsSampled {
 		sb.WriteString(" (sampled blocks: ± one standard error)")

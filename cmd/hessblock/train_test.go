@@ -293,3 +293,50 @@ func TestTrainBatchZeroIsDefault(t *testing.T) {
 		t.Errorf("-batch 0: batch %d, want the default %d", spec.Batch, def.Batch)
 	}
 }
+
+// D5: a valid tanh network with σ_w = 0 has R undefined at step 0 (the
+// output blocks vanish); -json used to fail after the whole run with
+// "json: unsupported value: +Inf" and write nothing. It is valid JSON
+// with null and a reason, in -o too.
+func TestTrainJSONUndefinedStatistics(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "r.json")
+	args := []string{"train", "-data", "gaussian", "-model", "mlp", "-activation", "tanh", "-sigma-w", "0",
+		"-C", "3", "-d", "4", "-N", "30", "-m", "3", "-steps", "2", "-checkpoints", "0,2", "-json", "-o", f}
+	code, stdout, stderr := runCmd(t, args...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	written, _ := os.ReadFile(f)
+	for what, b := range map[string][]byte{"stdout": []byte(stdout), "-o": written} {
+		var v any
+		if err := json.Unmarshal(b, &v); err != nil {
+			t.Fatalf("%s is not JSON: %v", what, err)
+		}
+		if !strings.Contains(string(b), `"R": null`) || !strings.Contains(string(b), `"R_undefined": "the family's diagonal blocks are 0"`) {
+			t.Errorf("%s lacks the undefined R with its reason:\n%s", what, b)
+		}
+	}
+	// The table says "undefined", never NaN or +Inf.
+	code, stdout, stderr = runCmd(t, args[:len(args)-3]...)
+	if code != 0 || !strings.Contains(stdout, "undefined (the family's diagonal blocks are 0)") ||
+		strings.Contains(stdout, "NaN") || strings.Contains(stdout, "Inf") {
+		t.Errorf("exit %d, table:\n%s%s", code, stdout, stderr)
+	}
+}
+
+// D6: a diverging run stops at the first exploding loss with the step
+// and the flag to change, exit 1, instead of printing 26 steps of +Inf
+// and 300-digit losses; -o gets no file.
+func TestTrainStopsAtDivergence(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "sub", "r.json")
+	code, stdout, stderr := runCmd(t, "train", "-data", "gaussian", "-lr", "1e6", "-opt", "gd", "-steps", "50", "-N", "200", "-o", f)
+	if code != 1 || !strings.Contains(stderr, "diverged at step 1") || !strings.Contains(stderr, "-lr, now 1e+06") {
+		t.Errorf("exit %d, stderr %q; want 1 and the step and -lr", code, stderr)
+	}
+	if strings.Contains(stdout, "Inf") || strings.Contains(stdout, "NaN") || strings.Count(stdout, "\n") > 3 {
+		t.Errorf("table went on after the divergence:\n%s", stdout)
+	}
+	if _, err := os.Stat(filepath.Dir(f)); err == nil {
+		t.Error("the failed run left the -o directory")
+	}
+}

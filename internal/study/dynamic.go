@@ -197,6 +197,20 @@ func statSeries(ck []train.Checkpoint, f func(*numerics.Measurement) float64) []
 
 func fmtStat(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) }
 
+// fmtRatio is R of family f: "–" for a family the model lacks,
+// "undefined (reason)" for 0/0.
+func fmtRatio(s numerics.Summary, f kind.Family) string {
+	for _, r := range s.Ratios {
+		if r.Family == f {
+			if !r.Defined() {
+				return "undefined (" + r.Undefined + ")"
+			}
+			return fmtStat(r.R)
+		}
+	}
+	return "–"
+}
+
 func trajectoryTable(name, caption string, runs []dynamicRun) *report.Table {
 	t := &report.Table{Name: name, Caption: caption,
 		Header: []string{"model", "step", "loss", "accuracy", "ρ", "R hidden-hidden", "R output-output", "R hidden-output", "λmax", "method"}}
@@ -204,12 +218,11 @@ func trajectoryTable(name, caption string, runs []dynamicRun) *report.Table {
 		for _, c := range r.Res.Checkpoints {
 			st := c.Stats
 			row := []string{r.Label, strconv.Itoa(c.Step), fmt.Sprintf("%.4f", c.Loss), fmt.Sprintf("%.3f", c.Accuracy), fmtStat(st.Summary.Rho)}
+			if st.Summary.RhoUndefined != "" {
+				row[len(row)-1] = "undefined (" + st.Summary.RhoUndefined + ")"
+			}
 			for _, f := range []kind.Family{kind.HiddenHidden, kind.OutputOutput, kind.HiddenOutput} {
-				if v := st.Summary.Ratio(f); !math.IsNaN(v) {
-					row = append(row, fmtStat(v))
-				} else {
-					row = append(row, "–")
-				}
+				row = append(row, fmtRatio(st.Summary, f))
 			}
 			row = append(row, fmtStat(st.LambdaMax), string(st.Method))
 			t.Rows = append(t.Rows, row)
@@ -297,7 +310,7 @@ func dynamicSummary(mnist, text []dynamicRun) string {
 		a, b := r.ends(i, &sb)
 		fmt.Fprintf(&sb, "%s ρ %s → %s", r.Label, fmtStat(a.Rho), fmtStat(b.Rho))
 		for j, fr := range a.Ratios {
-			fmt.Fprintf(&sb, ", R %s %s → %s", fr.Family, fmtStat(fr.R), fmtStat(b.Ratios[j].R))
+			fmt.Fprintf(&sb, ", R %s %s → %s", fr.Family, fmtRatio(a, fr.Family), fmtRatio(b, b.Ratios[j].Family))
 		}
 	}
 	sb.WriteString(". Text task (init → trained): ")
