@@ -78,8 +78,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	// A bare -h asks about the tool, not about the default command: list
 	// the commands (reproduce's flags are one 'reproduce -h' away).
 	if len(args) == 1 && isHelpFlag(args[0]) {
-		printHelp(stdout)
-		return 0
+		return printHelpTo(stdout, stderr)
 	}
 	name := defaultCommand
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
@@ -90,7 +89,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		// asked for, help is output, not a diagnostic.
 		if len(args) == 1 {
 			if _, ok := commands[args[0]]; ok {
-				return run([]string{args[0], "-h"}, stdout, stdout)
+				out := &checkedWriter{w: stdout}
+				code := run([]string{args[0], "-h"}, out, out)
+				if out.err != nil {
+					fmt.Fprintf(stderr, "hessblock help: writing the output: %v\n", out.err)
+					return 1
+				}
+				return code
 			}
 		}
 		if len(args) > 0 {
@@ -98,8 +103,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			printHelp(stderr)
 			return 2
 		}
-		printHelp(stdout)
-		return 0
+		return printHelpTo(stdout, stderr)
 	}
 	c, ok := commands[name]
 	if !ok {
@@ -109,7 +113,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	out := &checkedWriter{w: stdout}
 	err := c.run(args, out, stderr)
-	if err == nil && out.err != nil {
+	// A lost stdout write is reported once: as the command's own error
+	// when it returned it, else here.
+	if out.err != nil && (err == nil || errors.Is(err, flag.ErrHelp)) {
 		err = fmt.Errorf("writing the output: %w", out.err)
 	}
 	var ue usageError
@@ -149,6 +155,18 @@ func isHelpFlag(a string) bool {
 		return true
 	}
 	return false
+}
+
+// printHelpTo prints the help to stdout: exit 0, or 1 when it cannot be
+// written.
+func printHelpTo(stdout, stderr io.Writer) int {
+	out := &checkedWriter{w: stdout}
+	printHelp(out)
+	if out.err != nil {
+		fmt.Fprintf(stderr, "hessblock: writing the output: %v\n", out.err)
+		return 1
+	}
+	return 0
 }
 
 func printHelp(w io.Writer) {

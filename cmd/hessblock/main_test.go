@@ -118,10 +118,20 @@ func TestStdoutWriteErrors(t *testing.T) {
 		{"train", "-data", "gaussian", "-N", "50", "-d", "4", "-C", "3", "-steps", "2", "-eig", "0"},
 		{"sweep", "-n", "-C", "2", "-seeds", "1", "-o", filepath.Join(dir, "s.jsonl")},
 		{"inspect", "-C", "3", "-d", "3", "-N", "5"},
+		{"inspect", "-C", "3", "-d", "3", "-N", "5", "-json"},
+		{"train", "-data", "gaussian", "-N", "50", "-d", "4", "-C", "3", "-steps", "2", "-eig", "0", "-json"},
+		{"help"},
+		{"-h"},
+		{"help", "inspect"},
 	} {
 		var errb bytes.Buffer
-		if code := run(args, failWriter{}, &errb); code != 1 || !strings.Contains(errb.String(), "no space left") {
+		code := run(args, failWriter{}, &errb)
+		if code != 1 || !strings.Contains(errb.String(), "no space left") {
 			t.Errorf("%q: exit %d, stderr %q; want 1 and the write error", args, code, errb.String())
+		}
+		// The error is printed once (issue 14: disk-full errors printed twice).
+		if n := strings.Count(errb.String(), "no space left"); n > 1 {
+			t.Errorf("%q: the write error is printed %d times:\n%s", args, n, errb.String())
 		}
 	}
 }

@@ -48,11 +48,13 @@ type Stats struct {
 // The file is locked for the whole run: a second sweep on the same file
 // fails at once instead of interleaving its lines with this one's. path
 // must be a regular file (or not exist yet).
-func Run(ctx context.Context, path string, pts []Point, opt Options) (Stats, error) {
+func Run(ctx context.Context, path string, pts []Point, opt Options) (_ Stats, err error) {
 	var st Stats
-	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+	fi, err := os.Stat(path)
+	if err == nil && !fi.Mode().IsRegular() {
 		return st, fmt.Errorf("sweep: %s is not a regular file; a sweep appends to and rereads its file", path)
 	}
+	created := errors.Is(err, os.ErrNotExist)
 	out, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		return st, err
@@ -61,6 +63,14 @@ func Run(ctx context.Context, path string, pts []Point, opt Options) (Stats, err
 	if err := lockFile(out); err != nil {
 		return st, err
 	}
+	// A run that created the file and failed before writing a line (a
+	// full disk) leaves no empty file behind. Only the lock holder may
+	// remove it: a second sweep that lost the race must not.
+	defer func() {
+		if created && err != nil && st.Written == 0 {
+			os.Remove(path)
+		}
+	}()
 	f, err := ReadFile(path)
 	if err != nil {
 		return st, err
@@ -200,8 +210,10 @@ func Run(ctx context.Context, path string, pts []Point, opt Options) (Stats, err
 			}
 		}
 	}
-	// Keep what finished out of order before stopping.
-	if len(pending) > 0 {
+	// Keep what finished out of order before stopping — unless writing
+	// failed already: a full disk would fail again and report the same
+	// error twice.
+	if len(pending) > 0 && firstErr == nil {
 		idx := make([]int, 0, len(pending))
 		for i := range pending {
 			idx = append(idx, i)

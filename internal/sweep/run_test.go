@@ -104,3 +104,23 @@ func TestRunGoesOnPastFailedPoint(t *testing.T) {
 		t.Errorf("rerun measured %v, want only %s", calls, bad)
 	}
 }
+
+// A failed run that created the file and wrote no line leaves no empty
+// file behind (issue 14: failed runs leave empty files); a file that
+// existed before stays.
+func TestRunFailureLeavesNoEmptyFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.jsonl")
+	pts := mustExpand(t, tinySpec())
+	fail := func(numerics.Config) (Record, error) { return Record{}, errors.New("boom") }
+	if _, err := Run(context.Background(), path, pts, Options{Measure: fail}); err == nil {
+		t.Fatal("no error")
+	}
+	if _, err := os.Stat(path); err == nil {
+		t.Error("the failed run left an empty file")
+	}
+	os.WriteFile(path, nil, 0o644)
+	Run(context.Background(), path, pts, Options{Measure: fail})
+	if _, err := os.Stat(path); err != nil {
+		t.Error("the failed run removed a file it did not create")
+	}
+}
