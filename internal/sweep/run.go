@@ -202,6 +202,12 @@ func Run(ctx context.Context, path string, pts []Point, opt Options) (_ Stats, e
 			delete(pending, next)
 			next++
 			if rec == nil {
+				// A failed point is done too: free its slot of the
+				// window, or 2·workers failures in a row stall the sweep.
+				select {
+				case <-window:
+				default:
+				}
 				continue
 			}
 			if err := write(*rec); err != nil {
