@@ -112,7 +112,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	out := &checkedWriter{w: stdout}
-	err := c.run(args, out, stderr)
+	err := withFlagHints(name, c.run(args, out, stderr))
 	// A lost stdout write is reported once: as the command's own error
 	// when it returned it, else here.
 	if out.err != nil && (err == nil || errors.Is(err, flag.ErrHelp)) {

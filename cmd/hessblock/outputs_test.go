@@ -165,3 +165,20 @@ func TestFailedRunLeavesNothing(t *testing.T) {
 		t.Errorf("failed runs left %v", e)
 	}
 }
+
+// Memory-guard errors name the command's flags, not library fields
+// (issue 14: hints naming Problem.MaxStructuredBytes).
+func TestMemoryGuardHintsNameFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"inspect", "-C", "20000", "-d", "64", "-N", "200000"}, "-N"},
+		{[]string{"train", "-data", "gaussian", "-N", "100000", "-d", "4", "-C", "3", "-m", "2", "-steps", "1", "-stats", "structured"}, "-stats sampled"},
+	} {
+		code, _, stderr := runCmd(t, tc.args...)
+		if code != 1 || !strings.Contains(stderr, tc.want) || strings.Contains(stderr, "Problem.") || strings.Contains(stderr, "StatsSampled") {
+			t.Errorf("%v: exit %d, stderr %q; want 1 and a hint naming %s", tc.args, code, stderr, tc.want)
+		}
+	}
+}
