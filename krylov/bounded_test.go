@@ -5,22 +5,11 @@ import (
 	"math"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/hessblock/hessblock/internal/testguard"
 )
 
-// within fails the test when f is still running after a generous limit,
-// instead of letting an unbounded iteration hang the suite.
-func within(t *testing.T, what string, f func()) {
-	t.Helper()
-	const limit = 20 * time.Second
-	done := make(chan struct{})
-	go func() { defer close(done); f() }()
-	select {
-	case <-done:
-	case <-time.After(limit):
-		t.Fatalf("%s still running after %v: not bounded", what, limit)
-	}
-}
+func within(t *testing.T, what string, f func()) { t.Helper(); testguard.Within(t, what, f) }
 
 // Lanczos has at most min(MaxIter, n) steps (300 by default): on an
 // operator whose spectrum it cannot resolve in that many steps (10⁵ distinct

@@ -5,25 +5,15 @@ import (
 	"math"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/hessblock/hessblock/internal/testguard"
 )
 
 // Every iterative solver has a bounded amount of work: fed an equation it
 // cannot solve, it returns an error wrapping ErrNotConverged (naming what
-// did not converge) instead of running on. within guards each call with a
-// timer: a solver that loops fails the test after the limit instead of
-// hanging it (the goroutine is then abandoned).
-func within(t *testing.T, what string, f func()) {
-	t.Helper()
-	const limit = 20 * time.Second
-	done := make(chan struct{})
-	go func() { defer close(done); f() }()
-	select {
-	case <-done:
-	case <-time.After(limit):
-		t.Fatalf("%s still running after %v: not bounded", what, limit)
-	}
-}
+// did not converge) instead of running on. Each call runs under
+// testguard.Within, which fails a solver that loops instead of hanging.
+func within(t *testing.T, what string, f func()) { t.Helper(); testguard.Within(t, what, f) }
 
 func wantNotConverged(t *testing.T, what string, err error, mention string) {
 	t.Helper()
