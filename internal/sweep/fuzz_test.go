@@ -58,8 +58,8 @@ func addFileSeeds(f *testing.F) {
 }
 
 // FuzzReadFile: parsing never panics, and what it accepts is exactly a
-// prefix of the input made of whole lines, each a record that survives
-// MarshalRecord and a second parse unchanged.
+// prefix of the input made of whole lines, each byte for byte the
+// MarshalRecord form of its record, which parses back unchanged.
 func FuzzReadFile(f *testing.F) {
 	addFileSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -91,6 +91,9 @@ func FuzzReadFile(f *testing.F) {
 			b, err := MarshalRecord(l.Record)
 			if err != nil {
 				t.Fatalf("accepted line does not re-marshal: %v", err)
+			}
+			if !bytes.Equal(b[:len(b)-1], l.Raw) {
+				t.Fatalf("accepted a line that is not canonical:\n%s\n%s", l.Raw, b)
 			}
 			again, err := parseFile("g", b)
 			if err != nil || len(again.Lines) != 1 || again.Truncated {
