@@ -181,7 +181,7 @@ func parseShardFlag(shard string, shards int, shardsSet bool, lookup func(string
 var maxWorkers = max(64, 4*runtime.NumCPU())
 
 func runSweep(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("sweep", "sweep [flags]\n\nMeasures every point of a grid (the Cartesian product of the lists) and appends one JSON\nline per point to -o. Rerunning skips the points already there, so a killed sweep resumes\nwhere it stopped; -shard i/n runs the i-th of n deterministic slices (points i, i+n, …) so\nshards can run on different machines. Join shard files with 'hessblock merge'.", stderr)
+	fs := newFlagSet("sweep", "sweep [flags]\n\nMeasures every point of a grid (the Cartesian product of the lists) and appends one JSON\nline per point to -o. Rerunning skips the points already there, so a killed sweep resumes\nwhere it stopped; -shard i/n runs the i-th of n deterministic slices (points i, i+n, …) so\nshards can run on different machines, and -shard auto takes i and n from a Slurm job array\n(or a Kubernetes Indexed Job, with -shards n; examples in deploy/). Join shard files with\n'hessblock merge'.", stderr)
 	g := addGridFlags(fs)
 	out := fs.String("o", "sweep.jsonl", "output `file` (JSON lines, appended)")
 	shardFlag := fs.String("shard", "1/1", "run only shard `i/n` of the grid (1 ≤ i ≤ n), or auto: take it from a Slurm job array or a Kubernetes Indexed Job")
