@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // Marker is the file Dir writes into every directory it fills. Its
@@ -125,10 +126,10 @@ func Dir(dir string, fill func(tmp string) error) (err error) {
 		return err
 	}
 	if err := WriteFile(filepath.Join(tmp, Marker), []byte(markerText)); err != nil {
-		return err
+		return fillError{err, tmp, dir}
 	}
 	if err := fill(tmp); err != nil {
-		return err
+		return fillError{err, tmp, dir}
 	}
 	old := ""
 	if _, serr := os.Lstat(dir); serr == nil {
@@ -162,3 +163,17 @@ func syncDir(dir string) {
 		d.Close()
 	}
 }
+
+// fillError is an error of Dir's fill, printed with the temporary
+// directory's name replaced by the output directory's (the temporary is
+// gone when the user reads it) and saying the old directory is intact.
+type fillError struct {
+	err      error
+	tmp, dir string
+}
+
+func (e fillError) Error() string {
+	return strings.ReplaceAll(e.err.Error(), e.tmp, e.dir) + " (the output directory was left as it was)"
+}
+
+func (e fillError) Unwrap() error { return e.err }
