@@ -3,6 +3,7 @@ package sweep
 import (
 	"context"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -122,5 +123,41 @@ func TestRunFailureLeavesNoEmptyFile(t *testing.T) {
 	Run(context.Background(), path, pts, Options{Measure: fail})
 	if _, err := os.Stat(path); err != nil {
 		t.Error("the failed run removed a file it did not create")
+	}
+}
+
+// D5/D9: a point whose R is undefined (tanh with σ_w = 0: the output
+// blocks vanish) is written with "R": null and its reason, read back as
+// NaN with the reason, and the sweep completes instead of failing there.
+func TestRunRecordsUndefinedAsNull(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.jsonl")
+	s := Spec{Models: []string{"mlp"}, Losses: []string{"ce"}, Activations: []string{"tanh"},
+		C: []int{2, 3}, D: []int{4}, N: []int{10}, M: []int{3}, SigmaW: []float64{0, 1}, SigmaV: []float64{1}, Seeds: []uint64{1}}
+	pts := mustExpand(t, s)
+	st, err := Run(context.Background(), path, pts, Options{})
+	if err != nil || st.Written != len(pts) {
+		t.Fatalf("stats %+v, error %v: want every point written", st, err)
+	}
+	raw, _ := os.ReadFile(path)
+	if !strings.Contains(string(raw), `"R":null,"R_undefined":"the family's diagonal blocks are 0"`) {
+		t.Errorf("no undefined R in the file:\n%s", raw)
+	}
+	f, err := ReadFile(path)
+	if err != nil {
+		t.Fatalf("reading back: %v", err)
+	}
+	undefined := 0
+	for _, l := range f.Lines {
+		for _, fr := range l.Record.Families {
+			if fr.Undefined != "" {
+				undefined++
+				if !math.IsNaN(fr.R) {
+					t.Errorf("%s %s: R = %v with reason %q", l.Record.Key, fr.Family, fr.R, fr.Undefined)
+				}
+			}
+		}
+	}
+	if undefined == 0 {
+		t.Error("read back no undefined R")
 	}
 }
