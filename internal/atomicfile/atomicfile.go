@@ -1,7 +1,8 @@
 // Package atomicfile writes files so that a reader sees either the old
 // file or the complete new one, never a partial write: every file hessblock
 // writes (reports, figures, sweep and training results, NumPy exports)
-// goes through it.
+// goes through it. Dir does the same for a whole output directory: a run's
+// files replace the previous run's as one set.
 package atomicfile
 
 import (
