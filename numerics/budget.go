@@ -105,12 +105,13 @@ func (c Config) lanczosBytes(steps int) int64 {
 	return membudget.Add(membudget.Floats((float64(min(steps, c.NumParams()))+4)*p), c.ForwardBytes())
 }
 
-// blockSpectraBytes is the memory of the representative blocks' spectra:
-// the largest block (d×d, or m×m and d×m for the MLP) and about three
-// copies for the eigen- or singular-value decomposition.
-func (c Config) blockSpectraBytes() int64 {
+// BlockBytes is the memory of one block's spectrum (representative
+// blocks, sampled statistics, the report's block spectra): the largest
+// block (d×d, or m×m and d×m for the MLP) and about three copies for the
+// eigen- or singular-value decomposition.
+func (c Config) BlockBytes() int64 {
 	s := float64(max(c.D, c.M))
-	return membudget.Add(membudget.Floats(4*s*s), c.ForwardBytes())
+	return membudget.Floats(4 * s * s)
 }
 
 // checkExtra returns a *membudget.Error if p's data plus extra bytes of

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/hessblock/hessblock/internal/membudget"
 	"github.com/hessblock/hessblock/krylov"
 	"gonum.org/v1/gonum/mat"
 )
@@ -267,7 +268,7 @@ func (p *Problem) checkMeasureExtras(method StatsMethod, o MeasureOptions) error
 		}
 	}
 	if o.Blocks || method == StatsSampled {
-		if err := p.checkExtra("single d×d blocks and their spectra", p.cfg.blockSpectraBytes(), "use a smaller d (or m)"); err != nil {
+		if err := p.checkExtra("single d×d blocks and their spectra", membudget.Add(p.cfg.BlockBytes(), p.cfg.ForwardBytes()), "use a smaller d (or m)"); err != nil {
 			return err
 		}
 	}

@@ -7,7 +7,8 @@
 // The default is DefaultFraction (3/4) of the memory available to the
 // process: the cgroup limit (v2 memory.max, v1 memory.limit_in_bytes) when
 // one is set, else the physical memory (MemTotal of /proc/meminfo), else,
-// where neither can be read (systems other than Linux), Fallback (4 GiB).
+// where neither can be read (systems other than Linux), Fallback (4 GiB);
+// an address-space limit (ulimit -v, Unix) below that figure replaces it.
 // The command's -max-memory flag replaces it for one run (SetLimit).
 //
 // Callers estimate an allocation before making it (Bytes, Floats) and pass
@@ -136,7 +137,7 @@ var (
 // figure comes from (detected once).
 func Available() (bytes int64, source string) {
 	detectOnce.Do(func() {
-		available, availableSource = detect(os.ReadFile)
+		available, availableSource = detect(os.ReadFile, addressSpaceLimit)
 	})
 	return available, availableSource
 }
@@ -162,11 +163,20 @@ const (
 	procMeminfo = "/proc/meminfo"
 )
 
-// detect finds the available memory with read (os.ReadFile, or fake
+// detect finds the available memory with read and rlimit
+// (addressSpaceLimit, or a fake in tests). detectMemory finds it with read (os.ReadFile, or fake
 // contents in tests): the smaller of a cgroup limit and the physical
 // memory, the physical memory when no cgroup limit is set ("max", or v1's
 // huge unlimited value), Fallback when nothing can be read.
-func detect(read func(string) ([]byte, error)) (int64, string) {
+func detect(read func(string) ([]byte, error), rlimit func() (int64, bool)) (int64, string) {
+	avail, src := detectMemory(read)
+	if v, ok := rlimit(); ok && v < avail {
+		return v, "the address-space limit (ulimit -v) " + Format(v)
+	}
+	return avail, src
+}
+
+func detectMemory(read func(string) ([]byte, error)) (int64, string) {
 	phys, physOK := int64(0), false
 	if b, err := read(procMeminfo); err == nil {
 		phys, physOK = parseMeminfo(string(b))

@@ -69,11 +69,21 @@ func TestDetect(t *testing.T) {
 		{"nothing", nil, Fallback, "assumed 4.0 GiB"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, src := detect(fakeFS(tc.files))
+			got, src := detect(fakeFS(tc.files), func() (int64, bool) { return 0, false })
 			if got != tc.want || !strings.Contains(src, tc.source) {
 				t.Errorf("detect = %d (%s), want %d (%s…)", got, src, tc.want, tc.source)
 			}
 		})
+	}
+}
+
+func TestDetectAddressSpaceLimit(t *testing.T) {
+	files := fakeFS(map[string]string{procMeminfo: meminfo16G, cgroupV2Max: "4294967296"})
+	if got, src := detect(files, func() (int64, bool) { return 2000000 << 10, true }); got != 2000000<<10 || !strings.Contains(src, "ulimit -v") {
+		t.Errorf("with ulimit -v 2000000: %d (%s)", got, src)
+	}
+	if got, src := detect(files, func() (int64, bool) { return 64 << 30, true }); got != 4<<30 || !strings.Contains(src, "cgroup v2") {
+		t.Errorf("with an address-space limit above the cgroup's: %d (%s)", got, src)
 	}
 }
 
