@@ -71,6 +71,7 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 	dynamic := fs.Bool("dynamic", false, "add the dynamic section: block structure through training on MNIST and the Go-text task (about 3 minutes more; with -quick a few seconds)")
 	var dynamicCs intList
 	fs.Var(&dynamicCs, "dynamic-C", "dynamic section: comma-separated class counts of the Go-text task (default 100,1000,10000)")
+	addMemoryFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -164,6 +164,7 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 	workers := fs.Int("j", 1, "points measured at once (the Hessian itself is already parallel)")
 	dry := fs.Bool("n", false, "list the shard's points and whether each is done, measure nothing")
 	quiet := fs.Bool("quiet", false, "no progress display and no summary on stderr")
+	addMemoryFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -50,7 +50,7 @@ func (e *Error) Error() string {
 	if e.Hint != "" {
 		s += "; " + e.Hint
 	}
-	return s + " (the budget is -max-memory; default " + defaultDoc() + ")"
+	return s + " (raise the budget with -max-memory; default " + defaultDoc() + ")"
 }
 
 // Check returns an *Error if need exceeds budget (a negative need is an
