@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hessblock/hessblock/internal/atomicfile"
+	"github.com/hessblock/hessblock/internal/membudget"
 	"github.com/hessblock/hessblock/internal/report"
 	"github.com/hessblock/hessblock/internal/study"
 )
@@ -101,6 +102,10 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 	o.Dynamic = study.DynamicOptions{On: *dynamic, Quick: *quick, TextCs: dynamicCs}
 	if err := o.Validate(); err != nil {
 		return usagef("%v", err)
+	}
+	// Before o.Work, which lists the grid's points.
+	if err := o.CheckMemory(membudget.Limit()); err != nil {
+		return err
 	}
 	if *out == "" {
 		return usagef("-o: empty directory name")
