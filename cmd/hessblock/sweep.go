@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hessblock/hessblock/internal/membudget"
 	"github.com/hessblock/hessblock/internal/sweep"
 	"github.com/hessblock/hessblock/kind"
 )
@@ -146,6 +147,9 @@ func (g *gridFlags) points() ([]sweep.Point, error) {
 		return nil, err
 	}
 	pts, err := s.Expand()
+	if membudget.IsOver(err) {
+		return nil, err // a valid grid too large for the memory budget: status 1
+	}
 	if err != nil {
 		return nil, usageError{err}
 	}
