@@ -92,6 +92,12 @@ func TestMaxMemoryFlag(t *testing.T) {
 	if code, stdout, stderr := runCmd(t, "inspect", "-C", "5", "-d", "4", "-N", "10", "-max-memory", "64MiB"); code != 0 || !strings.Contains(stdout, "method: dense") {
 		t.Errorf("a small inspect within 64 MiB: status %d\n%s%s", code, stdout, stderr)
 	}
+	// A Hessian under -max-dense-bytes but over the budget: the structured
+	// path, said so.
+	code, stdout, stderr := runCmd(t, "inspect", "-C", "40", "-d", "40", "-N", "20", "-max-memory", "8MiB")
+	if code != 0 || !strings.Contains(stdout, "method: structured") || !strings.Contains(stderr, "over the memory budget of 8.0 MiB (-max-memory)") {
+		t.Errorf("inspect with H over the budget: status %d\n%s%s", code, stdout, stderr)
+	}
 	for _, cmd := range []string{"inspect", "train", "sweep", "reproduce"} {
 		_, _, help := runCmd(t, cmd, "-h")
 		if !strings.Contains(help, "-max-memory SIZE") || !strings.Contains(help, "default ") || !strings.Contains(help, "status 1") {
