@@ -126,3 +126,28 @@ func (p *Problem) checkExtra(what string, extra int64, hint string) error {
 func sqrtFit(s int, need, budget int64) int {
 	return max(1, int(float64(s)*math.Sqrt(float64(budget)/float64(need))))
 }
+
+// MeasureBytes estimates the peak memory of Measure's auto method on a
+// problem of the configuration, the problem included: the dense Hessian
+// (two copies, for λmax) when it is within maxDenseBytes and cheaper, else
+// the structured work arrays; plus the representative blocks' spectra.
+func (c Config) MeasureBytes(maxDenseBytes int64) int64 {
+	work := c.StructuredBytes(StructuredOptions{SkipBlockNorms: true})
+	if d := c.DenseBytes(); d <= maxDenseBytes {
+		work = min(work, membudget.Mul(d, 2))
+	}
+	return membudget.Add(c.ProblemBytes(), max(work, c.BlockBytes()))
+}
+
+// CheckMeasure returns a *membudget.Error if MeasureBytes exceeds budget,
+// with the largest N that would fit: the check a caller makes before
+// NewProblem when it will measure, so that the hint covers the whole run.
+func (c Config) CheckMeasure(budget, maxDenseBytes int64) error {
+	bytes := func(k Config) int64 { return k.MeasureBytes(maxDenseBytes) }
+	need := bytes(c)
+	if need <= budget {
+		return nil
+	}
+	return membudget.Check(fmt.Sprintf("measuring %v (data X %d×%d, weights, forward pass, Hessian or structured work arrays)", c, c.N, c.D),
+		need, budget, fitHint(c, c.fitN(budget, bytes)))
+}

@@ -2,6 +2,8 @@ package numerics
 
 import (
 	"errors"
+	"fmt"
+	"math"
 	"strings"
 	"testing"
 
@@ -87,5 +89,27 @@ func TestMeasureExtrasOverBudget(t *testing.T) {
 	}
 	if _, err := Measure(p, MeasureOptions{Method: StatsStructured, TopEigenvalues: 3, LanczosSteps: 3000}); !membudget.IsOver(err) || !strings.Contains(err.Error(), "Lanczos") {
 		t.Errorf("Lanczos over the budget: %v", err)
+	}
+}
+
+// CheckMeasure's hint covers the whole measurement: at the N it names, the
+// problem and its statistics fit.
+func TestCheckMeasureHint(t *testing.T) {
+	cfg := Config{Model: kind.Linear, Loss: kind.CE, C: 200, D: 64, N: 20000, Sigma: 1, Seed: 1}
+	const budget = 64 << 20
+	err := cfg.CheckMeasure(budget, DefaultMaxDenseBytes)
+	if !membudget.IsOver(err) {
+		t.Fatalf("CheckMeasure: %v", err)
+	}
+	n := cfg.fitN(budget, func(k Config) int64 { return k.MeasureBytes(DefaultMaxDenseBytes) })
+	k := cfg
+	k.N = n
+	if n < 2 || k.CheckMeasure(budget, DefaultMaxDenseBytes) != nil || !strings.Contains(err.Error(), fmt.Sprintf("N ≤ %d", n)) {
+		t.Fatalf("hint N = %d: %v", n, err)
+	}
+	p := mustProblem(t, k)
+	p.MaxBytes = budget
+	if _, err := Measure(p, MeasureOptions{MaxDenseParams: math.MaxInt, LambdaMax: true, Blocks: true}); err != nil {
+		t.Errorf("Measure at the suggested N = %d: %v", n, err)
 	}
 }

@@ -82,6 +82,11 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	}
+	// The whole measurement, so that the size the message suggests fits
+	// the problem and its statistics.
+	if err := fl.cfg.CheckMeasure(membudget.Limit(), fl.maxDenseBytes); err != nil {
+		return err
+	}
 	p, err := numerics.NewProblem(fl.cfg)
 	if err != nil {
 		if membudget.IsOver(err) {
