@@ -62,23 +62,13 @@ func (c Config) CheckProblem(budget int64) error {
 }
 
 // fitN is the largest N ≤ c.N at which bytes fits budget at the other sizes
-// of c (bisection; bytes grows with N), 0 when even N = 1 does not.
+// of c, 0 when even N = 1 does not.
 func (c Config) fitN(budget int64, bytes func(Config) int64) int {
-	k := c
-	k.N = 1
-	if bytes(k) > budget {
-		return 0
-	}
-	lo, hi := 1, c.N // bytes(lo) fits; bytes(hi) does not
-	for hi-lo > 1 {
-		k.N = lo + (hi-lo)/2
-		if bytes(k) <= budget {
-			lo = k.N
-		} else {
-			hi = k.N
-		}
-	}
-	return lo
+	return membudget.LargestFitting(c.N, func(n int) bool {
+		k := c
+		k.N = n
+		return bytes(k) <= budget
+	})
 }
 
 // fitHint says which N would fit, or that none does.

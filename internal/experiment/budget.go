@@ -61,20 +61,12 @@ func (s Spec) CheckMemory(budget int64) error {
 	case GoText:
 		hint = "loading the Go-text corpus takes about " + membudget.Format(goTextLoadBytes) + " by itself; or use smaller C, d or m"
 	}
-	k := s
-	k.N, k.Batch = 1, min(k.Batch, 1)
-	if k.MemoryBytes() <= budget {
-		lo, hi := 1, s.N
-		for hi-lo > 1 {
-			k.N = lo + (hi-lo)/2
-			k.Batch = min(s.Batch, k.N)
-			if k.MemoryBytes() <= budget {
-				lo = k.N
-			} else {
-				hi = k.N
-			}
-		}
-		hint = fmt.Sprintf("-N %d would fit", lo)
+	if n := membudget.LargestFitting(s.N, func(n int) bool {
+		k := s
+		k.N, k.Batch = n, min(s.Batch, n)
+		return k.MemoryBytes() <= budget
+	}); n > 0 {
+		hint = fmt.Sprintf("-N %d would fit", n)
 	}
 	return membudget.Check(fmt.Sprintf("training on %s with N = %d, d = %d, C = %d (data, problem, %s state)", s.Data, s.N, s.D, s.C, s.Optimizer), need, budget, hint)
 }

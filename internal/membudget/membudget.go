@@ -289,3 +289,22 @@ func Format(b int64) string {
 	}
 	return fmt.Sprintf("%d B", b)
 }
+
+// LargestFitting returns the largest n in [1, hi] with fits(n), by
+// bisection (fits must be monotone: true up to some n, false after), or 0
+// when not even fits(1): the size a message suggests.
+func LargestFitting(hi int, fits func(n int) bool) int {
+	if hi < 1 || !fits(1) {
+		return 0
+	}
+	lo := 1 // fits(lo); fits(hi+1) is assumed false
+	for hi > lo {
+		mid := lo + (hi-lo+1)/2
+		if fits(mid) {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return lo
+}

@@ -119,3 +119,13 @@ func TestLimitAndCheck(t *testing.T) {
 		t.Error("saturating arithmetic wrapped around")
 	}
 }
+
+func TestLargestFitting(t *testing.T) {
+	for _, tc := range []struct{ hi, limit, want int }{
+		{100, 37, 37}, {100, 100, 100}, {100, 1000, 100}, {100, 1, 1}, {100, 0, 0}, {1, 1, 1}, {0, 5, 0}, {1 << 40, 123456789, 123456789},
+	} {
+		if got := LargestFitting(tc.hi, func(n int) bool { return n <= tc.limit }); got != tc.want {
+			t.Errorf("LargestFitting(%d, n ≤ %d) = %d, want %d", tc.hi, tc.limit, got, tc.want)
+		}
+	}
+}
