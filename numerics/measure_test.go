@@ -112,3 +112,40 @@ func TestMeasureDenseMatchesStructured(t *testing.T) {
 		}
 	}
 }
+
+// The dense path's λmax comes from Lanczos, not the O(P³) decomposition:
+// it must agree with the full decomposition to 1e−10 relative on every
+// model, loss and activation, including linear CE, whose spectrum has a
+// null space, and a saturated softmax.
+func TestDenseLambdaMaxMatchesDecomposition(t *testing.T) {
+	for _, cfg := range []Config{
+		{Model: kind.Linear, Loss: kind.CE, C: 12, D: 20, N: 60, Sigma: 1, Seed: 1},
+		{Model: kind.Linear, Loss: kind.CE, C: 5, D: 8, N: 40, Sigma: 0, Seed: 2},
+		{Model: kind.Linear, Loss: kind.MSE, C: 4, D: 9, N: 30, Sigma: 1, Seed: 3},
+		{Model: kind.Linear, Loss: kind.CE, C: 6, D: 6, N: 20, Sigma: 8, Seed: 4},
+		{Model: kind.MLP, Activation: kind.ReLU, Loss: kind.CE, C: 7, D: 10, N: 40, M: 6, SigmaW: 1, SigmaV: 1, Seed: 5},
+		{Model: kind.MLP, Activation: kind.Tanh, Loss: kind.MSE, C: 3, D: 5, N: 25, M: 4, SigmaW: 2, SigmaV: 1, Seed: 6},
+		{Model: kind.MLP, Activation: kind.Identity, Loss: kind.CE, C: 4, D: 3, N: 12, M: 2, SigmaW: 1, SigmaV: 1, Seed: 7},
+	} {
+		p, err := NewProblem(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, err := p.Hessian()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev, err := Eigenvalues(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := ev[len(ev)-1]
+		m, err := Measure(p, MeasureOptions{Method: StatsDense, LambdaMax: true, Seed: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := math.Abs(m.LambdaMax-want) / math.Abs(want); d > 1e-10 {
+			t.Errorf("%v: λmax %.17g, decomposition %.17g (relative %.2g)", cfg, m.LambdaMax, want, d)
+		}
+	}
+}
