@@ -177,7 +177,7 @@ func Measure(p *Problem, o MeasureOptions) (*Measurement, error) {
 		method = StatsStructured
 		copies := int64(1)
 		if o.LambdaMax {
-			copies = 2 // the eigenvalues work on a copy of H
+			copies = 2 // λmax: Lanczos vectors (≤ min(P, 500)·P) or, as a fallback, the decomposition of a copy of H
 		}
 		if refused = p.checkDense(copies); refused == nil && p.NumParams() <= o.MaxDenseParams {
 			method = StatsDense
