@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/hessblock/hessblock/internal/membudget"
+	"github.com/hessblock/hessblock/numerics"
 	"github.com/hessblock/hessblock/train"
 )
 
@@ -20,11 +21,10 @@ const (
 // mnistPixels is the input dimension of MNIST without projection.
 const mnistPixels = 784
 
-// MemoryBytes estimates the peak memory of Run before the first
-// checkpoint's statistics (which numerics.Measure checks itself): the data
-// set, the problem's copy of it with weights and a forward pass
-// (numerics.Config.ProblemBytes), a minibatch's forward pass, and the
-// optimizer's state (train.StateBytes).
+// MemoryBytes estimates the peak memory of Run: the data set, the
+// problem's copy of it with weights, a forward pass and the checkpoints'
+// statistics (numerics.Config.MeasureBytes), a minibatch's forward pass,
+// and the optimizer's state (train.StateBytes).
 func (s Spec) MemoryBytes() int64 {
 	cfg := s.Model
 	cfg.C, cfg.N, cfg.D = s.C, s.N, s.D
@@ -38,7 +38,15 @@ func (s Spec) MemoryBytes() int64 {
 	case GoText:
 		b = membudget.Add(b, goTextLoadBytes)
 	}
-	b = membudget.Add(b, cfg.ProblemBytes())
+	// The problem and the checkpoints' statistics (numerics.Measure).
+	switch st := s.Stats; {
+	case st.Method == numerics.StatsSampled:
+		b = membudget.Add(b, membudget.Add(cfg.ProblemBytes(), cfg.BlockBytes()))
+	case st.Method == numerics.StatsStructured || (st.MaxDenseParams > 0 && cfg.NumParams() > st.MaxDenseParams):
+		b = membudget.Add(b, cfg.MeasureBytes(0)) // never dense
+	default:
+		b = membudget.Add(b, cfg.MeasureBytes(numerics.DefaultMaxDenseBytes))
+	}
 	if s.Batch > 0 && s.Batch < cfg.N {
 		batch := cfg
 		batch.N = s.Batch
@@ -68,5 +76,5 @@ func (s Spec) CheckMemory(budget int64) error {
 	}); n > 0 {
 		hint = fmt.Sprintf("-N %d would fit", n)
 	}
-	return membudget.Check(fmt.Sprintf("training on %s with N = %d, d = %d, C = %d (data, problem, %s state)", s.Data, s.N, s.D, s.C, s.Optimizer), need, budget, hint)
+	return membudget.Check(fmt.Sprintf("training on %s with N = %d, d = %d, C = %d (data, problem, statistics, %s state)", s.Data, s.N, s.D, s.C, s.Optimizer), need, budget, hint)
 }

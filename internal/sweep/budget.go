@@ -52,5 +52,5 @@ func CheckMemory(pts []Point, workers int, budget int64) error {
 	default:
 		hint = fmt.Sprintf("the point %s alone needs %s: leave out its sizes", big.Key, membudget.Format(largest))
 	}
-	return membudget.Check(fmt.Sprintf("a sweep of %d points with %d workers", len(pts), workers), need, budget, hint)
+	return membudget.Check(fmt.Sprintf("a sweep of %d point(s) with %d worker(s)", len(pts), workers), need, budget, hint)
 }
