@@ -44,6 +44,8 @@ func TestMemoryBudget(t *testing.T) {
 			[]string{"2000000000 points", "-seeds ", "would fit"}, out("r2")},
 		{[]string{"reproduce", "-quick", "-cmax", "4194304", "-o", out("r3")}, 1,
 			[]string{"up to C = 4194304", "-cmax "}, out("r3")},
+		{[]string{"reproduce", "-quick", "-j", "100000000", "-o", out("r4")}, 2,
+			[]string{"-j 100000000: want 1 … "}, out("r4")},
 		{[]string{"sweep", "-model", "linear", "-loss", "ce", "-C", "1000000", "-d", "1000", "-N", "10", "-seeds", "1", "-o", out("s1.jsonl")}, 1,
 			[]string{"a sweep of 1 point(s)", "alone needs"}, out("s1.jsonl")},
 		{[]string{"sweep", "-model", "linear", "-loss", "ce", "-C", "200", "-d", "64", "-N", "1000", "-seeds", "1,2,3,4", "-j", "4", "-o", out("s2.jsonl")}, 1,

@@ -103,6 +103,9 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 	if err := o.Validate(); err != nil {
 		return usagef("%v", err)
 	}
+	if o.Workers > maxWorkers {
+		return usagef("-j %d: want 1 … %d (each worker holds a grid point's work arrays)", o.Workers, maxWorkers)
+	}
 	// Before o.Work, which lists the grid's points.
 	if err := o.CheckMemory(membudget.Limit()); err != nil {
 		return err
