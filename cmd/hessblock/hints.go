@@ -4,18 +4,18 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/hessblock/hessblock/internal/inspect"
+	"github.com/hessblock/hessblock/internal/membudget"
 	"github.com/hessblock/hessblock/numerics"
 )
 
 // flagHints maps, per command, the memory guards of numerics to what a
 // user of the command can change. The library's own messages name its
-// fields (Problem.MaxStructuredBytes, Problem.MaxDenseBytes), which mean
+// API (Problem.MaxDenseBytes, Measure with StatsSampled), which means
 // nothing on the command line.
 var flagHints = map[string]struct{ dense, structured string }{
 	"inspect": {
 		dense:      "raise -max-dense-bytes",
-		structured: "use fewer samples (-N), or raise -max-dense-bytes if the dense Hessian fits in memory",
+		structured: "use fewer samples (-N)",
 	},
 	"train": {
 		dense:      "use -stats structured or -stats sampled, or fewer parameters (-C, -d, -m)",
@@ -34,13 +34,32 @@ func withFlagHints(name string, err error) error {
 	var st *numerics.StructuredTooLargeError
 	switch {
 	case errors.As(err, &st):
-		return hinted{fmt.Sprintf("the structured statistics at N = %d samples need about %s of work arrays, over the limit of %s; %s",
-			st.N, inspect.FormatBytes(st.Bytes), inspect.FormatBytes(st.Limit), h.structured), err}
+		hint := h.structured
+		if st.FitN > 0 {
+			hint = fmt.Sprintf("-N %d or less would fit; or %s", st.FitN, hint)
+		}
+		return rehint(err, st.Unwrap(), hint, "")
 	case errors.As(err, &dense):
-		return hinted{fmt.Sprintf("a dense Hessian of P = %d parameters needs %s, over the limit of %s; %s",
-			dense.Params, inspect.FormatBytes(dense.Bytes), inspect.FormatBytes(dense.Limit), h.dense), err}
+		return rehint(err, dense.Unwrap(), h.dense, fmt.Sprintf(
+			"a dense Hessian of P = %d parameters needs %s, over the dense limit of %s; %s",
+			dense.Params, membudget.Format(dense.Bytes), membudget.Format(dense.Limit), h.dense))
 	}
 	return err
+}
+
+// rehint prints a budget error (inner, a *membudget.Error) with hint in
+// place of the library's, or else msg; the result still wraps err.
+func rehint(err, inner error, hint, msg string) error {
+	var be *membudget.Error
+	if errors.As(inner, &be) {
+		c := *be
+		c.Hint = hint
+		return hinted{c.Error(), err}
+	}
+	if msg == "" {
+		return err
+	}
+	return hinted{msg, err}
 }
 
 // hinted is an error printed as msg that still wraps the original for

@@ -17,6 +17,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/hessblock/hessblock/internal/membudget"
 )
 
 // command is one subcommand. Each lives in its own file and registers
@@ -111,6 +113,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		printHelp(stderr)
 		return 2
 	}
+	// -max-memory sets the process budget while parsing; it lasts for
+	// this command only (tests run many commands in one process).
+	defer membudget.SetLimit(0)()
 	out := &checkedWriter{w: stdout}
 	err := withFlagHints(name, c.run(args, out, stderr))
 	// A lost stdout write is reported once: as the command's own error

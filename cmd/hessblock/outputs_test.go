@@ -173,8 +173,8 @@ func TestMemoryGuardHintsNameFlags(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"inspect", "-C", "20000", "-d", "64", "-N", "200000"}, "-N"},
-		{[]string{"train", "-data", "gaussian", "-N", "100000", "-d", "4", "-C", "3", "-m", "2", "-steps", "1", "-stats", "structured"}, "-stats sampled"},
+		{[]string{"inspect", "-C", "20000", "-d", "64", "-N", "200000"}, "would fit"},
+		{[]string{"train", "-data", "gaussian", "-N", "50", "-d", "2000", "-C", "300", "-m", "20", "-steps", "1", "-stats", "dense"}, "-stats structured"},
 	} {
 		code, _, stderr := runCmd(t, tc.args...)
 		if code != 1 || !strings.Contains(stderr, tc.want) || strings.Contains(stderr, "Problem.") || strings.Contains(stderr, "StatsSampled") {

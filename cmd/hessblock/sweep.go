@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hessblock/hessblock/internal/membudget"
 	"github.com/hessblock/hessblock/internal/sweep"
 	"github.com/hessblock/hessblock/kind"
 )
@@ -146,6 +147,9 @@ func (g *gridFlags) points() ([]sweep.Point, error) {
 		return nil, err
 	}
 	pts, err := s.Expand()
+	if membudget.IsOver(err) {
+		return nil, err // a valid grid too large for the memory budget: status 1
+	}
 	if err != nil {
 		return nil, usageError{err}
 	}
@@ -189,6 +193,7 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 	workers := fs.Int("j", 1, "points measured at once (the Hessian itself is already parallel)")
 	dry := fs.Bool("n", false, "list the shard's points and whether each is done, measure nothing")
 	quiet := fs.Bool("quiet", false, "no progress display and no summary on stderr")
+	addMemoryFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
