@@ -172,14 +172,22 @@ type buffers struct {
 	b []float64 // kc×nc
 }
 
-var pool = sync.Pool{New: func() any {
-	return &buffers{a: make([]float64, mc*kc), b: make([]float64, kc*nc)}
-}}
+// pool holds packing buffers, grown to the largest product seen (at most
+// mc×kc and kc×nc: 6.3 MiB), so that medium products do not allocate the
+// full panels.
+var pool = sync.Pool{New: func() any { return new(buffers) }}
 
 // serial computes C += alpha·op(A)·op(B) on one goroutine.
 func serial(aT, bT bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, c []float64, ldc int) {
 	buf := pool.Get().(*buffers)
 	defer pool.Put(buf)
+	if na := min(mc, (m+mr-1)/mr*mr) * min(kc, k); cap(buf.a) < na {
+		buf.a = make([]float64, na)
+	}
+	if nb := min(kc, k) * min(nc, (n+nr-1)/nr*nr); cap(buf.b) < nb {
+		buf.b = make([]float64, nb)
+	}
+	buf.a, buf.b = buf.a[:cap(buf.a)], buf.b[:cap(buf.b)]
 	for jc := 0; jc < n; jc += nc {
 		ncur := min(nc, n-jc)
 		for pc := 0; pc < k; pc += kc {
