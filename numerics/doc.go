@@ -32,8 +32,7 @@
 //
 // R per family and ρ (THEORY §4) come from three paths: ComputeBlockStats
 // on a dense H; StructuredStats, exact from Gram identities without
-// forming H (O(N²·C) time, O(N²) memory, bounded by
-// Problem.MaxStructuredBytes); and a seeded sample of single blocks with
+// forming H (O(N²·C) time, O(N²) memory); and a seeded sample of single blocks with
 // standard errors. Measure is the one entry point that chooses among them
 // — dense when H fits, structured otherwise, sampled on request — and adds
 // ‖H‖_F, λmax and the spectra of each family's representative blocks
@@ -55,10 +54,16 @@
 //     with a message saying what was wrong.
 //   - Invalid input is an error: Config.Validate reports every invalid field
 //     (wrapping ErrInvalidConfig); data and parameters must be finite; a
-//     dense Hessian over Problem.MaxDenseBytes is a *DenseTooLargeError and
-//     structured work arrays over Problem.MaxStructuredBytes a
-//     *StructuredTooLargeError. The methods that return an error report a
-//     nil or zero Problem as one.
+//     dense Hessian over Problem.MaxDenseBytes is a *DenseTooLargeError.
+//     The methods that return an error report a nil or zero Problem as one.
+//   - Memory is budgeted: every array that grows with the sizes is
+//     estimated (Config.ProblemBytes, DenseBytes, StructuredBytes) and
+//     checked before it is allocated against one budget, Problem.MaxBytes
+//     (zero: the process budget, by default 3/4 of the memory available;
+//     the command's -max-memory). Over it, NewProblem returns a
+//     *membudget.Error, the dense path a *DenseTooLargeError with Budget
+//     set and the structured path a *StructuredTooLargeError, both
+//     wrapping one.
 //   - Numerical failure is an error, never a silent NaN: a result that
 //     overflows float64, a saturated softmax that leaves the structured
 //     identities only rounding, an eigendecomposition that does not

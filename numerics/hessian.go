@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/hessblock/hessblock/internal/membudget"
 	"github.com/hessblock/hessblock/kind"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
@@ -14,27 +15,36 @@ import (
 
 // DenseTooLargeError is returned when a dense Hessian would need more memory
 // than allowed.
+// The limit is Problem.MaxDenseBytes, or, when the Hessian fits that but not
+// beside the problem's data and forward pass, the memory budget
+// (Problem.MaxBytes): then Budget is set and the error wraps a
+// *membudget.Error.
 type DenseTooLargeError struct {
 	Params int   // P
-	Bytes  int64 // P²·8
+	Bytes  int64 // P²·8 (with Budget: plus data and forward pass)
 	Limit  int64
+	Budget bool // the limit is the memory budget, not MaxDenseBytes
 }
+
+const denseAlternatives = "use the structured statistics that never form H (StructuredStats for ρ, R per family and block norms; " +
+	"Problem.Block for single blocks; HessVec, Lanczos and SLQ for spectra)"
 
 func (e *DenseTooLargeError) Error() string {
-	return fmt.Sprintf("numerics: a dense Hessian of P = %d parameters needs %s, over the limit of %s; "+
-		"use the structured statistics that never form H (StructuredStats for ρ, R per family and block norms; "+
-		"Problem.Block for single blocks; HessVec, Lanczos and SLQ for spectra), or raise Problem.MaxDenseBytes",
-		e.Params, formatBytes(e.Bytes), formatBytes(e.Limit))
+	if e.Budget {
+		return "numerics: " + e.Unwrap().Error()
+	}
+	return fmt.Sprintf("numerics: a dense Hessian of P = %d parameters needs %s, over the dense limit of %s (Problem.MaxDenseBytes, inspect's -max-dense-bytes); %s",
+		e.Params, membudget.Format(e.Bytes), membudget.Format(e.Limit), denseAlternatives)
 }
 
-func formatBytes(b int64) string {
-	switch {
-	case b >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(b)/(1<<30))
-	case b >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20))
+// Unwrap returns the *membudget.Error of an over-budget Hessian, nil for
+// one over MaxDenseBytes alone.
+func (e *DenseTooLargeError) Unwrap() error {
+	if !e.Budget {
+		return nil
 	}
-	return fmt.Sprintf("%d B", b)
+	return &membudget.Error{What: fmt.Sprintf("a dense Hessian of P = %d parameters, with the data and forward pass", e.Params),
+		Need: e.Bytes, Budget: e.Limit, Hint: denseAlternatives}
 }
 
 // DenseBytes is the memory a dense Hessian of the configuration takes,
@@ -56,13 +66,24 @@ func (p *Problem) maxDenseBytes() int64 {
 }
 
 // CheckDense returns a *DenseTooLargeError if the dense Hessian would exceed
-// the memory limit.
+// Problem.MaxDenseBytes, or, with the problem's data and a forward pass, the
+// memory budget Problem.MaxBytes.
 func (p *Problem) CheckDense() error {
+	return p.checkDense(1)
+}
+
+// checkDense is CheckDense for `copies` P×P arrays (2 when the eigenvalues
+// are computed too).
+func (p *Problem) checkDense(copies int64) error {
 	if err := p.check(); err != nil {
 		return err
 	}
-	if b := p.cfg.DenseBytes(); b > p.maxDenseBytes() || b < 0 {
+	b := p.cfg.DenseBytes()
+	if b > p.maxDenseBytes() || b < 0 {
 		return &DenseTooLargeError{Params: p.NumParams(), Bytes: b, Limit: p.maxDenseBytes()}
+	}
+	if need := membudget.Add(membudget.Mul(b, copies), p.cfg.ProblemBytes()); need > p.maxBytes() {
+		return &DenseTooLargeError{Params: p.NumParams(), Bytes: need, Limit: p.maxBytes(), Budget: true}
 	}
 	return nil
 }

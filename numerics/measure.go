@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/hessblock/hessblock/internal/membudget"
 	"github.com/hessblock/hessblock/krylov"
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
@@ -174,9 +175,16 @@ func Measure(p *Problem, o MeasureOptions) (*Measurement, error) {
 	var refused error
 	if method == StatsAuto {
 		method = StatsStructured
-		if refused = p.CheckDense(); refused == nil && p.NumParams() <= o.MaxDenseParams {
+		copies := int64(1)
+		if o.LambdaMax {
+			copies = 2 // λmax: Lanczos vectors (≤ min(P, 500)·P) or, as a fallback, the decomposition of a copy of H
+		}
+		if refused = p.checkDense(copies); refused == nil && p.NumParams() <= o.MaxDenseParams {
 			method = StatsDense
 		}
+	}
+	if err := p.checkMeasureExtras(method, o); err != nil {
+		return nil, err
 	}
 	var st *Measurement
 	var exactMax float64 // λmax from the dense eigenvalues
@@ -241,6 +249,30 @@ func Measure(p *Problem, o MeasureOptions) (*Measurement, error) {
 		}
 	}
 	return st, nil
+}
+
+// checkMeasureExtras checks the Lanczos vectors and block spectra that o
+// asks for against the memory budget (the dense and structured paths check
+// their own arrays).
+func (p *Problem) checkMeasureExtras(method StatsMethod, o MeasureOptions) error {
+	steps := 0
+	if o.TopEigenvalues > 0 {
+		steps = o.LanczosSteps
+	}
+	if o.LambdaMax && method != StatsDense {
+		steps = max(steps, 300) // krylov.Lanczos's default MaxIter
+	}
+	if steps > 0 {
+		if err := p.checkExtra("Lanczos on H·v", p.cfg.lanczosBytes(steps), "ask for fewer eigenvalues or Lanczos steps, or use smaller sizes"); err != nil {
+			return err
+		}
+	}
+	if o.Blocks || method == StatsSampled {
+		if err := p.checkExtra("single d×d blocks and their spectra", membudget.Add(p.cfg.BlockBytes(), p.cfg.ForwardBytes()), "use a smaller d (or m)"); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // topEigenvalues returns the k largest Ritz values of H after `steps`

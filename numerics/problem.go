@@ -8,6 +8,7 @@ import (
 	"reflect"
 
 	"github.com/hessblock/hessblock/datasets"
+	"github.com/hessblock/hessblock/internal/membudget"
 	"github.com/hessblock/hessblock/kind"
 	"gonum.org/v1/gonum/mat"
 )
@@ -47,19 +48,29 @@ type Problem struct {
 	w      *mat.Dense // C×d (linear) or m×d (MLP)
 	v      *mat.Dense // C×m (MLP), nil for the linear model
 
-	// MaxDenseBytes bounds the memory Hessian may allocate; zero (or
-	// negative) means DefaultMaxDenseBytes.
+	// MaxDenseBytes bounds the dense Hessian (P²·8 bytes): above it
+	// Hessian refuses and Measure's auto method uses the structured
+	// statistics instead. Zero (or negative) means DefaultMaxDenseBytes.
+	// It selects a method; MaxBytes is the hard ceiling.
 	MaxDenseBytes int64
-	// MaxStructuredBytes bounds the work arrays of StructuredStats
-	// (Config.StructuredBytes); zero (or negative) means
-	// DefaultMaxStructuredBytes.
-	MaxStructuredBytes int64
+	// MaxBytes is the memory budget of p's computations: the data and
+	// weights p holds plus the work arrays of a dense Hessian, the
+	// structured statistics, Lanczos or block spectra (budget.go). Zero
+	// (or negative) means the process budget, membudget.Limit (by default
+	// 3/4 of the memory available; the command's -max-memory).
+	MaxBytes int64
 }
 
 // NewProblem draws Gaussian data and uniform labels (THEORY §1) with
-// datasets.Gaussian, and the initial parameters, from cfg.Seed.
+// datasets.Gaussian, and the initial parameters, from cfg.Seed. A
+// configuration whose data, weights and forward pass (ProblemBytes) exceed
+// the process budget (membudget.Limit) is a *membudget.Error, returned
+// before anything is allocated.
 func NewProblem(cfg Config) (*Problem, error) {
 	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := cfg.CheckProblem(membudget.Limit()); err != nil {
 		return nil, err
 	}
 	set, err := datasets.Gaussian(cfg.N, cfg.D, cfg.C, cfg.Seed)
@@ -88,6 +99,9 @@ func NewProblemWithData(cfg Config, x mat.Matrix, labels []int) (*Problem, error
 		return nil, err
 	}
 	if err := validateData(cfg, x, labels); err != nil {
+		return nil, err
+	}
+	if err := cfg.CheckProblem(membudget.Limit()); err != nil {
 		return nil, err
 	}
 	return newProblem(cfg, mat.DenseCopyOf(x), append([]int(nil), labels...)), nil

@@ -162,7 +162,7 @@ func TestStructuredSaturatedSoftmax(t *testing.T) {
 
 func TestStructuredMemoryGuard(t *testing.T) {
 	p := mustProblem(t, DefaultConfig(kind.MLP))
-	p.MaxStructuredBytes = 1024
+	p.MaxBytes = 1024
 	_, err := p.StructuredStats(StructuredOptions{})
 	var tooLarge *StructuredTooLargeError
 	if !errors.As(err, &tooLarge) {

@@ -2,6 +2,7 @@ package numerics
 
 import (
 	"fmt"
+	"github.com/hessblock/hessblock/internal/membudget"
 	"math"
 	"runtime"
 
@@ -95,23 +96,29 @@ func (p *Problem) StructuredStats(opts StructuredOptions) (*StructuredStats, err
 	return st, nil
 }
 
-// DefaultMaxStructuredBytes is the default limit on the work arrays of
-// StructuredStats (Config.StructuredBytes).
-const DefaultMaxStructuredBytes int64 = 16 << 30
-
 // StructuredTooLargeError is returned when the work arrays of
-// StructuredStats (mostly N×N) would need more memory than allowed.
+// StructuredStats (mostly N×N), with the problem's data and forward pass,
+// would exceed the memory budget (Problem.MaxBytes). It wraps a
+// *membudget.Error.
 type StructuredTooLargeError struct {
 	N     int   // samples
-	Bytes int64 // estimated peak of the N×N arrays
-	Limit int64
+	Bytes int64 // estimated peak: work arrays, data and forward pass
+	Limit int64 // the budget
+	// FitN is the largest N whose estimate fits the budget at the same
+	// C, d and m (0 when even N = 1 does not).
+	FitN int
 }
 
-func (e *StructuredTooLargeError) Error() string {
-	return fmt.Sprintf("numerics: the structured statistics at N = %d samples need about %s of work arrays, over the limit of %s; "+
-		"use the sampled statistics (Measure with StatsSampled, or Problem.Block on chosen pairs), "+
-		"fewer samples, or raise Problem.MaxStructuredBytes",
-		e.N, formatBytes(e.Bytes), formatBytes(e.Limit))
+func (e *StructuredTooLargeError) Error() string { return "numerics: " + e.Unwrap().Error() }
+
+// Unwrap returns the *membudget.Error.
+func (e *StructuredTooLargeError) Unwrap() error {
+	hint := "use the sampled statistics (Measure with StatsSampled, or Problem.Block on chosen pairs)"
+	if e.FitN > 0 {
+		hint = fmt.Sprintf("N ≤ %d would fit; or %s", e.FitN, hint)
+	}
+	return &membudget.Error{What: fmt.Sprintf("the structured statistics at N = %d samples (N×N work arrays, data, forward pass)", e.N),
+		Need: e.Bytes, Budget: e.Limit, Hint: hint}
 }
 
 // StructuredBytes estimates the peak memory StructuredStats with opts
@@ -149,21 +156,18 @@ func (c Config) StructuredBytes(opts StructuredOptions) int64 {
 	return math.MaxInt64
 }
 
-func (p *Problem) maxStructuredBytes() int64 {
-	if p.MaxStructuredBytes > 0 {
-		return p.MaxStructuredBytes
-	}
-	return DefaultMaxStructuredBytes
-}
-
 // CheckStructured returns a *StructuredTooLargeError if the work arrays of
-// StructuredStats with opts would exceed the memory limit.
+// StructuredStats with opts, beside the problem's data and a forward pass,
+// would exceed the memory budget (Problem.MaxBytes).
 func (p *Problem) CheckStructured(opts StructuredOptions) error {
 	if err := p.check(); err != nil {
 		return err
 	}
-	if b := p.cfg.StructuredBytes(opts); b > p.maxStructuredBytes() {
-		return &StructuredTooLargeError{N: p.cfg.N, Bytes: b, Limit: p.maxStructuredBytes()}
+	need := func(c Config) int64 { return membudget.Add(c.StructuredBytes(opts), c.ProblemBytes()) }
+	if b := need(p.cfg); b > p.maxBytes() {
+		e := &StructuredTooLargeError{N: p.cfg.N, Bytes: b, Limit: p.maxBytes()}
+		e.FitN = p.cfg.fitN(e.Limit, need)
+		return e
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package theory
 
 import (
+	"fmt"
 	"math"
 	"math/cmplx"
 	"math/rand/v2"
@@ -135,6 +136,7 @@ type gmpState struct {
 
 	supportOnce sync.Once
 	intervals   []Interval
+	supportErr  error // the support search did not converge
 
 	massOnce sync.Once
 	cumMass  []float64 // atom + masses of intervals[0..i]
@@ -214,10 +216,20 @@ func (s *gmpState) newton(z, m complex128, upper bool) (complex128, bool) {
 	return m, cmplx.Abs(zm-z) <= loose
 }
 
+// maxContinuationSteps caps the Newton solves of one continuation in
+// solve. Jumps grow to 1e8 after successes, so a continuation that succeeds
+// crosses the float64 range (and the relative floor) in a few dozen solves,
+// and each failure shrinks the jump by a square root until it is given up
+// below 1.0001 (about 20 failures in a row); the cap stops only a
+// continuation that alternates successes and failures without end.
+const maxContinuationSteps = 2000
+
 // solve returns the Stieltjes transform at z (boundary value from above for
 // real z) by Newton continuation in Im z: start where |z| dominates the
 // support and m ≈ −1/(z − Eτ), then lower Im z in geometric jumps that grow
 // after a success and shrink after a failure; finally step to Im z itself.
+// Each Newton solve has at most 100 steps and the continuation at most
+// maxContinuationSteps solves; ok is false when it stopped short of Im z.
 func (s *gmpState) solve(z complex128) (complex128, bool) {
 	if imag(z) < 0 {
 		m, ok := s.solve(cmplx.Conj(z))
@@ -243,7 +255,10 @@ func (s *gmpState) solve(z complex128) (complex128, bool) {
 	// Im z = 0 itself.
 	floor := 1e-10 * math.Abs(x)
 	cur, jump := top, 1e3
-	for cur > eta {
+	for steps := 0; cur > eta; steps++ {
+		if steps == maxContinuationSteps {
+			return m, false
+		}
 		next := cur / jump
 		if next <= eta || (eta == 0 && next < floor) {
 			next = eta
@@ -278,6 +293,28 @@ func (g GeneralizedMP) Stieltjes(z complex128) complex128 {
 	}
 	m, _ := s.solve(z)
 	return m
+}
+
+// StieltjesErr is Stieltjes with an error, wrapping ErrNotConverged, when
+// the Newton continuation could not reach Im z (Stieltjes then returns the
+// smoothed value at the lowest height reached), or wrapping
+// ErrInvalidParameter for invalid parameters.
+func (g GeneralizedMP) StieltjesErr(z complex128) (complex128, error) {
+	if err := g.check(); err != nil {
+		return cmplx.NaN(), err
+	}
+	s := g.state()
+	if cmplx.IsNaN(z) {
+		return cmplx.NaN(), notConverged("GMP Stieltjes transform at %v", z)
+	}
+	if z == 0 && (s.atom() > 0 || s.support()[0].Min <= 0) {
+		return cmplx.Inf(), nil
+	}
+	m, ok := s.solve(z)
+	if !ok || cmplx.IsNaN(m) {
+		return m, notConverged("GMP Stieltjes transform at %v: the Newton continuation in Im z did not reach Im z = %g", z, imag(z))
+	}
+	return m, nil
 }
 
 // Atom returns the mass at 0: max(0, 1 − (1 − ν({0}))/γ).
@@ -339,9 +376,40 @@ func (g GeneralizedMP) Support() []Interval {
 	return append([]Interval(nil), s.support()...)
 }
 
+// support returns the support intervals. When the search did not converge
+// (supportErr) it is one NaN interval, so that every method built on it
+// returns NaN rather than a wrong number or a panic on an empty list.
 func (s *gmpState) support() []Interval {
-	s.supportOnce.Do(func() { s.intervals = s.computeSupport() })
+	s.supportOnce.Do(func() {
+		s.intervals, s.supportErr = s.computeSupport()
+		if s.supportErr != nil {
+			s.intervals = []Interval{{math.NaN(), math.NaN()}}
+		}
+	})
 	return s.intervals
+}
+
+// SupportErr is Support with the error of a support search that did not
+// converge (wrapping ErrNotConverged), or of invalid parameters (wrapping
+// ErrInvalidParameter); Support returns one NaN interval in the first case.
+func (g GeneralizedMP) SupportErr() ([]Interval, error) {
+	if err := g.check(); err != nil {
+		return nil, err
+	}
+	s := g.state()
+	iv := s.support()
+	if s.supportErr != nil {
+		return nil, s.supportErr
+	}
+	return append([]Interval(nil), iv...), nil
+}
+
+// check returns Validate's error, nil for a value NewGeneralizedMP built.
+func (g GeneralizedMP) check() error {
+	if g.cache != nil {
+		return nil
+	}
+	return g.Validate()
 }
 
 // Mean returns E λ = E τ.
@@ -405,6 +473,9 @@ func (s *gmpState) cdf(x float64) float64 {
 		return 0
 	}
 	iv := s.support()
+	if s.supportErr != nil {
+		return math.NaN()
+	}
 	cum := s.masses()
 	below := s.atom()
 	for i, v := range iv {
@@ -455,24 +526,47 @@ func (s *gmpState) partialMass(iv Interval, x float64) float64 {
 }
 
 // Quantile returns the smallest x ≥ 0 with CDF(x) ≥ p (0 for p ≤ Atom(),
-// the top edge of the support for p = 1), NaN for p outside [0, 1].
+// the top edge of the support for p = 1), NaN for p outside [0, 1] and NaN
+// when the inversion or the support search did not converge (QuantileErr
+// says which).
 func (g GeneralizedMP) Quantile(p float64) float64 {
-	s := g.state()
-	if s == nil || !(p >= 0 && p <= 1) {
+	x, err := g.QuantileErr(p)
+	if err != nil {
 		return math.NaN()
 	}
+	return x
+}
+
+// QuantileErr is Quantile with an error: wrapping ErrInvalidParameter for
+// invalid parameters or p outside [0, 1], ErrNotConverged when the support
+// search or the inversion of the CDF did not converge.
+func (g GeneralizedMP) QuantileErr(p float64) (float64, error) {
+	if err := g.check(); err != nil {
+		return math.NaN(), err
+	}
+	if !(p >= 0 && p <= 1) {
+		return math.NaN(), paramError("GeneralizedMP.Quantile: p must be in [0, 1], got %v", p)
+	}
+	s := g.state()
 	if p <= s.atom() {
-		return 0
+		return 0, nil
 	}
 	iv := s.support()
+	if s.supportErr != nil {
+		return math.NaN(), s.supportErr
+	}
 	cum := s.masses()
 	i := sort.SearchFloat64s(cum, p)
 	// The interval masses are quadratures: their sum can round to 1 before
 	// the last interval, so p = 1 maps to the top edge explicitly.
 	if i >= len(iv) || p == 1 {
-		return iv[len(iv)-1].Max
+		return iv[len(iv)-1].Max, nil
 	}
-	return invertOnInterval(iv[i], p, s.cdf, s.prob1)
+	x, err := invertOnInterval(iv[i], p, s.cdf, s.prob1)
+	if err != nil {
+		return math.NaN(), fmt.Errorf("GeneralizedMP.Quantile(%v): %w", p, err)
+	}
+	return x, nil
 }
 
 // Rand draws from the law by inversion of the CDF.

@@ -1,6 +1,7 @@
 package theory
 
 import (
+	"fmt"
 	"math"
 	"sort"
 )
@@ -18,7 +19,7 @@ import (
 // most two zeros per interval, found around its maximum by bisection. THEORY
 // §3 ("Generalized Marchenko–Pastur", Support) lists the four kinds of
 // intervals and their gaps.
-func (s *gmpState) computeSupport() []Interval {
+func (s *gmpState) computeSupport() ([]Interval, error) {
 	type gap struct{ lo, hi float64 }
 	var gaps []gap
 	gam := s.gamma
@@ -29,38 +30,60 @@ func (s *gmpState) computeSupport() []Interval {
 	// m > 0: Σ p r_j² increases from 0 to 1−ν({0}), so g has one zero iff
 	// 1−ν({0}) > γ; the gap is (−∞, z(m0)) with z(m0) the lower edge.
 	if positive > gam {
-		hi := 1 / (gam * s.tau[0])
-		for s.g(hi) > 0 {
-			hi *= 2
+		hi, err := expandBracket(1/(gam*s.tau[0]), func(m float64) bool { return s.g(m) > 0 }, "GMP lower edge")
+		if err != nil {
+			return nil, err
 		}
-		m0 := bisect(s.g, 0, hi, true)
+		m0, err := bisect(s.g, 0, hi, true)
+		if err != nil {
+			return nil, fmt.Errorf("GMP lower edge: %w", err)
+		}
 		gaps = append(gaps, gap{math.Inf(-1), s.zReal(m0)})
 	}
 	// P_0 < m < 0: g rises from −∞ to 1; the gap above the top edge.
-	mTop := bisect(s.g, pole(0), 0, false)
+	mTop, err := bisect(s.g, pole(0), 0, false)
+	if err != nil {
+		return nil, fmt.Errorf("GMP top edge: %w", err)
+	}
 	gaps = append(gaps, gap{s.zReal(mTop), math.Inf(1)})
 	// m < P_{K−1}: g decreases from 1 − (1−ν({0}))/γ to −∞; if that limit is
 	// positive there is an atom at 0 and the gap (0, lower edge).
 	if 1-positive/gam > 0 {
-		lo := 2 * pole(K-1)
-		for s.g(lo) <= 0 {
-			lo *= 2
+		lo, err := expandBracket(2*pole(K-1), func(m float64) bool { return s.g(m) <= 0 }, "GMP edge above the atom at 0")
+		if err != nil {
+			return nil, err
 		}
-		m1 := bisect(s.g, lo, pole(K-1), true)
+		m1, err := bisect(s.g, lo, pole(K-1), true)
+		if err != nil {
+			return nil, fmt.Errorf("GMP edge above the atom at 0: %w", err)
+		}
 		gaps = append(gaps, gap{0, s.zReal(m1)})
 	}
 	// Between consecutive poles: gaps where the concave g is positive.
 	for j := 0; j+1 < K; j++ {
 		lo, hi := pole(j+1), pole(j)
-		if s.pairBoundExcludes(j, lo, hi) {
+		excluded, err := s.pairBoundExcludes(j, lo, hi)
+		if err != nil {
+			return nil, fmt.Errorf("GMP gap between atoms %d and %d: %w", j, j+1, err)
+		}
+		if excluded {
 			continue
 		}
-		peak := bisect(s.dg, lo, hi, true)
+		peak, err := bisect(s.dg, lo, hi, true)
+		if err != nil {
+			return nil, fmt.Errorf("GMP gap between atoms %d and %d: %w", j, j+1, err)
+		}
 		if s.g(peak) <= 0 {
 			continue
 		}
-		a := bisect(s.g, lo, peak, false)
-		b := bisect(s.g, peak, hi, true)
+		a, err := bisect(s.g, lo, peak, false)
+		if err != nil {
+			return nil, fmt.Errorf("GMP gap between atoms %d and %d: %w", j, j+1, err)
+		}
+		b, err := bisect(s.g, peak, hi, true)
+		if err != nil {
+			return nil, fmt.Errorf("GMP gap between atoms %d and %d: %w", j, j+1, err)
+		}
 		gaps = append(gaps, gap{s.zReal(a), s.zReal(b)})
 	}
 
@@ -76,14 +99,14 @@ func (s *gmpState) computeSupport() []Interval {
 			break
 		}
 	}
-	return out
+	return out, nil
 }
 
 // pairBoundExcludes reports whether g ≤ 0 on the whole interval between the
 // poles of atoms j and j+1, using g ≤ 1 − (p_j r_j² + p_{j+1} r_{j+1}²)/γ:
 // the two-term sum is convex, so its minimum is found by bisection at O(1)
 // cost per step. This skips most intervals of a dense empirical law.
-func (s *gmpState) pairBoundExcludes(j int, lo, hi float64) bool {
+func (s *gmpState) pairBoundExcludes(j int, lo, hi float64) (bool, error) {
 	gam := s.gamma
 	h := func(m float64) float64 {
 		sum := 0.0
@@ -103,8 +126,8 @@ func (s *gmpState) pairBoundExcludes(j int, lo, hi float64) bool {
 		}
 		return sum
 	}
-	mid := bisect(dh, lo, hi, false)
-	return h(mid) >= gam
+	mid, err := bisect(dh, lo, hi, false)
+	return h(mid) >= gam, err
 }
 
 // g returns m² z'(m) on the real axis.
@@ -138,14 +161,29 @@ func (s *gmpState) zReal(m float64) float64 {
 	return sum - 1/m
 }
 
+// maxBisectSteps caps bisect: halving a finite float64 interval reaches
+// adjacent floats within 2·1074 + 53 steps (through the exponent range, then
+// the mantissa), so the cap is only met by an interval that is not finite.
+const maxBisectSteps = 2300
+
+// maxBracketDoublings caps the doubling searches for a bracket: a finite
+// start overflows to ±Inf within 2100 doublings.
+const maxBracketDoublings = 2100
+
 // bisect returns the sign change of f in (lo, hi), where f > 0 near lo if
 // posLeft and f < 0 near lo otherwise. The ends are never evaluated (they
-// may be poles); it stops when the midpoint no longer moves.
-func bisect(f func(float64) float64, lo, hi float64, posLeft bool) float64 {
-	for {
+// may be poles); it stops when the midpoint no longer moves. An interval
+// with a NaN or infinite end (whose midpoint can be NaN and never stop
+// moving) is an error wrapping ErrNotConverged, as is reaching
+// maxBisectSteps.
+func bisect(f func(float64) float64, lo, hi float64, posLeft bool) (float64, error) {
+	if !isFinite(lo) || !isFinite(hi) {
+		return math.NaN(), notConverged("bisection on (%v, %v): the bracket is not finite", lo, hi)
+	}
+	for range maxBisectSteps {
 		mid := 0.5 * (lo + hi)
-		if mid <= lo || mid >= hi {
-			return mid
+		if mid <= lo || mid >= hi || math.IsNaN(mid) {
+			return mid, nil
 		}
 		if (f(mid) > 0) == posLeft {
 			lo = mid
@@ -153,6 +191,19 @@ func bisect(f func(float64) float64, lo, hi float64, posLeft bool) float64 {
 			hi = mid
 		}
 	}
+	return math.NaN(), notConverged("bisection stopped after %d steps at (%v, %v)", maxBisectSteps, lo, hi)
+}
+
+// expandBracket multiplies x by 2 while keep(x) holds, at most
+// maxBracketDoublings times; what names the search in the error.
+func expandBracket(x float64, keep func(float64) bool, what string) (float64, error) {
+	for range maxBracketDoublings {
+		if !keep(x) {
+			return x, nil
+		}
+		x *= 2
+	}
+	return math.NaN(), notConverged("%s: no bracket after %d doublings (reached %v)", what, maxBracketDoublings, x)
 }
 
 // Gauss–Kronrod 7–15 nodes and weights on [−1, 1].
@@ -176,7 +227,11 @@ var (
 )
 
 // adaptiveGK integrates f over [a, b] to absolute tolerance tol by recursive
-// bisection of the Gauss–Kronrod 7–15 rule.
+// bisection of the Gauss–Kronrod 7–15 rule. Its work is bounded by depth:
+// at most 2^(depth+1) − 1 panels of 15 evaluations; a panel that still
+// misses tol at depth 0 contributes its Kronrod estimate. A NaN estimate is
+// returned at once, without refinement (NaN never meets a tolerance, and
+// refining it would spend the whole budget).
 func adaptiveGK(f func(float64) float64, a, b, tol float64, depth int) float64 {
 	if b <= a {
 		return 0
@@ -197,7 +252,7 @@ func adaptiveGK(f func(float64) float64, a, b, tol float64, depth int) float64 {
 	gauss *= h
 	// The floor keeps round-off in f (solved, not closed-form, values) from
 	// forcing endless subdivision.
-	if math.Abs(kron-gauss) <= math.Max(tol, 1e-15*math.Abs(kron)) || depth <= 0 {
+	if math.Abs(kron-gauss) <= math.Max(tol, 1e-15*math.Abs(kron)) || depth <= 0 || math.IsNaN(kron) {
 		return kron
 	}
 	return adaptiveGK(f, a, c, tol/2, depth-1) + adaptiveGK(f, c, b, tol/2, depth-1)

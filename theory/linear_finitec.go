@@ -60,6 +60,8 @@ func linearCEOffDiagLaw(gamma, sigma float64) (GeneralizedMP, error) {
 const (
 	maxFiniteClasses = 1 << 24
 	maxFiniteDraws   = 1 << 26
+	// maxFiniteSizeWork bounds the normal draws of LinearCEFiniteSize.
+	maxFiniteSizeWork = 1 << 36
 )
 
 // LinearCEFiniteC is the finite-C deterministic equivalent of the linear

@@ -35,7 +35,9 @@ type LinearCEFiniteSize struct {
 }
 
 // Validate requires 2 ≤ Classes ≤ 2^24, Inputs, Samples ≥ 1, finite
-// Sigma ≥ 0 and Draws ≥ 2.
+// Sigma ≥ 0 and 2 ≤ Draws ≤ 2^26, and bounds the Monte Carlo's work:
+// Draws·(2·Inputs + Classes) normal draws at most 2^36 (minutes), so that
+// no Draws or size makes BlockNorms run on for hours.
 func (f LinearCEFiniteSize) Validate() error {
 	switch {
 	case f.Classes < 2:
@@ -48,6 +50,11 @@ func (f LinearCEFiniteSize) Validate() error {
 		return paramError("LinearCEFiniteSize: Draws must be ≥ 2, got %d", f.Draws)
 	case f.Classes > maxFiniteClasses:
 		return paramError("LinearCEFiniteSize: Classes must be ≤ %d (memory), got %d", maxFiniteClasses, f.Classes)
+	case f.Draws > maxFiniteDraws:
+		return paramError("LinearCEFiniteSize: Draws must be ≤ %d, got %d", maxFiniteDraws, f.Draws)
+	case float64(f.Draws)*(2*float64(f.Inputs)+float64(f.Classes)) > maxFiniteSizeWork:
+		return paramError("LinearCEFiniteSize: Draws·(2·Inputs + Classes) = %d·%g exceeds the Monte Carlo budget of %g draws; lower Draws",
+			f.Draws, 2*float64(f.Inputs)+float64(f.Classes), float64(maxFiniteSizeWork))
 	}
 	return nil
 }

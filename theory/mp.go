@@ -1,6 +1,7 @@
 package theory
 
 import (
+	"fmt"
 	"math"
 	"math/cmplx"
 	"math/rand/v2"
@@ -206,28 +207,50 @@ func mpIncrementQuad(y, a, b float64) float64 {
 
 // Quantile returns the smallest x ≥ 0 with CDF(x) ≥ p: 0 for p ≤ Atom()
 // (so Quantile(0) = 0 even when γ < 1 and the support starts at a > 0), the
-// upper edge for p = 1. It returns NaN for p outside [0, 1].
+// upper edge for p = 1. It returns NaN for p outside [0, 1], and NaN if
+// the inversion did not converge (QuantileErr returns the error).
 func (mp MarchenkoPastur) Quantile(p float64) float64 {
-	if !mp.valid() || !(p >= 0 && p <= 1) {
+	x, err := mp.QuantileErr(p)
+	if err != nil {
 		return math.NaN()
+	}
+	return x
+}
+
+// QuantileErr is Quantile with an error: wrapping ErrInvalidParameter for
+// invalid parameters or p outside [0, 1], ErrNotConverged when the
+// inversion of the CDF did not converge.
+func (mp MarchenkoPastur) QuantileErr(p float64) (float64, error) {
+	if err := mp.Validate(); err != nil {
+		return math.NaN(), err
+	}
+	if !(p >= 0 && p <= 1) {
+		return math.NaN(), paramError("MarchenkoPastur.Quantile: p must be in [0, 1], got %v", p)
 	}
 	a, b := mp.unitEdges()
 	atom := mp.Atom()
 	switch {
 	case p <= atom:
-		return 0
+		return 0, nil
 	case p == 1:
-		return mp.Scale * b
+		return mp.Scale * b, nil
 	}
-	return mp.Scale * invertOnInterval(Interval{a, b}, p, mp.unitCDF, mp.unitProb)
+	x, err := invertOnInterval(Interval{a, b}, p, mp.unitCDF, mp.unitProb)
+	if err != nil {
+		return math.NaN(), fmt.Errorf("MarchenkoPastur.Quantile(%v): %w", p, err)
+	}
+	return mp.Scale * x, nil
 }
 
 // invertOnInterval solves cdf(x) = p for x in iv, where cdf is increasing on
 // iv with derivative density. It works in the angle θ of
 // x = Min + (Max−Min)·sin²(θ/2), which turns square-root (soft) and
 // inverse-square-root (hard) edge behaviour into smooth behaviour, and uses
-// Newton steps safeguarded by bisection.
-func invertOnInterval(iv Interval, p float64, cdf, density func(float64) float64) float64 {
+// Newton steps safeguarded by bisection, at most maxInvertSteps of them.
+// A NaN from cdf, a bracket still open after the cap, or a residual
+// |cdf(x) − p| above 1e−8 where the bracket closed (cdf not continuous and
+// increasing, or not reaching p on iv) is an error wrapping ErrNotConverged.
+func invertOnInterval(iv Interval, p float64, cdf, density func(float64) float64) (float64, error) {
 	w := iv.Len()
 	xOf := func(t float64) float64 {
 		s := math.Sin(t / 2)
@@ -235,18 +258,25 @@ func invertOnInterval(iv Interval, p float64, cdf, density func(float64) float64
 	}
 	lo, hi := 0.0, math.Pi
 	t := math.Pi / 2
-	for it := 0; it < 200; it++ {
+	closed := false
+	res := math.Inf(1)
+	for range maxInvertSteps {
 		x := xOf(t)
 		f := cdf(x) - p
-		if f == 0 {
-			return x
+		if math.IsNaN(f) {
+			return math.NaN(), notConverged("inverting the CDF at p = %v on [%v, %v]: the CDF is NaN at %v", p, iv.Min, iv.Max, x)
 		}
+		if f == 0 {
+			return x, nil
+		}
+		res = math.Abs(f)
 		if f < 0 {
 			lo = t
 		} else {
 			hi = t
 		}
 		if hi-lo <= 1e-15*math.Pi {
+			closed = true
 			break
 		}
 		slope := density(x) * w / 2 * math.Sin(t)
@@ -256,12 +286,20 @@ func invertOnInterval(iv Interval, p float64, cdf, density func(float64) float64
 		}
 		if math.Abs(next-t) <= 1e-16*math.Pi {
 			t = next
+			closed = true
 			break
 		}
 		t = next
 	}
-	return xOf(t)
+	if !closed || res > 1e-8 {
+		return math.NaN(), notConverged("inverting the CDF at p = %v on [%v, %v]: residual |CDF − p| = %.3g after %d steps", p, iv.Min, iv.Max, res, maxInvertSteps)
+	}
+	return xOf(t), nil
 }
+
+// maxInvertSteps caps invertOnInterval: bisection alone closes the bracket
+// to 1e−15·π in 50 steps, so the cap leaves Newton 150 more.
+const maxInvertSteps = 200
 
 // Mean returns s.
 func (mp MarchenkoPastur) Mean() float64 {

@@ -3,6 +3,7 @@ package train
 import (
 	"errors"
 	"fmt"
+	"github.com/hessblock/hessblock/internal/membudget"
 	"math"
 	"strings"
 )
@@ -174,4 +175,20 @@ func ParseOptimizer(name string, lr float64, batch int) (Optimizer, error) {
 		return nil, err
 	}
 	return o, nil
+}
+
+// StateBytes estimates the memory an optimizer of the given name adds to
+// a problem of P parameters during Run: the parameter vector and gradient
+// (2·P floats) and the optimizer's state: SGD's momentum buffer (P), Adam's
+// two moment vectors (2·P).
+func StateBytes(name string, params int) int64 {
+	p := float64(params)
+	floats := 2 * p
+	switch strings.ToLower(name) {
+	case "sgd":
+		floats += p
+	case "adam":
+		floats += 2 * p
+	}
+	return membudget.Floats(floats)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 
+	"github.com/hessblock/hessblock/internal/membudget"
 	"github.com/hessblock/hessblock/kind"
 	"github.com/hessblock/hessblock/numerics"
 )
@@ -118,4 +119,34 @@ func (f *configFlags) apply(cfg *numerics.Config) error {
 	}
 	cfg.Sigma = *f.sigma
 	return nil
+}
+
+// memoryFlag is -max-memory, the one memory budget (package membudget).
+// Setting it sets the process budget, which run scopes to one command.
+type memoryFlag struct{ bytes int64 }
+
+func (m *memoryFlag) String() string {
+	if m == nil || m.bytes == 0 {
+		return ""
+	}
+	return membudget.Format(m.bytes)
+}
+
+func (m *memoryFlag) Set(s string) error {
+	b, err := membudget.Parse(s)
+	if err != nil {
+		return err
+	}
+	m.bytes = b
+	membudget.SetLimit(b)
+	return nil
+}
+
+// addMemoryFlag registers -max-memory. Every subcommand whose allocations
+// grow with its flags (inspect, train, sweep, reproduce) registers it, so
+// that the flag has one name, one syntax and one meaning.
+func addMemoryFlag(fs *flag.FlagSet) {
+	fs.Var(&memoryFlag{}, "max-memory", "memory budget `SIZE` (bytes, or e.g. 512MiB, 8GiB, 2GB) for everything that grows with the sizes "+
+		"(data, weights, forward pass, Hessian or structured work arrays, grids × workers); an estimate over it stops the command "+
+		"with status 1 before allocating (default "+membudget.DefaultDoc()+")")
 }

@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/hessblock/hessblock/internal/inspect"
+	"github.com/hessblock/hessblock/internal/membudget"
 	"github.com/hessblock/hessblock/kind"
 	"github.com/hessblock/hessblock/numerics"
 )
@@ -37,11 +38,12 @@ func parseInspectFlags(args []string, stderr io.Writer) (inspectFlags, error) {
 	def.Activation, def.M, def.SigmaW, def.SigmaV = mlp.Activation, mlp.M, mlp.SigmaW, mlp.SigmaV
 	cf := addConfigFlags(fs, def, "seed of the data and the initialization", nil)
 	var (
-		maxBytes = fs.Int64("max-dense-bytes", numerics.DefaultMaxDenseBytes, "largest dense Hessian, in bytes")
+		maxBytes = fs.Int64("max-dense-bytes", numerics.DefaultMaxDenseBytes, "largest dense Hessian, in bytes: above it the exact structured statistics are used instead (-max-memory is the hard ceiling on both)")
 		asJSON   = fs.Bool("json", false, "print JSON instead of a table")
 		npyDir   = fs.String("npy", "", "also write H, the layout, W, V, X, labels and the config into `DIR` (NumPy .npy + JSON)")
 		figDir   = fs.String("fig", "", "also write figures (|H| heatmap, block-averaged |H| map, block spectra; PNG and SVG) into `DIR`")
 	)
+	addMemoryFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return inspectFlags{}, err
 	}
@@ -80,8 +82,16 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	}
+	// The whole measurement, so that the size the message suggests fits
+	// the problem and its statistics.
+	if err := fl.cfg.CheckMeasure(membudget.Limit(), fl.maxDenseBytes); err != nil {
+		return err
+	}
 	p, err := numerics.NewProblem(fl.cfg)
 	if err != nil {
+		if membudget.IsOver(err) {
+			return err // a valid configuration too large for the budget: status 1
+		}
 		return usageError{err}
 	}
 	p.MaxDenseBytes = fl.maxDenseBytes

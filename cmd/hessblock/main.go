@@ -17,6 +17,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/hessblock/hessblock/internal/membudget"
 )
 
 // command is one subcommand. Each lives in its own file and registers
@@ -107,6 +109,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		printHelp(stderr)
 		return 2
 	}
+	// -max-memory sets the process budget while parsing; it lasts for
+	// this command only (tests run many commands in one process).
+	defer membudget.SetLimit(0)()
 	out := &checkedWriter{w: stdout}
 	err := c.run(args, out, stderr)
 	if err == nil && out.err != nil {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hessblock/hessblock/internal/atomicfile"
+	"github.com/hessblock/hessblock/internal/membudget"
 	"github.com/hessblock/hessblock/internal/report"
 	"github.com/hessblock/hessblock/internal/study"
 )
@@ -71,6 +72,7 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 	dynamic := fs.Bool("dynamic", false, "add the dynamic section: block structure through training on MNIST and the Go-text task (about 3 minutes more; with -quick a few seconds)")
 	var dynamicCs intList
 	fs.Var(&dynamicCs, "dynamic-C", "dynamic section: comma-separated class counts of the Go-text task (default 100,1000,10000)")
+	addMemoryFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -100,6 +102,13 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 	o.Dynamic = study.DynamicOptions{On: *dynamic, Quick: *quick, TextCs: dynamicCs}
 	if err := o.Validate(); err != nil {
 		return usagef("%v", err)
+	}
+	if o.Workers > maxWorkers {
+		return usagef("-j %d: want 1 … %d (each worker holds a grid point's work arrays)", o.Workers, maxWorkers)
+	}
+	// Before o.Work, which lists the grid's points.
+	if err := o.CheckMemory(membudget.Limit()); err != nil {
+		return err
 	}
 	if *out == "" {
 		return usagef("-o: empty directory name")

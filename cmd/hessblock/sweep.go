@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hessblock/hessblock/internal/membudget"
 	"github.com/hessblock/hessblock/internal/sweep"
 	"github.com/hessblock/hessblock/kind"
 )
@@ -146,10 +147,37 @@ func (g *gridFlags) points() ([]sweep.Point, error) {
 		return nil, err
 	}
 	pts, err := s.Expand()
+	if membudget.IsOver(err) {
+		return nil, err // a valid grid too large for the memory budget: status 1
+	}
 	if err != nil {
 		return nil, usageError{err}
 	}
 	return pts, nil
+}
+
+// parseShardFlag interprets -shard and -shards: "auto" takes the shard from
+// the scheduler's environment (read through lookup) and also returns where
+// it came from; -shards goes only with auto.
+func parseShardFlag(shard string, shards int, shardsSet bool, lookup func(string) (string, bool)) (sweep.Shard, string, error) {
+	if shard != "auto" {
+		if shardsSet {
+			return sweep.Shard{}, "", usagef("-shards goes with -shard auto (with -shard i/n, n is the count)")
+		}
+		sh, err := sweep.ParseShard(shard)
+		if err != nil {
+			return sweep.Shard{}, "", usagef("-shard: %v", err)
+		}
+		return sh, "", nil
+	}
+	if shardsSet && shards < 1 {
+		return sweep.Shard{}, "", usagef("-shards %d: want ≥ 1", shards)
+	}
+	sh, from, err := sweep.AutoShard(lookup, shards)
+	if err != nil {
+		return sweep.Shard{}, "", usagef("-shard auto: %v", err)
+	}
+	return sh, from, nil
 }
 
 // maxWorkers bounds -j: beyond a few workers per core a sweep only holds
@@ -157,22 +185,24 @@ func (g *gridFlags) points() ([]sweep.Point, error) {
 var maxWorkers = max(64, 4*runtime.NumCPU())
 
 func runSweep(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("sweep", "sweep [flags]\n\nMeasures every point of a grid (the Cartesian product of the lists) and appends one JSON\nline per point to -o. Rerunning skips the points already there, so a killed sweep resumes\nwhere it stopped; -shard i/n runs the i-th of n deterministic slices (points i, i+n, …) so\nshards can run on different machines. Join shard files with 'hessblock merge'.", stderr)
+	fs := newFlagSet("sweep", "sweep [flags]\n\nMeasures every point of a grid (the Cartesian product of the lists) and appends one JSON\nline per point to -o. Rerunning skips the points already there, so a killed sweep resumes\nwhere it stopped; -shard i/n runs the i-th of n deterministic slices (points i, i+n, …) so\nshards can run on different machines, and -shard auto takes i and n from a Slurm job array\n(or a Kubernetes Indexed Job, with -shards n; examples in deploy/). Join shard files with\n'hessblock merge'.", stderr)
 	g := addGridFlags(fs)
 	out := fs.String("o", "sweep.jsonl", "output `file` (JSON lines, appended)")
-	shardFlag := fs.String("shard", "1/1", "run only shard `i/n` of the grid (1 ≤ i ≤ n)")
+	shardFlag := fs.String("shard", "1/1", "run only shard `i/n` of the grid (1 ≤ i ≤ n), or auto: take it from a Slurm job array or a Kubernetes Indexed Job")
+	shards := fs.Int("shards", 0, "with -shard auto in a Kubernetes Indexed Job: the number of shards `N` (the Job's completions)")
 	workers := fs.Int("j", 1, "points measured at once (the Hessian itself is already parallel)")
 	dry := fs.Bool("n", false, "list the shard's points and whether each is done, measure nothing")
 	quiet := fs.Bool("quiet", false, "no progress display and no summary on stderr")
+	addMemoryFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *out == "" {
 		return usagef("-o: empty file name")
 	}
-	shard, err := sweep.ParseShard(*shardFlag)
+	shard, from, err := parseShardFlag(*shardFlag, *shards, given(fs)["shards"], os.LookupEnv)
 	if err != nil {
-		return usagef("-shard: %v", err)
+		return err
 	}
 	if *workers < 1 || *workers > maxWorkers {
 		return usagef("-j %d: want 1 … %d (each worker holds a point's Hessian work arrays)", *workers, maxWorkers)
@@ -205,6 +235,9 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	start := time.Now()
+	if from != "" && !*quiet {
+		fmt.Fprintf(stderr, "hessblock sweep: shard %s from the %s\n", shard, from)
+	}
 	bar := newProgress(stderr, *quiet, len(mine))
 	bar.stage("points")
 	st, err := sweep.Run(ctx, *out, mine, sweep.Options{Workers: *workers, Progress: bar.set})

@@ -55,6 +55,7 @@ func parseTrainFlags(args []string, stderr io.Writer) (spec experiment.Spec, asJ
 		jsonFlag = fs.Bool("json", false, "print JSON instead of a table")
 		outFile  = fs.String("o", "", "also write the JSON result to `FILE` (atomically)")
 	)
+	addMemoryFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return spec, false, "", err
 	}

@@ -3,6 +3,7 @@ package experiment
 import (
 	"time"
 
+	"github.com/hessblock/hessblock/internal/membudget"
 	"github.com/hessblock/hessblock/numerics"
 	"github.com/hessblock/hessblock/train"
 )
@@ -20,9 +21,14 @@ type Result struct {
 }
 
 // Run loads the data, builds the problem and trains it, calling
-// progress after every checkpoint.
+// progress after every checkpoint. A spec whose MemoryBytes exceed the
+// memory budget (membudget.Limit) is a *membudget.Error, before the data
+// is loaded.
 func Run(s Spec, progress func(train.Checkpoint)) (*Result, error) {
 	start := time.Now()
+	if err := s.CheckMemory(membudget.Limit()); err != nil {
+		return nil, err
+	}
 	set, err := LoadData(s)
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ package inspect
 import (
 	"errors"
 	"fmt"
+	"github.com/hessblock/hessblock/internal/membudget"
 	"io"
 	"math"
 
@@ -45,7 +46,8 @@ type Result struct {
 }
 
 // Measure computes the statistics of p with numerics.Measure: with
-// the dense Hessian when it fits under the memory guard, otherwise with the
+// the dense Hessian when it fits under -max-dense-bytes and the memory
+// budget, otherwise with the
 // structured path (exact Gram identities for R and ρ, Lanczos for λmax),
 // saying so on note.
 func Measure(p *numerics.Problem, note io.Writer) (Result, error) {
@@ -59,9 +61,13 @@ func Measure(p *numerics.Problem, note io.Writer) (Result, error) {
 	}
 	var tooLarge *numerics.DenseTooLargeError
 	if errors.As(m.DenseRefused, &tooLarge) {
-		fmt.Fprintf(note, "hessblock inspect: the dense Hessian would need %s, over the limit of %s (-max-dense-bytes); "+
+		limit := "the limit of %s (-max-dense-bytes)"
+		if tooLarge.Budget {
+			limit = "the memory budget of %s (-max-memory), with the data and forward pass"
+		}
+		fmt.Fprintf(note, "hessblock inspect: the dense Hessian would need %s, over "+limit+"; "+
 			"using structured statistics instead (exact R and ρ from Gram identities, λmax by Lanczos; H is not formed)\n",
-			FormatBytes(tooLarge.Bytes), FormatBytes(tooLarge.Limit))
+			membudget.Format(tooLarge.Bytes), membudget.Format(tooLarge.Limit))
 	}
 	res.Method = string(m.Method)
 	res.Ratios = m.Summary.Ratios
@@ -80,16 +86,4 @@ func Measure(p *numerics.Problem, note io.Writer) (Result, error) {
 		}
 	}
 	return res, nil
-}
-
-// FormatBytes prints a byte count in the largest binary unit that keeps it ≥ 1.
-func FormatBytes(b int64) string {
-	v, unit := float64(b), "B"
-	for _, u := range []string{"KiB", "MiB", "GiB", "TiB"} {
-		if v < 1024 {
-			break
-		}
-		v, unit = v/1024, u
-	}
-	return fmt.Sprintf("%.4g %s", v, unit)
 }

@@ -7,7 +7,8 @@ import (
 	"sync"
 )
 
-// Run calls work(i) for i = 0 … n−1 on max(workers, 1) goroutines, handing
+// Run calls work(i) for i = 0 … n−1 on max(workers, 1) goroutines (no more
+// than n: a huge worker count costs nothing beyond the work), handing
 // out indices in increasing order. It stops handing out work once ctx is
 // done or a call has failed, waits for the calls under way, and returns
 // ctx's error, or else the error of the lowest failing index. work must be
@@ -19,7 +20,7 @@ func Run(ctx context.Context, n, workers int, work func(i int) error) error {
 	defer cancel()
 	jobs := make(chan int)
 	var wg sync.WaitGroup
-	for range max(workers, 1) {
+	for range min(max(workers, 1), max(n, 1)) {
 		wg.Go(func() {
 			for i := range jobs {
 				if errs[i] = work(i); errs[i] != nil {

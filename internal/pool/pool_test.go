@@ -3,6 +3,8 @@ package pool
 import (
 	"context"
 	"errors"
+	"runtime"
+	"sync"
 	"sync/atomic"
 	"testing"
 )
@@ -64,5 +66,22 @@ func TestRunCancelled(t *testing.T) {
 	err := Run(ctx, 10, 2, func(int) error { calls.Add(1); return nil })
 	if !errors.Is(err, context.Canceled) || calls.Load() != 0 {
 		t.Errorf("cancelled: err %v, %d calls; want context.Canceled and none", err, calls.Load())
+	}
+}
+
+// A worker count far above the number of items starts no more goroutines
+// than items (reproduce -j 100000000 would otherwise start 10⁸).
+func TestRunWorkersBoundedByItems(t *testing.T) {
+	before := runtime.NumGoroutine()
+	peak := 0
+	var mu sync.Mutex
+	err := Run(context.Background(), 3, 1<<30, func(int) error {
+		mu.Lock()
+		peak = max(peak, runtime.NumGoroutine()-before)
+		mu.Unlock()
+		return nil
+	})
+	if err != nil || peak > 3 {
+		t.Errorf("Run with 2^30 workers on 3 items: %v, %d goroutines", err, peak)
 	}
 }

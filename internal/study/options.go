@@ -77,6 +77,10 @@ func (o Options) Validate() error {
 	}
 	if o.CMax < 4 {
 		bad("cmax = %d, want ≥ 4 (the fits need at least two values of C)", o.CMax)
+	} else if o.D >= 1 && o.N >= 1 && o.M >= 1 {
+		if err := o.validateSizes(); err != nil {
+			bad("%v", err)
+		}
 	}
 	if !(o.Sigma > 0) || math.IsInf(o.Sigma, 0) {
 		bad("sigma = %v, want a finite value > 0 (σ = 0 is always included)", o.Sigma)

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/hessblock/hessblock/internal/membudget"
 	"github.com/hessblock/hessblock/internal/report"
 	"github.com/hessblock/hessblock/internal/sweep"
 )
@@ -69,10 +70,14 @@ func (o Options) Work() int {
 	return w
 }
 
-// Run measures everything and assembles the report. It is deterministic:
+// Run measures everything and assembles the report, after checking its
+// memory estimate (MemoryBytes) against the budget (membudget.Limit). It is deterministic:
 // the same Options give byte-identical output whatever o.Workers.
 func Run(ctx context.Context, o Options, pr Progress) (*Output, error) {
 	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	if err := o.CheckMemory(membudget.Limit()); err != nil {
 		return nil, err
 	}
 	s := &state{o: o}

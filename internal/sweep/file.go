@@ -55,6 +55,9 @@ func parseFile(path string, data []byte) (*File, error) {
 		if err == nil && rec.Key == "" {
 			err = errors.New("no key")
 		}
+		if err == nil {
+			err = checkCanonical(raw, rec)
+		}
 		if last && looksTruncated(raw) {
 			// A final line without its newline is what a kill leaves
 			// behind (each line is one write ending in the newline): drop
@@ -100,6 +103,22 @@ func looksTruncated(raw []byte) bool {
 		return true
 	}
 	return len(bytes.Trim(raw, "\x00")) == 0
+}
+
+// checkCanonical requires raw to be the bytes MarshalRecord writes for
+// rec. encoding/json matches field names case-insensitively and keeps the
+// last of repeated fields, so a line such as {"KEY":…} or one with a field
+// twice decodes without error; carried through by merge, it would make the
+// merged file differ from the one an unsharded sweep writes.
+func checkCanonical(raw []byte, rec Record) error {
+	want, err := MarshalRecord(rec)
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(raw, want[:len(want)-1]) {
+		return errors.New("not the canonical form sweep writes (field names are case-sensitive, each appears once, in a fixed order)")
+	}
+	return nil
 }
 
 func decodeStrict(raw []byte, v any) error {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -67,5 +68,37 @@ func TestExpandGroupsErrors(t *testing.T) {
 	}
 	if !bytes.Contains([]byte(msg), []byte("more points")) || !bytes.Contains([]byte(msg), []byte("appears twice")) {
 		t.Errorf("error lacks a count or the duplicate:\n%s", msg)
+	}
+}
+
+// Found by FuzzReadFile: encoding/json matches field names
+// case-insensitively and keeps the last of a repeated field, so lines
+// that are not what sweep writes used to be accepted (and carried into a
+// merge, which then differed from the unsharded sweep). Only canonical
+// lines are accepted now.
+func TestNonCanonicalLineRefused(t *testing.T) {
+	good := fuzzSeedFile(t)
+	first := good[:bytes.IndexByte(good, '\n')+1]
+	rest := good[len(first):]
+	for _, tc := range []struct{ name, from, to string }{
+		{"key case", `{"key":`, `{"KEY":`},
+		{"field case", `"gamma":`, `"Gamma":`},
+		{"repeated field", `"gamma":`, `"rho":9,"gamma":`},
+		{"spacing", `"key":"`, `"key": "`},
+	} {
+		bad := bytes.Replace(first, []byte(tc.from), []byte(tc.to), 1)
+		if bytes.Equal(bad, first) {
+			t.Fatalf("%s: replacement did not apply", tc.name)
+		}
+		data := append(append([]byte(nil), rest...), bad...)
+		if _, err := parseFile("f", data); err == nil || !strings.Contains(err.Error(), "canonical") {
+			t.Errorf("%s: parseFile = %v, want a refusal naming the canonical form", tc.name, err)
+		}
+		if _, _, err := Merge(nil, map[string][]byte{"f": data}); err == nil || IsMergeError(err) {
+			t.Errorf("%s: Merge = %v, want the reader's refusal", tc.name, err)
+		}
+	}
+	if _, err := parseFile("f", good); err != nil {
+		t.Fatal(err)
 	}
 }

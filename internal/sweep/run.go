@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/hessblock/hessblock/internal/membudget"
 	"os"
 	"sort"
 	"sync"
@@ -45,11 +46,17 @@ type Stats struct {
 // Lines are appended in grid order, so an uninterrupted run gives the same
 // bytes for the same points; after an interruption, Merge restores the order.
 //
+// Before anything, the memory of the grid and of Workers points in flight
+// (CheckMemory) is checked against the budget (membudget.Limit).
+//
 // The file is locked for the whole run: a second sweep on the same file
 // fails at once instead of interleaving its lines with this one's. path
 // must be a regular file (or not exist yet).
 func Run(ctx context.Context, path string, pts []Point, opt Options) (Stats, error) {
 	var st Stats
+	if err := CheckMemory(pts, min(max(opt.Workers, 1), len(pts)), membudget.Limit()); err != nil {
+		return st, err
+	}
 	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
 		return st, fmt.Errorf("sweep: %s is not a regular file; a sweep appends to and rereads its file", path)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/hessblock/hessblock/internal/membudget"
 	"io"
 	"strconv"
 	"strings"
@@ -80,7 +81,8 @@ func Key(c numerics.Config) string {
 	return fmt.Sprintf("linear/%s/C=%d/d=%d/N=%d/sigma=%s/seed=%d", c.Loss, c.C, c.D, c.N, f(c.Sigma), c.Seed)
 }
 
-// MaxPoints bounds a grid: the points, their keys and the file index take
+// MaxPoints bounds a grid (and the memory budget, at PointBytes a point,
+// may bound it further): the points, their keys and the file index take
 // about 1 KiB each, so a grid of MaxPoints points needs about 1 GiB before
 // anything is measured; beyond it a grid is refused rather than left to
 // exhaust memory while it is expanded.
@@ -144,6 +146,8 @@ func (s Spec) Expand() ([]Point, error) {
 	}
 	if n := s.size(models, len(losses), len(acts)); n > MaxPoints {
 		return nil, fmt.Errorf("sweep: the grid has %.4g points, more than the %d one sweep handles: split it into several grids (or -spec files)", n, MaxPoints)
+	} else if err := membudget.Check(fmt.Sprintf("a grid of %.0f points", n), GridBytes(n, 0, 0), membudget.Limit(), "split it into several grids (or -spec files)"); err != nil {
+		return nil, err
 	}
 	var groups []*badGroup
 	byMsg := map[string]*badGroup{}

@@ -1,0 +1,143 @@
+package numerics
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/hessblock/hessblock/internal/membudget"
+	"github.com/hessblock/hessblock/kind"
+)
+
+// The memory estimates of this file are checked against one budget,
+// Problem.MaxBytes (zero: the process budget, membudget.Limit: by default
+// 3/4 of the memory available, the command's -max-memory), before the
+// allocation they describe is made. Each counts the arrays that grow with
+// the sizes; fixed overheads of a few kilobytes are left out.
+
+// DataBytes is the memory a Problem of the configuration holds: the data
+// X (N×d), the labels and the weights W and V.
+func (c Config) DataBytes() int64 {
+	n, d, cc, m := float64(c.N), float64(c.D), float64(c.C), float64(c.M)
+	w := cc * d
+	if c.Model == kind.MLP {
+		w = m*d + cc*m
+	}
+	return membudget.Floats(n*d, n, w)
+}
+
+// ForwardBytes is the memory of one forward pass (loss, gradient and every
+// Hessian path evaluate one): two N×C arrays (logits turned into
+// probabilities, residuals) and for CE the top-class arrays; for the MLP
+// six N×m arrays (pre-activations, activations, two derivatives,
+// backpropagated residuals) and for CE a copy of the probabilities; plus
+// the gradient (P).
+func (c Config) ForwardBytes() int64 {
+	n, cc, m := float64(c.N), float64(c.C), float64(c.M)
+	floats := 2*n*cc + 2*n + float64(c.NumParams())
+	if c.Model == kind.MLP {
+		floats += 6 * n * m
+		if c.Loss == kind.CE {
+			floats += n * cc
+		}
+	}
+	return membudget.Floats(floats)
+}
+
+// ProblemBytes is DataBytes plus ForwardBytes: what NewProblem checks
+// against the budget, so that a Problem it returns can at least evaluate
+// its loss.
+func (c Config) ProblemBytes() int64 {
+	return membudget.Add(c.DataBytes(), c.ForwardBytes())
+}
+
+// CheckProblem returns a *membudget.Error if a Problem of the
+// configuration (ProblemBytes) would exceed budget, with the largest N that
+// would fit at the other sizes.
+func (c Config) CheckProblem(budget int64) error {
+	need := c.ProblemBytes()
+	if need <= budget {
+		return nil
+	}
+	return membudget.Check(fmt.Sprintf("the problem %v (data X %d×%d, weights, forward pass)", c, c.N, c.D), need, budget, fitHint(c, c.fitN(budget, Config.ProblemBytes)))
+}
+
+// fitN is the largest N ≤ c.N at which bytes fits budget at the other sizes
+// of c, 0 when even N = 1 does not.
+func (c Config) fitN(budget int64, bytes func(Config) int64) int {
+	return membudget.LargestFitting(c.N, func(n int) bool {
+		k := c
+		k.N = n
+		return bytes(k) <= budget
+	})
+}
+
+// fitHint says which N would fit, or that none does.
+func fitHint(c Config, n int) string {
+	if n == 0 {
+		return fmt.Sprintf("even N = 1 does not fit at C = %d, d = %d: use smaller C, d or m", c.C, c.D)
+	}
+	return fmt.Sprintf("N ≤ %d would fit at these C and d", n)
+}
+
+// maxBytes is the budget of p's computations.
+func (p *Problem) maxBytes() int64 {
+	if p.MaxBytes > 0 {
+		return p.MaxBytes
+	}
+	return membudget.Limit()
+}
+
+// lanczosBytes is the memory of a Lanczos run of `steps` Krylov vectors
+// on H·v: the vectors (full reorthogonalization keeps them all) and a
+// forward pass for the products.
+func (c Config) lanczosBytes(steps int) int64 {
+	p := float64(c.NumParams())
+	return membudget.Add(membudget.Floats((float64(min(steps, c.NumParams()))+4)*p), c.ForwardBytes())
+}
+
+// BlockBytes is the memory of one block's spectrum (representative
+// blocks, sampled statistics, the report's block spectra): the largest
+// block (d×d, or m×m and d×m for the MLP) and about three copies for the
+// eigen- or singular-value decomposition.
+func (c Config) BlockBytes() int64 {
+	s := float64(max(c.D, c.M))
+	return membudget.Floats(4 * s * s)
+}
+
+// checkExtra returns a *membudget.Error if p's data plus extra bytes of
+// work for what exceed the budget.
+func (p *Problem) checkExtra(what string, extra int64, hint string) error {
+	need := membudget.Add(p.cfg.DataBytes(), extra)
+	return membudget.Check(fmt.Sprintf("%s for %v", what, p.cfg), need, p.maxBytes(), hint)
+}
+
+// sqrtFit is the size s·√(budget/need), at least 1: the size at which a
+// cost growing like its square would fit.
+func sqrtFit(s int, need, budget int64) int {
+	return max(1, int(float64(s)*math.Sqrt(float64(budget)/float64(need))))
+}
+
+// MeasureBytes estimates the peak memory of Measure's auto method on a
+// problem of the configuration, the problem included: the dense Hessian
+// (two copies, for λmax) when it is within maxDenseBytes and cheaper, else
+// the structured work arrays; plus the representative blocks' spectra.
+func (c Config) MeasureBytes(maxDenseBytes int64) int64 {
+	work := c.StructuredBytes(StructuredOptions{SkipBlockNorms: true})
+	if d := c.DenseBytes(); d <= maxDenseBytes {
+		work = min(work, membudget.Mul(d, 2))
+	}
+	return membudget.Add(c.ProblemBytes(), max(work, c.BlockBytes()))
+}
+
+// CheckMeasure returns a *membudget.Error if MeasureBytes exceeds budget,
+// with the largest N that would fit: the check a caller makes before
+// NewProblem when it will measure, so that the hint covers the whole run.
+func (c Config) CheckMeasure(budget, maxDenseBytes int64) error {
+	bytes := func(k Config) int64 { return k.MeasureBytes(maxDenseBytes) }
+	need := bytes(c)
+	if need <= budget {
+		return nil
+	}
+	return membudget.Check(fmt.Sprintf("measuring %v (data X %d×%d, weights, forward pass, Hessian or structured work arrays)", c, c.N, c.D),
+		need, budget, fitHint(c, c.fitN(budget, bytes)))
+}
