@@ -62,3 +62,30 @@ func BenchmarkDgemm(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDsyrk: the Gram C = A·Aᵀ (A n×k) through Dsyrk (upper half),
+// this package's and gonum's; GFLOP/s counted as the full product 2n²k, so
+// that they compare with BenchmarkDgemm's Gram rows.
+func BenchmarkDsyrk(b *testing.B) {
+	for _, s := range [][2]int{{512, 128}, {1024, 128}} {
+		n, k := s[0], s[1]
+		rng := rand.New(rand.NewPCG(1, 1))
+		a := make([]float64, n*k)
+		for i := range a {
+			a[i] = rng.NormFloat64()
+		}
+		c := make([]float64, n*n)
+		for _, im := range []struct {
+			name string
+			impl blas.Float64Level3
+		}{{"hessblock", Implementation{}}, {"gonum", gonum.Implementation{}}} {
+			b.Run(fmt.Sprintf("Gram_%dx%d/%s", n, k, im.name), func(b *testing.B) {
+				for b.Loop() {
+					im.impl.Dsyrk(blas.Upper, blas.NoTrans, n, k, 1, a, k, 0, c, n)
+				}
+				sec := b.Elapsed().Seconds() / float64(b.N)
+				b.ReportMetric(2*float64(n)*float64(n)*float64(k)/sec/1e9, "GFLOP/s")
+			})
+		}
+	}
+}
