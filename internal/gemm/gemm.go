@@ -1,6 +1,7 @@
 // Package gemm is a packed, cache-blocked float64 GEMM for gonum's blas64.
 //
-// Implementation embeds gonum's pure-Go BLAS and overrides Dgemm. On amd64
+// Implementation embeds gonum's pure-Go BLAS and overrides Dgemm (and Dsyrk,
+// as Dgemm on tiles of the requested triangle, syrk.go). On amd64
 // with AVX2 and FMA (detected at run time with golang.org/x/sys/cpu) the
 // product runs as a BLIS-style loop nest around a 6×8 register-blocked
 // micro-kernel in assembly (kernel_amd64.s); on every other CPU Dgemm is
