@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"gonum.org/v1/gonum/blas"
@@ -119,10 +120,14 @@ func benchMLPReLUCE(c, d, n, m int) numerics.Config {
 		C: c, D: d, N: n, M: m, SigmaW: 1, SigmaV: 1, Seed: 1}
 }
 
+var printBLAS sync.Once
+
 // benchLoop times f under b.Loop and reports params/s and GFLOP/s (flops
 // per call from the benchmark's model; no GFLOP/s if flops is 0).
 func benchLoop(b *testing.B, params int, flops float64, f func() error) {
 	b.Helper()
+	// A configuration line (as goos:, cpu:) naming the BLAS that ran.
+	printBLAS.Do(func() { fmt.Printf("blas: %s\n", numerics.BLASBackend) })
 	calls := 0
 	for b.Loop() {
 		if err := f(); err != nil {

@@ -126,7 +126,7 @@ func TestTimeRatioGate(t *testing.T) {
 		t.Skip("set HESSBLOCK_BENCH_GATE=1 (or run .ci/bench-gate)")
 	}
 	if numerics.BLASBackend != "gonum" {
-		t.Skip("the ratio budgets are for the default pure-Go BLAS")
+		t.Skip("the ratio budgets are for gonum's pure-Go BLAS: set HESSBLOCK_BLAS=gonum (.ci/bench-gate does)")
 	}
 	ref := referenceGEMM()
 	const rounds = 5

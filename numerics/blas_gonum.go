@@ -2,7 +2,27 @@
 
 package numerics
 
-// BLASBackend names the BLAS implementation in use: gonum's pure-Go
-// kernels by default, OpenBLAS under the openblas build tag
-// (blas_openblas.go).
-const BLASBackend = "gonum"
+import (
+	"os"
+
+	"gonum.org/v1/gonum/blas/blas64"
+
+	fastgemm "github.com/hessblock/hessblock/internal/gemm"
+)
+
+// In the default build every BLAS call of the module (gonum's blas64, used
+// by mat and by this package) goes to internal/gemm: gonum's pure-Go BLAS
+// with a packed, cache-blocked Dgemm around an AVX2+FMA assembly kernel,
+// when the CPU has AVX2 and FMA. Elsewhere, or with HESSBLOCK_BLAS=gonum
+// in the environment, gonum's own Dgemm runs. No cgo, no build tag.
+func init() {
+	if fastgemm.Available() && os.Getenv("HESSBLOCK_BLAS") != "gonum" {
+		blas64.Use(fastgemm.Implementation{})
+		BLASBackend = fastgemm.Backend()
+	}
+}
+
+// BLASBackend names the BLAS implementation in use: "hessblock-avx2"
+// (internal/gemm's Dgemm, the rest gonum's), "gonum" (pure gonum), or
+// "openblas" under the openblas build tag (blas_openblas.go). Read-only.
+var BLASBackend = "gonum"
