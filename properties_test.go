@@ -13,6 +13,7 @@ package hessblock_test
 // written, each passed ≥ 6 000 draws (most 30 000) under -rapid.checks.
 
 import (
+	"errors"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -673,6 +674,12 @@ func TestPropStructuredMatchesDense(t *testing.T) {
 		p := mustProblem(t, cfg)
 		dense := mustStats(t, p)
 		st, err := p.StructuredStats(numerics.StructuredOptions{})
+		if errors.Is(err, numerics.ErrSaturated) {
+			// A documented refusal, not a disagreement: rapid drew a
+			// softmax saturated at every sample (mlp/identity/ce C=2 d=1
+			// N=1 σw=1 σv=2), where the identities keep only rounding.
+			t.Skip(err)
+		}
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,6 +1,7 @@
 package numerics
 
 import (
+	"errors"
 	"fmt"
 	"math"
 
@@ -80,10 +81,15 @@ func (of *outputFamily) checkPrecision() error {
 	if of.offSum <= 0 || of.offMag/of.offSum > maxCancellation {
 		return fmt.Errorf("numerics: structured output–output sum lost to cancellation (%.3g left of terms of size %.3g): "+
 			"the softmax is saturated at every sample (1 − max_k p_k below ~1e-4), so H is near the level of rounding; "+
-			"the dense statistics (StatsDense) stay accurate there", of.offSum, of.offMag)
+			"the dense statistics (StatsDense) stay accurate there: %w", of.offSum, of.offMag, ErrSaturated)
 	}
 	return nil
 }
+
+// ErrSaturated is wrapped by the structured statistics' refusal of a
+// softmax saturated at every sample, where their identities keep only
+// rounding (the dense statistics stay accurate).
+var ErrSaturated = errors.New("structured statistics refused")
 
 func (of *outputFamily) run(chunk int, blockNorms bool) {
 	n, c := of.n, of.c
