@@ -206,56 +206,47 @@ func serial(aT, bT bool, m, n, k int, alpha float64, a []float64, lda int, b []f
 // packA packs alpha·op(A)[i0:i0+mcur, p0:p0+kcur] into micro-panels of mr
 // rows, each stored k-major (mr values per k), zero-padded to mr rows.
 func packA(dst []float64, aT bool, a []float64, lda, i0, p0, mcur, kcur int, alpha float64) {
-	for ir := 0; ir < mcur; ir += mr {
-		rows := min(mr, mcur-ir)
-		p := dst[ir*kcur : ir*kcur+mr*kcur]
-		if rows < mr {
-			clear(p)
-		}
-		if aT {
-			// op(A)(i, l) = a[l*lda+i]: rows contiguous.
-			for l := 0; l < kcur; l++ {
-				src := a[(p0+l)*lda+i0+ir:]
-				d := p[l*mr : l*mr+rows]
-				for r := range d {
-					d[r] = alpha * src[r]
-				}
-			}
-		} else {
-			for r := 0; r < rows; r++ {
-				src := a[(i0+ir+r)*lda+p0 : (i0+ir+r)*lda+p0+kcur]
-				for l, v := range src {
-					p[l*mr+r] = alpha * v
-				}
-			}
-		}
-	}
+	// op(A)(i, l) is a[l*lda+i] when A is transposed.
+	pack(dst, mr, aT, a, lda, i0, p0, mcur, kcur, alpha)
 }
 
 // packB packs op(B)[p0:p0+kcur, j0:j0+ncur] into micro-panels of nr
 // columns, each stored k-major (nr values per k), zero-padded to nr columns.
 func packB(dst []float64, bT bool, b []float64, ldb, p0, j0, kcur, ncur int) {
-	for jr := 0; jr < ncur; jr += nr {
-		cols := min(nr, ncur-jr)
-		p := dst[jr*kcur : jr*kcur+nr*kcur]
-		if cols < nr {
+	// Panel line j, step l is op(B)(l, j): b[l*ldb+j] unless B is
+	// transposed, which is pack's strided layout when B is not.
+	pack(dst, nr, !bT, b, ldb, j0, p0, ncur, kcur, 1)
+}
+
+// pack packs alpha·x(i, l) for i in [i0, i0+count), l in [p0, p0+kcur)
+// into micro-panels of w lines, each stored k-major (w values per l),
+// zero-padded to w lines. x(i, l) is x[l*ld+i] when strided (a panel's
+// lines are contiguous for each l), x[i*ld+l] otherwise.
+func pack(dst []float64, w int, strided bool, x []float64, ld, i0, p0, count, kcur int, alpha float64) {
+	for ir := 0; ir < count; ir += w {
+		lines := min(w, count-ir)
+		p := dst[ir*kcur : ir*kcur+w*kcur]
+		if lines < w {
 			clear(p)
 		}
-		if bT {
-			// op(B)(l, j) = b[j*ldb+l]
-			for cc := 0; cc < cols; cc++ {
-				src := b[(j0+jr+cc)*ldb+p0 : (j0+jr+cc)*ldb+p0+kcur]
-				for l, v := range src {
-					p[l*nr+cc] = v
+		if strided {
+			for l := 0; l < kcur; l++ {
+				src := x[(p0+l)*ld+i0+ir : (p0+l)*ld+i0+ir+lines]
+				d := p[l*w : l*w+lines]
+				if alpha == 1 {
+					copy(d, src)
+					continue
+				}
+				for r := range d {
+					d[r] = alpha * src[r]
 				}
 			}
-		} else if cols == nr {
-			for l := 0; l < kcur; l++ {
-				copy(p[l*nr:l*nr+nr], b[(p0+l)*ldb+j0+jr:])
-			}
-		} else {
-			for l := 0; l < kcur; l++ {
-				copy(p[l*nr:l*nr+cols], b[(p0+l)*ldb+j0+jr:(p0+l)*ldb+j0+jr+cols])
+			continue
+		}
+		for r := 0; r < lines; r++ {
+			src := x[(i0+ir+r)*ld+p0 : (i0+ir+r)*ld+p0+kcur]
+			for l, v := range src {
+				p[l*w+r] = alpha * v
 			}
 		}
 	}
