@@ -136,54 +136,54 @@ func modes(t *testing.T) map[string]func(func()) {
 	return m
 }
 
-func TestDgemmEdgeSizes(t *testing.T) {
-	sizes := []int{0, 1, 2, 5, 6, 7, 8, 9, 13, 17, 33}
+// inEveryMode runs body in every kernel mode (assembly and Go, serial and
+// parallel) as a subtest, with a random stream seeded by seed.
+func inEveryMode(t *testing.T, seed uint64, body func(t *testing.T, rng *rand.Rand)) {
 	for name, mode := range modes(t) {
 		t.Run(name, func(t *testing.T) {
-			mode(func() {
-				rng := rand.New(rand.NewPCG(1, 2))
-				for _, tA := range transposes {
-					for _, tB := range transposes {
-						for _, m := range sizes {
-							for _, n := range sizes {
-								for _, k := range sizes {
-									check(t, gemmCase{tA: tA, tB: tB, m: m, n: n, k: k, alpha: 1, beta: 0.5,
-										padA: rng.IntN(3), padB: rng.IntN(3), padC: rng.IntN(3)}, rng)
-								}
-							}
-						}
-					}
-				}
-			})
+			mode(func() { body(t, rand.New(rand.NewPCG(seed, seed+1))) })
 		})
 	}
 }
 
+func TestDgemmEdgeSizes(t *testing.T) {
+	sizes := []int{0, 1, 2, 5, 6, 7, 8, 9, 13, 17, 33}
+	inEveryMode(t, 1, func(t *testing.T, rng *rand.Rand) {
+		for _, tA := range transposes {
+			for _, tB := range transposes {
+				for _, m := range sizes {
+					for _, n := range sizes {
+						for _, k := range sizes {
+							check(t, gemmCase{tA: tA, tB: tB, m: m, n: n, k: k, alpha: 1, beta: 0.5,
+								padA: rng.IntN(3), padB: rng.IntN(3), padC: rng.IntN(3)}, rng)
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
 func TestDgemmAlphaBeta(t *testing.T) {
 	vals := []float64{0, 1, -1, 0.5}
-	for name, mode := range modes(t) {
-		t.Run(name, func(t *testing.T) {
-			mode(func() {
-				rng := rand.New(rand.NewPCG(3, 4))
-				for _, tA := range transposes {
-					for _, tB := range transposes {
-						for _, alpha := range vals {
-							for _, beta := range vals {
-								for _, sh := range [][3]int{{7, 9, 5}, {13, 17, 1}, {25, 31, 300}} {
-									g := gemmCase{tA: tA, tB: tB, m: sh[0], n: sh[1], k: sh[2], alpha: alpha, beta: beta, padA: 2, padB: 1, padC: 3}
-									check(t, g, rng)
-									if beta == 0 {
-										g.nanC = true // β = 0 must overwrite NaN in C
-										check(t, g, rng)
-									}
-								}
+	inEveryMode(t, 3, func(t *testing.T, rng *rand.Rand) {
+		for _, tA := range transposes {
+			for _, tB := range transposes {
+				for _, alpha := range vals {
+					for _, beta := range vals {
+						for _, sh := range [][3]int{{7, 9, 5}, {13, 17, 1}, {25, 31, 300}} {
+							g := gemmCase{tA: tA, tB: tB, m: sh[0], n: sh[1], k: sh[2], alpha: alpha, beta: beta, padA: 2, padB: 1, padC: 3}
+							check(t, g, rng)
+							if beta == 0 {
+								g.nanC = true // β = 0 must overwrite NaN in C
+								check(t, g, rng)
 							}
 						}
 					}
 				}
-			})
-		})
-	}
+			}
+		}
+	})
 }
 
 // TestDgemmLarge crosses every blocking boundary: k > kc, m > mc, n > nc,
@@ -194,20 +194,15 @@ func TestDgemmLarge(t *testing.T) {
 		{1000, 3, 17}, {3, 1000, 17}, {200, 300, 1}, {1, 517, 300}, {517, 1, 300},
 		{97, 101, 103},
 	}
-	for name, mode := range modes(t) {
-		t.Run(name, func(t *testing.T) {
-			mode(func() {
-				rng := rand.New(rand.NewPCG(5, 6))
-				for _, tA := range transposes {
-					for _, tB := range transposes {
-						for _, sh := range shapes {
-							check(t, gemmCase{tA: tA, tB: tB, m: sh[0], n: sh[1], k: sh[2], alpha: -0.5, beta: 1, padA: 3, padB: 5, padC: 1}, rng)
-						}
-					}
+	inEveryMode(t, 5, func(t *testing.T, rng *rand.Rand) {
+		for _, tA := range transposes {
+			for _, tB := range transposes {
+				for _, sh := range shapes {
+					check(t, gemmCase{tA: tA, tB: tB, m: sh[0], n: sh[1], k: sh[2], alpha: -0.5, beta: 1, padA: 3, padB: 5, padC: 1}, rng)
 				}
-			})
-		})
-	}
+			}
+		}
+	})
 }
 
 // TestDgemmRandom draws shapes, transposes, strides and α, β at random.
@@ -217,21 +212,16 @@ func TestDgemmRandom(t *testing.T) {
 		n = 60
 	}
 	vals := []float64{0, 1, -1, 0.5, 2.5}
-	for name, mode := range modes(t) {
-		t.Run(name, func(t *testing.T) {
-			mode(func() {
-				rng := rand.New(rand.NewPCG(7, 8))
-				for range n {
-					check(t, gemmCase{
-						tA: transposes[rng.IntN(2)], tB: transposes[rng.IntN(2)],
-						m: rng.IntN(90), n: rng.IntN(90), k: rng.IntN(300),
-						alpha: vals[rng.IntN(len(vals))], beta: vals[rng.IntN(len(vals))],
-						padA: rng.IntN(4), padB: rng.IntN(4), padC: rng.IntN(4),
-					}, rng)
-				}
-			})
-		})
-	}
+	inEveryMode(t, 7, func(t *testing.T, rng *rand.Rand) {
+		for range n {
+			check(t, gemmCase{
+				tA: transposes[rng.IntN(2)], tB: transposes[rng.IntN(2)],
+				m: rng.IntN(90), n: rng.IntN(90), k: rng.IntN(300),
+				alpha: vals[rng.IntN(len(vals))], beta: vals[rng.IntN(len(vals))],
+				padA: rng.IntN(4), padB: rng.IntN(4), padC: rng.IntN(4),
+			}, rng)
+		}
+	})
 }
 
 // TestFallback forces the path taken on CPUs without AVX2+FMA: Dgemm must
