@@ -237,14 +237,7 @@ func TestFallback(t *testing.T) {
 	for _, tA := range transposes {
 		for _, tB := range transposes {
 			m, n, k := 70, 65, 130
-			a := make([]float64, m*k)
-			b := make([]float64, k*n)
-			for i := range a {
-				a[i] = rng.NormFloat64()
-			}
-			for i := range b {
-				b[i] = rng.NormFloat64()
-			}
+			a, b := normals(rng, m*k), normals(rng, k*n)
 			lda, ldb := k, n
 			if tA == blas.Trans {
 				lda = m
@@ -273,14 +266,7 @@ func TestDeterministic(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(11, 12))
 	m, n, k := 301, 203, 517
-	a := make([]float64, m*k)
-	b := make([]float64, k*n)
-	for i := range a {
-		a[i] = rng.NormFloat64()
-	}
-	for i := range b {
-		b[i] = rng.NormFloat64()
-	}
+	a, b := normals(rng, m*k), normals(rng, k*n)
 	run := func(par int) []float64 {
 		c := make([]float64, m*n)
 		withSwitches(t, true, kernelAsm, par, func() {
@@ -318,4 +304,13 @@ func TestPanics(t *testing.T) {
 			t.Errorf("panic %q, gonum %q", got, want)
 		}
 	}
+}
+
+// normals returns n standard normal draws.
+func normals(rng *rand.Rand, n int) []float64 {
+	v := make([]float64, n)
+	for i := range v {
+		v[i] = rng.NormFloat64()
+	}
+	return v
 }

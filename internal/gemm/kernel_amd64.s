@@ -2,6 +2,13 @@
 
 #include "textflag.h"
 
+// FMAROW broadcasts the A value at off(SI) into bc and adds its products
+// with the B row in Y12, Y13 to the accumulators lo, hi of one tile row.
+#define FMAROW(off, bc, lo, hi) \
+	VBROADCASTSD off(SI), bc; \
+	VFMADD231PD Y12, bc, lo; \
+	VFMADD231PD Y13, bc, hi
+
 // KSTEP is one k step of the 6×8 tile: one row of B (8 values) into Y12,
 // Y13, each of the 6 A values broadcast into Y14 or Y15 (alternating, so
 // consecutive broadcasts do not wait on each other), 12 VFMADD231PD into
@@ -9,24 +16,12 @@
 #define KSTEP \
 	VMOVUPD 0(DI), Y12; \
 	VMOVUPD 32(DI), Y13; \
-	VBROADCASTSD 0(SI), Y14; \
-	VFMADD231PD Y12, Y14, Y0; \
-	VFMADD231PD Y13, Y14, Y1; \
-	VBROADCASTSD 8(SI), Y15; \
-	VFMADD231PD Y12, Y15, Y2; \
-	VFMADD231PD Y13, Y15, Y3; \
-	VBROADCASTSD 16(SI), Y14; \
-	VFMADD231PD Y12, Y14, Y4; \
-	VFMADD231PD Y13, Y14, Y5; \
-	VBROADCASTSD 24(SI), Y15; \
-	VFMADD231PD Y12, Y15, Y6; \
-	VFMADD231PD Y13, Y15, Y7; \
-	VBROADCASTSD 32(SI), Y14; \
-	VFMADD231PD Y12, Y14, Y8; \
-	VFMADD231PD Y13, Y14, Y9; \
-	VBROADCASTSD 40(SI), Y15; \
-	VFMADD231PD Y12, Y15, Y10; \
-	VFMADD231PD Y13, Y15, Y11; \
+	FMAROW(0, Y14, Y0, Y1); \
+	FMAROW(8, Y15, Y2, Y3); \
+	FMAROW(16, Y14, Y4, Y5); \
+	FMAROW(24, Y15, Y6, Y7); \
+	FMAROW(32, Y14, Y8, Y9); \
+	FMAROW(40, Y15, Y10, Y11); \
 	ADDQ $48, SI; \
 	ADDQ $64, DI
 

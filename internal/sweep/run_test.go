@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -159,5 +160,17 @@ func TestRunRecordsUndefinedAsNull(t *testing.T) {
 	}
 	if undefined == 0 {
 		t.Error("read back no undefined R")
+	}
+}
+
+// A FIFO (or /dev/stdout piped to another program) as -o used to hang;
+// it is refused at once (issue 14, D12).
+func TestRunRefusesFIFO(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "fifo")
+	if err := exec.Command("mkfifo", path).Run(); err != nil {
+		t.Skip("no mkfifo here:", err)
+	}
+	if _, err := Run(context.Background(), path, mustExpand(t, tinySpec()), Options{}); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("FIFO as output: err = %v", err)
 	}
 }
