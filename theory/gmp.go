@@ -529,13 +529,7 @@ func (s *gmpState) partialMass(iv Interval, x float64) float64 {
 // the top edge of the support for p = 1), NaN for p outside [0, 1] and NaN
 // when the inversion or the support search did not converge (QuantileErr
 // says which).
-func (g GeneralizedMP) Quantile(p float64) float64 {
-	x, err := g.QuantileErr(p)
-	if err != nil {
-		return math.NaN()
-	}
-	return x
-}
+func (g GeneralizedMP) Quantile(p float64) float64 { return orNaN(g.QuantileErr(p)) }
 
 // QuantileErr is Quantile with an error: wrapping ErrInvalidParameter for
 // invalid parameters or p outside [0, 1], ErrNotConverged when the support

@@ -209,13 +209,7 @@ func mpIncrementQuad(y, a, b float64) float64 {
 // (so Quantile(0) = 0 even when γ < 1 and the support starts at a > 0), the
 // upper edge for p = 1. It returns NaN for p outside [0, 1], and NaN if
 // the inversion did not converge (QuantileErr returns the error).
-func (mp MarchenkoPastur) Quantile(p float64) float64 {
-	x, err := mp.QuantileErr(p)
-	if err != nil {
-		return math.NaN()
-	}
-	return x
-}
+func (mp MarchenkoPastur) Quantile(p float64) float64 { return orNaN(mp.QuantileErr(p)) }
 
 // QuantileErr is Quantile with an error: wrapping ErrInvalidParameter for
 // invalid parameters or p outside [0, 1], ErrNotConverged when the

@@ -31,3 +31,12 @@ func notConverged(format string, args ...any) error {
 func isFinite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
 func clamp(x, lo, hi float64) float64 { return math.Min(hi, math.Max(lo, x)) }
+
+// orNaN drops the error of a distuv-style method's Err variant: those
+// methods report failure as NaN.
+func orNaN(x float64, err error) float64 {
+	if err != nil {
+		return math.NaN()
+	}
+	return x
+}
