@@ -135,3 +135,21 @@ func TestStdoutWriteErrors(t *testing.T) {
 		}
 	}
 }
+
+// usageCase is a command line that must be a usage error (exit 2, nothing
+// on stdout) whose message contains want.
+type usageCase struct {
+	args []string
+	want string
+}
+
+// checkUsage runs each case as cmd(tc.args) and checks it.
+func checkUsage(t *testing.T, cmd func(args []string) []string, cases []usageCase) {
+	t.Helper()
+	for _, tc := range cases {
+		code, stdout, stderr := runCmd(t, cmd(tc.args)...)
+		if code != 2 || !strings.Contains(stderr, tc.want) || stdout != "" {
+			t.Errorf("%q: exit %d, stderr %q, stdout %q; want 2 and %q", tc.args, code, stderr, stdout, tc.want)
+		}
+	}
+}

@@ -63,9 +63,8 @@ func runProcess(t *testing.T, env []string, args ...string) (code int, stderr st
 // merges each set: both must give the bytes of the unsharded sweep.
 func TestSweepShardAutoProcesses(t *testing.T) {
 	dir := t.TempDir()
-	spec := filepath.Join(dir, "grid.json")
-	os.WriteFile(spec, []byte(`{"models":["linear","mlp"],"losses":["ce"],"activations":["relu"],
-		"C":[2,3],"d":[4],"N":[10],"m":[3],"sigma":[1],"sigma_w":[1],"sigma_v":[1],"seeds":[1,2]}`), 0o644)
+	spec := writeGrid(t, dir, `{"models":["linear","mlp"],"losses":["ce"],"activations":["relu"],
+		"C":[2,3],"d":[4],"N":[10],"m":[3],"sigma":[1],"sigma_w":[1],"sigma_v":[1],"seeds":[1,2]}`)
 	full := filepath.Join(dir, "full.jsonl")
 	if code, e := runProcess(t, nil, "sweep", "-spec", spec, "-o", full, "-quiet"); code != 0 {
 		t.Fatalf("unsharded sweep: exit %d: %s", code, e)

@@ -13,9 +13,8 @@ import (
 // merges: the result must equal an unsharded, uninterrupted sweep.
 func TestSweepShardsResumeMerge(t *testing.T) {
 	dir := t.TempDir()
-	spec := filepath.Join(dir, "grid.json")
-	os.WriteFile(spec, []byte(`{"models":["linear","mlp"],"losses":["ce"],"activations":["tanh"],
-		"C":[2,4],"d":[5],"N":[20],"m":[3],"sigma":[0.5],"sigma_w":[1],"sigma_v":[1],"seeds":[7,8]}`), 0o644)
+	spec := writeGrid(t, dir, `{"models":["linear","mlp"],"losses":["ce"],"activations":["tanh"],
+		"C":[2,4],"d":[5],"N":[20],"m":[3],"sigma":[0.5],"sigma_w":[1],"sigma_v":[1],"seeds":[7,8]}`)
 	full := filepath.Join(dir, "full.jsonl")
 	if code, _, e := runCmd(t, "sweep", "-spec", spec, "-o", full, "-quiet"); code != 0 {
 		t.Fatal(e)
@@ -142,19 +141,13 @@ func TestMergeRefusesOwnInput(t *testing.T) {
 // ignored (issue 14, D10).
 func TestSweepListsThatDoNotApply(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "s.jsonl")
-	for _, tc := range []struct {
-		args []string
-		want string
-	}{
+	checkUsage(t, func(args []string) []string {
+		return append(append([]string{"sweep", "-n", "-o", out}, args...), "-C", "2", "-seeds", "1")
+	}, []usageCase{
 		{[]string{"-model", "mlp", "-sigma", "5,7"}, "-sigma is for the linear model"},
 		{[]string{"-model", "linear", "-act", "tanh"}, "-activation is for the MLP"},
 		{[]string{"-model", "linear", "-m", "0"}, "-m is for the MLP"},
-	} {
-		args := append(append([]string{"sweep", "-n", "-o", out}, tc.args...), "-C", "2", "-seeds", "1")
-		if code, _, stderr := runCmd(t, args...); code != 2 || !strings.Contains(stderr, tc.want) {
-			t.Errorf("%q: exit %d, stderr %q; want 2 and %q", tc.args, code, stderr, tc.want)
-		}
-	}
+	})
 }
 
 // An empty shard says so on stderr and succeeds.
@@ -163,4 +156,14 @@ func TestSweepEmptyShardWarns(t *testing.T) {
 	if code != 0 || !strings.Contains(stderr, "is empty") {
 		t.Errorf("empty shard: exit %d, stderr %q; want 0 and a warning", code, stderr)
 	}
+}
+
+// writeGrid writes a -spec grid file into dir and returns its path.
+func writeGrid(t *testing.T, dir, spec string) string {
+	t.Helper()
+	path := filepath.Join(dir, "grid.json")
+	if err := os.WriteFile(path, []byte(spec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

@@ -259,21 +259,13 @@ func TestTrainJSONByteIdentical(t *testing.T) {
 // Bad values of train's data flags are usage errors (exit 2), found before
 // anything is printed or trained.
 func TestTrainFlagValues(t *testing.T) {
-	for _, tc := range []struct {
-		args []string
-		want string
-	}{
+	checkUsage(t, func(args []string) []string { return append([]string{"train"}, args...) }, []usageCase{
 		{[]string{"-data", "clustered", "-radius", "NaN"}, "-radius NaN"},
 		{[]string{"-data", "clustered", "-spread", "-1"}, "-spread -1"},
 		{[]string{"-data", "clustered", "-radius", "+Inf"}, "-radius +Inf"},
 		{[]string{"-data", "gaussian", "-eig", "-1"}, "want ≥ 0"},
 		{[]string{"-data", "gaussian", "-lanczos", "0"}, "want > 0"},
-	} {
-		code, stdout, stderr := runCmd(t, append([]string{"train"}, tc.args...)...)
-		if code != 2 || !strings.Contains(stderr, tc.want) || stdout != "" {
-			t.Errorf("%v: exit %d, stderr %q, stdout %q; want 2 and %q", tc.args, code, stderr, stdout, tc.want)
-		}
-	}
+	})
 	// -eig 0 is documented as "none" and must be accepted.
 	args := append(append([]string{}, tinyTrain...), "-eig", "0")
 	if code, _, stderr := runCmd(t, args...); code != 0 {
