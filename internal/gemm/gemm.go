@@ -171,6 +171,10 @@ func dgemm(aT, bT bool, m, n, k int, alpha float64, a []float64, lda int, b []fl
 type buffers struct {
 	a []float64 // mc×kc
 	b []float64 // kc×nc
+	// tile holds an edge tile's result: kept here, not on the stack,
+	// because a slice passed to the kernel (through a function value)
+	// escapes, and would be allocated on every macro call.
+	tile [mr * nr]float64
 }
 
 // pool holds packing buffers, grown to the largest product seen (at most
@@ -197,7 +201,7 @@ func serial(aT, bT bool, m, n, k int, alpha float64, a []float64, lda int, b []f
 			for ic := 0; ic < m; ic += mc {
 				mcur := min(mc, m-ic)
 				packA(buf.a, aT, a, lda, ic, pc, mcur, kcur, alpha)
-				macro(mcur, ncur, kcur, buf.a, buf.b, c[ic*ldc+jc:], ldc)
+				macro(mcur, ncur, kcur, buf.a, buf.b, c[ic*ldc+jc:], ldc, &buf.tile)
 			}
 		}
 	}
@@ -253,8 +257,7 @@ func pack(dst []float64, w int, strided bool, x []float64, ld, i0, p0, count, kc
 }
 
 // macro adds packed A (mcur×kcur) times packed B (kcur×ncur) to C.
-func macro(mcur, ncur, kcur int, ap, bp, c []float64, ldc int) {
-	var tmp [mr * nr]float64
+func macro(mcur, ncur, kcur int, ap, bp, c []float64, ldc int, tmp *[mr * nr]float64) {
 	for jr := 0; jr < ncur; jr += nr {
 		cols := min(nr, ncur-jr)
 		bpan := bp[jr*kcur : jr*kcur+nr*kcur]
