@@ -7,7 +7,6 @@ import (
 
 	"github.com/hessblock/hessblock/internal/membudget"
 	"github.com/hessblock/hessblock/krylov"
-	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -201,7 +200,7 @@ func Measure(p *Problem, o MeasureOptions) (*Measurement, error) {
 		st = &Measurement{Method: StatsDense, Summary: bs.Summary, RatioStdErr: make([]float64, len(bs.Ratios))}
 		if o.LambdaMax {
 			var err error
-			if exactMax, err = denseLambdaMax(h, o.Seed); err != nil {
+			if exactMax, err = denseLambdaMax(p, h, o.Seed); err != nil {
 				return nil, err
 			}
 		}
@@ -304,21 +303,14 @@ func topEigenvalues(p *Problem, k, steps int, seed uint64) ([]float64, error) {
 // within the residual of it, so λmax is good to this relative accuracy.
 const denseLambdaMaxTol = 1e-12
 
-// denseLambdaMax returns the largest eigenvalue of the dense H by Lanczos
-// on H·v (O(P²) per step, a few dozen steps) instead of the full
-// decomposition (O(P³): 100 s at P = 4000 on two cores). Should Lanczos
-// not converge within its step cap, the full decomposition decides.
-func denseLambdaMax(h *mat.SymDense, seed uint64) (float64, error) {
+// denseLambdaMax returns the largest eigenvalue of H by Lanczos on the
+// matrix-free H·v (O(N·P) per step, no pass over the P² entries of the
+// dense H, which made a Symv-based Lanczos memory-bound) instead of the
+// full decomposition (O(P³): 100 s at P = 4000 on two cores). Should
+// Lanczos not converge within its step cap, the decomposition of h decides.
+func denseLambdaMax(p *Problem, h *mat.SymDense, seed uint64) (float64, error) {
 	n := h.SymmetricDim()
-	raw := h.RawSymmetric()
-	op := func(dst, v []float64) ([]float64, error) {
-		if dst == nil {
-			dst = make([]float64, n)
-		}
-		blas64.Symv(1, raw, blas64.Vector{N: n, Inc: 1, Data: v}, 0, blas64.Vector{N: n, Inc: 1, Data: dst})
-		return dst, nil
-	}
-	ext, err := krylov.Lanczos(op, n, krylov.LanczosOptions{Seed: seed, Tol: denseLambdaMaxTol, LargestOnly: true, MaxIter: min(n, 500)})
+	ext, err := p.ExtremeEigenvalues(krylov.LanczosOptions{Seed: seed, Tol: denseLambdaMaxTol, LargestOnly: true, MaxIter: min(n, 500)})
 	if err == nil && ext.Converged {
 		return ext.Max, nil
 	}
