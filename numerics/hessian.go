@@ -142,11 +142,17 @@ func (p *Problem) Block(a, b int) (*mat.Dense, error) {
 	if a < 0 || b < 0 || a >= len(l.Blocks) || b >= len(l.Blocks) {
 		panic(fmt.Sprintf("numerics: block (%d, %d) out of range [0, %d)", a, b, len(l.Blocks)))
 	}
+	return p.blockFrom(p.forward(), a, b)
+}
+
+// blockFrom is Block at the forward pass f, so that callers needing
+// several blocks at the same parameters pay for one forward pass.
+func (p *Problem) blockFrom(f *forward, a, b int) (*mat.Dense, error) {
+	l := p.Layout()
 	transpose := l.Blocks[a].Start > l.Blocks[b].Start
 	if transpose {
 		a, b = b, a
 	}
-	f := p.forward()
 	for _, s := range p.families(f) {
 		ia, ib := a-s.firstA, b-s.firstB
 		if ia < 0 || ia >= s.na || ib < 0 || ib >= s.nb {

@@ -55,19 +55,20 @@ type FamilyBlocks struct {
 // blocks (Problem.Block), never forming H.
 func (p *Problem) representativeSpectra() ([]FamilyBlocks, error) {
 	l := p.Layout()
+	fw := p.forward() // one forward pass for every block
 	var out []FamilyBlocks
 	for _, f := range l.Families() {
 		fb := FamilyBlocks{Family: f}
 		a, b, ok := l.Representative(f)
 		if f != kind.HiddenOutput {
-			s, err := p.blockSpectrum(l, a, a)
+			s, err := p.blockSpectrum(fw, l, a, a)
 			if err != nil {
 				return nil, err
 			}
 			fb.Diag = &s
 		}
 		if ok {
-			s, err := p.blockSpectrum(l, a, b)
+			s, err := p.blockSpectrum(fw, l, a, b)
 			if err != nil {
 				return nil, err
 			}
@@ -78,8 +79,8 @@ func (p *Problem) representativeSpectra() ([]FamilyBlocks, error) {
 	return out, nil
 }
 
-func (p *Problem) blockSpectrum(l Layout, a, b int) (BlockSpectrum, error) {
-	blk, err := p.Block(a, b)
+func (p *Problem) blockSpectrum(fw *forward, l Layout, a, b int) (BlockSpectrum, error) {
+	blk, err := p.blockFrom(fw, a, b)
 	if err != nil {
 		return BlockSpectrum{}, err
 	}
