@@ -20,33 +20,62 @@ import numpy as np
 from scipy.sparse.linalg import eigsh
 
 
-def main():
+def parse(C, d, N, extra=()):
+    """The command's flags, with the given default sizes."""
     ap = argparse.ArgumentParser()
-    ap.add_argument("-C", type=int, default=20)
-    ap.add_argument("-d", type=int, default=100)
-    ap.add_argument("-N", type=int, default=500)
+    ap.add_argument("-C", type=int, default=C)
+    ap.add_argument("-d", type=int, default=d)
+    ap.add_argument("-N", type=int, default=N)
     ap.add_argument("-sigma", type=float, default=1.0)
     ap.add_argument("-seed", type=int, default=1)
-    a = ap.parse_args()
-    C, d, N = a.C, a.d, a.N
+    for flag in extra:
+        ap.add_argument(flag, action="store_true")
+    return ap.parse_args()
+
+
+def draw(a):
+    """X ~ N(0, I_d) (N×d) and W ~ N(0, σ²/d) (C×d)."""
     rng = np.random.default_rng(a.seed)
-    X = rng.standard_normal((N, d))
-    W = rng.standard_normal((C, d)) * (a.sigma / np.sqrt(d))
-    t0 = time.perf_counter()
+    X = rng.standard_normal((a.N, a.d))
+    W = rng.standard_normal((a.C, a.d)) * (a.sigma / np.sqrt(a.d))
+    return X, W
+
+
+def probabilities(X, W):
+    """softmax(W x_n) for every sample, N×C."""
     Z = X @ W.T
     Z -= Z.max(axis=1, keepdims=True)
-    Pr = np.exp(Z)
-    Pr /= Pr.sum(axis=1, keepdims=True)
-    U = (Pr[:, :, None] * X[:, None, :]).reshape(N, C * d)
+    P = np.exp(Z)
+    P /= P.sum(axis=1, keepdims=True)
+    return P
+
+
+def dense_hessian(X, P):
+    """H = (1/N) Σ_n A_n ⊗ x_n x_nᵀ: one GEMM −UᵀU/N plus the diagonal blocks."""
+    N, d = X.shape
+    C = P.shape[1]
+    U = (P[:, :, None] * X[:, None, :]).reshape(N, C * d)
     H = -(U.T @ U) / N
     for k in range(C):
-        H[k * d:(k + 1) * d, k * d:(k + 1) * d] += (X.T * Pr[:, k]) @ X / N
-    B = (H.reshape(C, d, C, d) ** 2).sum(axis=(1, 3))  # block norms², C×C
-    diag = np.trace(B)
-    total = B.sum()
+        H[k * d:(k + 1) * d, k * d:(k + 1) * d] += (X.T * P[:, k]) @ X / N
+    return H
+
+
+def block_stats(H, C, d):
+    """R of the output family, ρ and ‖H‖_F² from the C×C block norms."""
+    B = (H.reshape(C, d, C, d) ** 2).sum(axis=(1, 3))
+    total, diag = B.sum(), np.trace(B)
     off = total - diag
-    R = np.sqrt((off / (C * (C - 1))) / (diag / C))
-    rho = off / total
+    return np.sqrt((off / (C * (C - 1))) / (diag / C)), off / total, total
+
+
+def main():
+    a = parse(20, 100, 500)
+    C, d = a.C, a.d
+    X, W = draw(a)
+    t0 = time.perf_counter()
+    H = dense_hessian(X, probabilities(X, W))
+    R, rho, total = block_stats(H, C, d)
     lmax = eigsh(H, k=1, which="LA", tol=1e-10, return_eigenvectors=False)[0]
     e00 = np.linalg.eigvalsh(H[:d, :d])
     e01 = np.linalg.eigvalsh(H[:d, d:2 * d])

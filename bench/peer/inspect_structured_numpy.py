@@ -13,32 +13,20 @@ H·v = (1/N) Xᵀ A (X V); the spectra of H_00 and H_01 from single blocks.
 `-check` also forms the dense H at the given (small) sizes and prints the
 relative differences of R, ρ and ‖H‖_F, to show the identities are right.
 """
-import argparse
 import time
 
 import numpy as np
 from scipy.sparse.linalg import LinearOperator, eigsh
 
+from inspect_numpy import block_stats, dense_hessian, draw, parse, probabilities
+
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("-C", type=int, default=20000)
-    ap.add_argument("-d", type=int, default=64)
-    ap.add_argument("-N", type=int, default=512)
-    ap.add_argument("-sigma", type=float, default=1.0)
-    ap.add_argument("-seed", type=int, default=1)
-    ap.add_argument("-check", action="store_true")
-    a = ap.parse_args()
+    a = parse(20000, 64, 512, extra=("-check",))
     C, d, N = a.C, a.d, a.N
-    rng = np.random.default_rng(a.seed)
-    X = rng.standard_normal((N, d))
-    W = rng.standard_normal((C, d)) * (a.sigma / np.sqrt(d))
+    X, W = draw(a)
     t0 = time.perf_counter()
-    Z = X @ W.T
-    Z -= Z.max(axis=1, keepdims=True)
-    P = np.exp(Z)
-    P /= P.sum(axis=1, keepdims=True)
-    del Z
+    P = probabilities(X, W)
     G = X @ X.T
     K = G * G
     S1 = P @ P.T
@@ -67,15 +55,10 @@ def main():
     print(f"P = {C * d}: R {R:.6g}, rho {rho:.6g}, |H|_F {np.sqrt(total):.6g}, lambda_max {lmax:.6g}, "
           f"H00 [{e00[0]:.4g}, {e00[-1]:.4g}], H01 [{e01[0]:.4g}, {e01[-1]:.4g}]; compute {t1 - t0:.3f} s")
     if a.check:
-        U = (P[:, :, None] * X[:, None, :]).reshape(N, C * d)
-        H = -(U.T @ U) / N
-        for k in range(C):
-            H[k * d:(k + 1) * d, k * d:(k + 1) * d] += (X.T * P[:, k]) @ X / N
-        B = (H.reshape(C, d, C, d) ** 2).sum(axis=(1, 3))
-        dt, dd = B.sum(), np.trace(B)
-        Rd = np.sqrt(((dt - dd) / (C * (C - 1))) / (dd / C))
-        print(f"check against the dense H: R {abs(R - Rd) / Rd:.1e}, rho {abs(rho - (dt - dd) / dt) / ((dt - dd) / dt):.1e}, "
-              f"|H|_F {abs(np.sqrt(total) - np.sqrt(dt)) / np.sqrt(dt):.1e}, lambda_max {abs(lmax - np.linalg.eigvalsh(H)[-1]) / lmax:.1e}")
+        H = dense_hessian(X, P)
+        Rd, rhod, td = block_stats(H, C, d)
+        print(f"check against the dense H: R {abs(R - Rd) / Rd:.1e}, rho {abs(rho - rhod) / rhod:.1e}, "
+              f"|H|_F {abs(np.sqrt(total) - np.sqrt(td)) / np.sqrt(td):.1e}, lambda_max {abs(lmax - np.linalg.eigvalsh(H)[-1]) / lmax:.1e}")
 
 
 if __name__ == "__main__":
