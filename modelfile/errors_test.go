@@ -375,3 +375,12 @@ func TestBudgetBeforeAllocation(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestFortranNonFinite: a non-finite value in a Fortran-order array is
+// named by its logical (row, column) position, not its stream position.
+func TestFortranNonFinite(t *testing.T) {
+	arrays := with(set("X", func(a *tArray) { a.fortran = true; a.vals[5] = math.Inf(-1) })) // X[2,1]
+	f := writeNPZ(t, arrays, zip.Store)
+	_, err := ReadNPZ(bytes.NewReader(f), int64(len(f)), 0)
+	wantError(t, "npz", err, "X[2,1] is -Inf")
+}

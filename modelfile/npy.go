@@ -60,6 +60,9 @@ func readNPYHeader(r io.Reader, name string) (*npyHeader, error) {
 	}
 	h, err := parseNPYDict(string(text))
 	if err != nil {
+		if len(text) > 200 {
+			text = append(text[:200], "…"...)
+		}
 		return nil, fmt.Errorf("%s: .npy header %q: %v", name, text, err)
 	}
 	if _, err := elements(name, h.shape); err != nil {
