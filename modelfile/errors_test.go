@@ -297,7 +297,8 @@ func TestSafetensorsCorrupt(t *testing.T) {
 		{"length beyond file", stFile(w("[0,16]"), d16)[:20], []string{"header length 58 does not fit the file (12 bytes after the length)"}},
 		{"truncated data", valid[:len(valid)-3], []string{"y: data_offsets", "beyond the data buffer", "truncated?"}},
 		{"not an object", stFile(`["W1"]`, nil), []string{"header: does not start with '{'"}},
-		{"bad JSON", stFile(`{"W1":{"dtype":"F64",`, nil), []string{"header:"}},
+		{"bad JSON", stFile(`{"W1":{"dtype":"F64",`, nil), []string{"header: not valid JSON"}},
+		{"tensor not an object", stFile(`{"W1":[1]}`, nil), []string{"header: W1: expected an object"}},
 		{"text after", stFile(w("[0,16]")+"xx", d16), []string{"header: text after the JSON object"}},
 		{"repeated tensor", stFile(`{"W1":{"dtype":"F64","shape":[1],"data_offsets":[0,8]},"W1":{"dtype":"F64","shape":[1],"data_offsets":[8,16]}}`, d16), []string{`key "W1" repeated`}},
 		{"unknown field", stFile(`{"W1":{"dtype":"F64","shape":[1,2],"data_offsets":[0,16],"x":1}}`, d16), []string{`W1: unknown field "x"`}},
@@ -312,7 +313,7 @@ func TestSafetensorsCorrupt(t *testing.T) {
 		{"overlap", stFile(two, make([]byte, 40)), []string{"W2: data_offsets [8, 40] overlap W1 [0, 16]"}},
 		{"hole", stFile(w("[8,24]"), make([]byte, 24)), []string{"W1: data_offsets [8, 24] leave bytes 0…7 of the data buffer unused"}},
 		{"uncovered tail", stFile(w("[0,16]"), make([]byte, 24)), []string{"the data buffer has 24 bytes but the tensors cover 16"}},
-		{"metadata not string", stFile(`{"__metadata__":{"loss":1},"W1":{"dtype":"F64","shape":[1,2],"data_offsets":[0,16]}}`, d16), []string{`__metadata__ "loss" is not a string`}},
+		{"metadata not string", stFile(`{"__metadata__":{"loss":1},"W1":{"dtype":"F64","shape":[1,2],"data_offsets":[0,16]}}`, d16), []string{`__metadata__: "loss" is not a string`}},
 		{"metadata repeated", stFile(`{"__metadata__":{"loss":"ce","loss":"mse"}}`, nil), []string{`key "loss" repeated`}},
 	}
 	for _, c := range cases {

@@ -57,7 +57,7 @@ func readNPZ(r io.ReaderAt, size, maxBytes int64) (*Model, error) {
 func npzArray(f *zip.File, name string) (*array, error) {
 	rc, err := f.Open()
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v", name, err)
+		return nil, fmt.Errorf("%s: corrupt zip entry: %v", name, err)
 	}
 	h, err := readNPYHeader(rc, name)
 	rc.Close()
@@ -78,7 +78,7 @@ func npzArray(f *zip.File, name string) (*array, error) {
 	a.open = func() (io.ReadCloser, error) {
 		rc, err := f.Open()
 		if err != nil {
-			return nil, fmt.Errorf("%s: %v", name, err)
+			return nil, fmt.Errorf("%s: corrupt zip entry: %v", name, err)
 		}
 		if _, err := io.CopyN(io.Discard, rc, h.length); err != nil {
 			rc.Close()

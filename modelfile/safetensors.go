@@ -175,18 +175,22 @@ func parseSafetensorsHeader(head []byte) ([]*stTensor, map[string]string, error)
 	err := object(dec, func(key string) error {
 		if key == "__metadata__" {
 			meta = map[string]string{}
-			return object(dec, func(k string) error {
+			err := object(dec, func(k string) error {
 				v, err := dec.Token()
 				if err != nil {
 					return err
 				}
 				s, ok := v.(string)
 				if !ok {
-					return fmt.Errorf("__metadata__ %q is not a string", k)
+					return fmt.Errorf("%q is not a string", k)
 				}
 				meta[k] = s
 				return nil
 			})
+			if err != nil {
+				return fmt.Errorf("__metadata__: %w", err)
+			}
+			return nil
 		}
 		t := &stTensor{name: key}
 		tensors = append(tensors, t)
@@ -197,11 +201,11 @@ func parseSafetensorsHeader(head []byte) ([]*stTensor, map[string]string, error)
 				v, err := dec.Token()
 				s, ok := v.(string)
 				if err != nil || !ok {
-					return fmt.Errorf("%s: dtype is not a string", key)
+					return errors.New("dtype is not a string")
 				}
 				t.dtype, haveDtype = s, true
 			case "shape":
-				v, err := ints(dec, key+": shape", -1)
+				v, err := ints(dec, "shape", -1)
 				if err != nil {
 					return err
 				}
@@ -210,24 +214,28 @@ func parseSafetensorsHeader(head []byte) ([]*stTensor, map[string]string, error)
 					t.shape[i] = int(x)
 				}
 			case "data_offsets":
-				v, err := ints(dec, key+": data_offsets", 2)
+				v, err := ints(dec, "data_offsets", 2)
 				if err != nil {
 					return err
 				}
 				t.begin, t.end, haveOffsets = v[0], v[1], true
 			default:
-				return fmt.Errorf("%s: unknown field %q", key, k)
+				return fmt.Errorf("unknown field %q", k)
 			}
 			return nil
 		})
-		if err != nil {
-			return err
+		if err == nil && (!haveDtype || !haveShape || !haveOffsets) {
+			err = errors.New("needs dtype, shape and data_offsets")
 		}
-		if !haveDtype || !haveShape || !haveOffsets {
-			return fmt.Errorf("%s: needs dtype, shape and data_offsets", key)
+		if err != nil {
+			return fmt.Errorf("%s: %w", key, err)
 		}
 		return nil
 	})
+	var syntax *json.SyntaxError
+	if errors.As(err, &syntax) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return nil, nil, fmt.Errorf("not valid JSON: %v", err)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
