@@ -209,7 +209,7 @@ func equal(a, b []float64) bool {
 }
 
 // zipRaw stores the given entries as they are.
-func zipRaw(t *testing.T, names []string, data [][]byte) []byte {
+func zipRaw(t testing.TB, names []string, data [][]byte) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	zw := zip.NewWriter(&b)
