@@ -10,8 +10,6 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
-
-	"gonum.org/v1/gonum/mat"
 )
 
 // tArray is an array as the tests write it: independent of the reader's
@@ -303,5 +301,3 @@ func invariants(m *Model) error {
 	}
 	return nil
 }
-
-var _ = mat.NewDense
