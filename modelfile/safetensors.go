@@ -42,7 +42,7 @@ func readSafetensors(r io.ReaderAt, size, maxBytes int64) (*Model, error) {
 	if size < 8 {
 		return nil, fmt.Errorf("the file has %d bytes, too short for the 8-byte header length", size)
 	}
-	if _, err := r.ReadAt(pre[:], 0); err != nil {
+	if err := readFullAt(r, pre[:], 0); err != nil {
 		return nil, fmt.Errorf("reading the header length: %v", err)
 	}
 	hlen := binary.LittleEndian.Uint64(pre[:])
@@ -59,7 +59,7 @@ func readSafetensors(r io.ReaderAt, size, maxBytes int64) (*Model, error) {
 		return nil, err
 	}
 	head := make([]byte, hlen)
-	if _, err := r.ReadAt(head, 8); err != nil {
+	if err := readFullAt(r, head, 8); err != nil {
 		return nil, fmt.Errorf("reading the header: %v", err)
 	}
 	tensors, meta, err := parseSafetensorsHeader(head)
@@ -80,6 +80,19 @@ func readSafetensors(r io.ReaderAt, size, maxBytes int64) (*Model, error) {
 		arrays = append(arrays, a)
 	}
 	return decodeModel(FormatSafetensors, arrays, meta, maxBytes)
+}
+
+// readFullAt fills p from r at off. io.ReaderAt may report io.EOF along
+// with a full read at the end of the input: that is success.
+func readFullAt(r io.ReaderAt, p []byte, off int64) error {
+	n, err := r.ReadAt(p, off)
+	if n == len(p) {
+		return nil
+	}
+	if err == nil || errors.Is(err, io.EOF) {
+		err = io.ErrUnexpectedEOF
+	}
+	return err
 }
 
 // checkOffsets checks each tensor's byte range against its dtype and

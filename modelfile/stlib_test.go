@@ -1,8 +1,11 @@
 package modelfile
 
 import (
+	"archive/zip"
 	"bytes"
+	"io"
 	"reflect"
+	"strings"
 	"testing"
 
 	st "github.com/nlpodyssey/safetensors"
@@ -78,5 +81,42 @@ func TestSafetensorsLibraryAgreesOnOffsets(t *testing.T) {
 		if _, err := st.Deserialize(f); err == nil {
 			t.Errorf("%s: the library accepts it", name)
 		}
+	}
+}
+
+// eofReaderAt reports io.EOF with a full read that reaches the end, as
+// io.ReaderAt allows.
+type eofReaderAt struct{ b []byte }
+
+func (r eofReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	if off >= int64(len(r.b)) {
+		return 0, io.EOF
+	}
+	n := copy(p, r.b[off:])
+	if off+int64(n) == int64(len(r.b)) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// TestReaderAtEOF: a full read reported with io.EOF is a full read, for
+// the header of a file without data (which ends with its header) and for
+// the last tensor.
+func TestReaderAtEOF(t *testing.T) {
+	for _, f := range [][]byte{
+		stFile(`{"__metadata__":{"loss":"ce"}}`, nil),
+		writeSafetensors(t, base(), nil),
+	} {
+		_, err := ReadSafetensors(eofReaderAt{f}, int64(len(f)), 0)
+		if err != nil && !strings.Contains(err.Error(), "no weight arrays") {
+			t.Errorf("%v", err)
+		}
+		if len(f) > 100 && err != nil {
+			t.Errorf("valid file refused: %v", err)
+		}
+	}
+	f := writeNPZ(t, base(), zip.Deflate)
+	if _, err := ReadNPZ(eofReaderAt{f}, int64(len(f)), 0); err != nil {
+		t.Errorf("npz: %v", err)
 	}
 }
