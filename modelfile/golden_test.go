@@ -70,3 +70,17 @@ func TestCommittedModels(t *testing.T) {
 		checkAgainst(t, m, exampleModel())
 	}
 }
+
+// TestPythonZip reads archives written the way np.savez and
+// np.savez_compressed write them (Python's zipfile, each entry opened
+// with force_zip64=True, stored or deflated; see testdata/README.md),
+// holding the .npy entries of testdata/model.npz.
+func TestPythonZip(t *testing.T) {
+	for _, name := range []string{"py_savez_zip64.npz", "py_savez_compressed_zip64.npz"} {
+		m, err := Read(filepath.Join("testdata", name), 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkAgainst(t, m, exampleModel())
+	}
+}
