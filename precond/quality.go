@@ -111,19 +111,19 @@ func (r Result) MarshalJSON() ([]byte, error) {
 		return &x
 	}
 	return json.Marshal(struct {
-		Name                     string                  `json:"name"`
-		Damping                  float64                 `json:"damping"`
-		LambdaMin                float64                 `json:"lambda_min"`
-		LambdaMax                float64                 `json:"lambda_max"`
-		MinRes                   float64                 `json:"lambda_min_residual"`
-		MaxRes                   float64                 `json:"lambda_max_residual"`
-		Iterations               int                     `json:"iterations"`
-		Condition                *float64                `json:"condition"`
-		ConditionUndefined       string                  `json:"condition_undefined,omitempty"`
-		RelError                 *float64                `json:"rel_error"`
-		RelErrorUndefined        string                  `json:"rel_error_undefined,omitempty"`
-		RelErrorEstimated        bool                    `json:"rel_error_estimated,omitempty"`
-		Density                  *krylov.SpectralDensity `json:"density,omitempty"`
+		Name               string                  `json:"name"`
+		Damping            float64                 `json:"damping"`
+		LambdaMin          float64                 `json:"lambda_min"`
+		LambdaMax          float64                 `json:"lambda_max"`
+		MinRes             float64                 `json:"lambda_min_residual"`
+		MaxRes             float64                 `json:"lambda_max_residual"`
+		Iterations         int                     `json:"iterations"`
+		Condition          *float64                `json:"condition"`
+		ConditionUndefined string                  `json:"condition_undefined,omitempty"`
+		RelError           *float64                `json:"rel_error"`
+		RelErrorUndefined  string                  `json:"rel_error_undefined,omitempty"`
+		RelErrorEstimated  bool                    `json:"rel_error_estimated,omitempty"`
+		Density            *krylov.SpectralDensity `json:"density,omitempty"`
 	}{
 		Name: r.Name, Damping: r.Damping, LambdaMin: r.LambdaMin, LambdaMax: r.LambdaMax,
 		MinRes: r.MinResidual, MaxRes: r.MaxResidual, Iterations: r.Iterations,
