@@ -185,13 +185,21 @@ func applyAll(t testing.TB, op krylov.Operator, n int) *mat.Dense {
 	return out
 }
 
-// maxAbsDiff is max |a_ij − b_ij|.
+// maxAbsDiff is max |a_ij − b_ij|, +Inf if an entry is NaN (so that a
+// comparison with a tolerance fails) or the shapes differ.
 func maxAbsDiff(a, b mat.Matrix) float64 {
 	r, c := a.Dims()
+	if rb, cb := b.Dims(); rb != r || cb != c {
+		return math.Inf(1)
+	}
 	var d float64
 	for i := 0; i < r; i++ {
 		for j := 0; j < c; j++ {
-			d = math.Max(d, math.Abs(a.At(i, j)-b.At(i, j)))
+			x := math.Abs(a.At(i, j) - b.At(i, j))
+			if math.IsNaN(x) {
+				return math.Inf(1)
+			}
+			d = math.Max(d, x)
 		}
 	}
 	return d
