@@ -1,6 +1,7 @@
 package precond
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -158,6 +159,9 @@ func denseMSpectrum(t testing.TB, h *mat.SymDense, s mat.Matrix, damping float64
 func denseOp(h *mat.SymDense) krylov.Operator {
 	n := h.SymmetricDim()
 	return func(dst, vec []float64) ([]float64, error) {
+		if len(vec) != n {
+			return nil, fmt.Errorf("test H of dimension %d applied to a vector of length %d", n, len(vec))
+		}
 		if len(dst) != n {
 			dst = make([]float64, n)
 		}
@@ -225,4 +229,10 @@ func smallNetFactors(r *rand.Rand) []Factor {
 		{Start: 0, Output: randPSD(r, 4, 8), Input: randPSD(r, 6, 10)},
 		{Start: 24, Output: randPSD(r, 3, 5), Input: randPSD(r, 4, 9)},
 	}
+}
+
+// truncating is an operator that ignores vec's length and returns n zeros:
+// a caller's bug the package must catch.
+func truncating(n int) krylov.Operator {
+	return func(dst, vec []float64) ([]float64, error) { return make([]float64, n), nil }
 }
