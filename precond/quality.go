@@ -187,10 +187,18 @@ func Quality(h krylov.Operator, b Approximation, damping float64, opts Options) 
 	if opts.RelErrorProbes < 0 {
 		return Result{}, fmt.Errorf("precond: Options.RelErrorProbes = %d, want ≥ 0", opts.RelErrorProbes)
 	}
-	// Three work vectors and, at worst, a fully reorthogonalized basis.
+	// Work vectors and, at worst, a fully reorthogonalized basis for the
+	// longer of the Lanczos run and an SLQ probe.
 	steps := opts.MaxIter
 	if steps == 0 {
 		steps = 300
+	}
+	if opts.Density != nil {
+		slq := opts.Density.Steps
+		if slq <= 0 {
+			slq = 80
+		}
+		steps = max(steps, slq)
 	}
 	steps = min(steps, p)
 	if err := membudget.Check(fmt.Sprintf("the preconditioned Lanczos run (P = %d, %d steps)", p, steps), membudget.Floats(float64(p)*float64(steps+6)), membudget.Limit(), "lower Options.MaxIter"); err != nil {
