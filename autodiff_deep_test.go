@@ -32,6 +32,17 @@ import (
 //
 // The costs are O(P²·N·P) for the Hessian and O(N·P·P) for the Jacobians:
 // small networks only (deepMaxParams).
+//
+// A test of numerics' deep networks needs only these helpers; the layers
+// drawDeepLayers returns are the arguments of Problem.SetLayers:
+//
+//	w, b, x, y := drawDeepLayers(seed, dims, bias, n)
+//	net, err := newDeepNet(w, b, x, y, act, loss)
+//	ref, err := autodiffDeep(net)    // ref.loss, ref.grad, ref.hess
+//	g, err := gaussNewtonDeep(net)   // G = (1/N) Σ J_nᵀ A_n J_n
+//	st, err := deepBlockStats(ref.hess, net) // R per family, ρ, ‖H‖_F, λmax
+//	// then compare with deepRelErr(got, ref.hess), deepRelErr(gotG, g):
+//	// both sides are exact to round-off, so 1e−12 is the tolerance.
 
 // deepMaxParams bounds P: the Hessian costs P²/2 forward passes and P = 600
 // is already about a minute.
