@@ -24,7 +24,9 @@ output-output / hidden-output for L = 2, "L1-L1", "L1-L2", ... for L >= 3;
 cross-layer families normalized by the geometric mean of the two layers'
 mean squared diagonal-block norms; a one-neuron layer has no R with itself).
 --activation and --loss default to the safetensors file's __metadata__
-(required for .npz). Exit status 2 on bad input.
+(required for .npz). Before anything else the gradient of the theta-unpacking
+loss is checked against the gradient of the same network built as an
+nn.Sequential (exit 1 above 1e-12 relative). Exit status 2 on bad input.
 
 Needs numpy and torch (Debian: apt-get install python3-torch, then run with
 /usr/bin/python3).
@@ -141,6 +143,39 @@ def loss_fn(layers, x, y, activation, loss):
     return f
 
 
+def module_gradient_error(layers, x, y, activation, loss, theta, f):
+    """Relative difference between the gradient of f at theta and that of
+    the same network built as an nn.Sequential, arranged by the theta rule
+    (weight row, then bias): checks the unpacking of theta independently."""
+    act = {"identity": torch.nn.Identity, "relu": torch.nn.ReLU, "tanh": torch.nn.Tanh,
+           "gelu": torch.nn.GELU}[activation]
+    mods = []
+    for l, (w, b) in enumerate(layers):
+        if l > 0:
+            mods.append(act())
+        lin = torch.nn.Linear(w.shape[1], w.shape[0], bias=b is not None, dtype=torch.float64)
+        with torch.no_grad():
+            lin.weight.copy_(torch.from_numpy(w))
+            if b is not None:
+                lin.bias.copy_(torch.from_numpy(b))
+        mods.append(lin)
+    z = torch.nn.Sequential(*mods)(x)
+    if loss == "ce":
+        value = torch.nn.functional.cross_entropy(z, y)
+    else:
+        value = 0.5 * ((z - torch.nn.functional.one_hot(y, z.shape[1]).to(z.dtype)) ** 2).sum(dim=1).mean()
+    value.backward()
+    parts = []
+    for m in mods:
+        if isinstance(m, torch.nn.Linear):
+            g = m.weight.grad if m.bias is None else torch.cat([m.weight.grad, m.bias.grad[:, None]], dim=1)
+            parts.append(g.reshape(-1))
+    g_module = torch.cat(parts)
+    g_theta = torch.autograd.functional.jacobian(f, theta)
+    scale = g_module.abs().max().item()
+    return (g_module - g_theta).abs().max().item() / (scale if scale > 0 else 1.0)
+
+
 def family(nlayers, p, q):
     if nlayers == 1:
         return "output-output"
@@ -217,6 +252,11 @@ def main():
     if not np.all(np.isfinite(h)):
         print("torch_deep_check: the torch Hessian is not finite", file=sys.stderr)
         sys.exit(1)
+    gerr = module_gradient_error(layers, torch.from_numpy(x), torch.from_numpy(y.astype(np.int64)),
+                                 activation, loss, theta, f)
+    if gerr > 1e-12:
+        print(f"torch_deep_check: theta order disagrees with nn.Sequential's gradient ({gerr:.1e})", file=sys.stderr)
+        sys.exit(1)
 
     if args.write_hessian:
         np.save(args.write_hessian, h)
@@ -236,11 +276,12 @@ def main():
         diff, scale = float(np.abs(ref - h).max()), float(np.abs(h).max())
         rel = diff / scale if scale > 0 else diff
         print(json.dumps({"P": h.shape[0], "max_abs_diff": diff, "max_abs": scale, "relative": rel,
-                          "tol": args.tol, "ok": rel <= args.tol}))
+                          "tol": args.tol, "ok": rel <= args.tol, "module_grad_relative": gerr}))
         if not rel <= args.tol:
             sys.exit(1)
     elif not args.write_stats and not args.write_hessian:
-        print(json.dumps({"P": h.shape[0], "max_abs": float(np.abs(h).max()), "loss": float(f(theta))}))
+        print(json.dumps({"P": h.shape[0], "max_abs": float(np.abs(h).max()), "loss": float(f(theta)),
+                          "module_grad_relative": gerr}))
 
 
 if __name__ == "__main__":
