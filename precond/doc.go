@@ -46,6 +46,8 @@
 // layers, O(P) for the diagonal — against O(P²) for a dense H·v
 // (BenchmarkApply in the tests compares them).
 //
-// The package imports krylov and gonum, not numerics or theory: callers
-// pass H as a matrix or an operator and the ranges as plain index ranges.
+// The package imports krylov, gonum and internal/membudget (every
+// allocation that grows with P is checked against the memory budget
+// first), not numerics or theory: callers pass H as a matrix or an
+// operator and the ranges as plain index ranges.
 package precond
