@@ -98,21 +98,7 @@ func (p *Problem) Hessian() (*mat.SymDense, error) {
 	if err := p.CheckDense(); err != nil {
 		return nil, err
 	}
-	f := p.forward()
-	np := p.NumParams()
-	h := mat.NewSymDense(np, nil)
-	raw := h.RawSymmetric()
-	for _, s := range p.families(f) {
-		if s.packable() {
-			s.assemblePacked(raw.Data, raw.Stride)
-		} else {
-			s.assemble(raw.Data, raw.Stride)
-		}
-	}
-	if err := checkFiniteUpper(raw.Data, np, raw.Stride); err != nil {
-		return nil, err
-	}
-	return h, nil
+	return assembleFamilies(p.NumParams(), p.families(p.forward()))
 }
 
 // checkFiniteUpper reports a non-finite entry in the upper triangle of an
@@ -290,6 +276,9 @@ func (s *family) assemble(data []float64, stride int) {
 // families lists the block families of p's Hessian with their coefficients
 // (THEORY §2).
 func (p *Problem) families(f *forward) []*family {
+	if f.deep != nil {
+		return p.deepFamilies(f, partsH)
+	}
 	cfg := p.cfg
 	n, d, c, m := f.n, f.d, f.c, f.m
 	ce := cfg.Loss == kind.CE
