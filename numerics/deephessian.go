@@ -3,6 +3,7 @@ package numerics
 import (
 	"sync"
 
+	"github.com/hessblock/hessblock/internal/membudget"
 	"github.com/hessblock/hessblock/kind"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/mat"
@@ -279,6 +280,13 @@ func (p *Problem) Residual() (*mat.SymDense, error) { return p.denseParts(partsR
 func (p *Problem) denseParts(parts curvatureParts) (*mat.SymDense, error) {
 	if err := p.CheckDense(); err != nil {
 		return nil, err
+	}
+	if p.cfg.legacy() {
+		// The general engine's forward pass and Jacobians, beside H.
+		extra := membudget.Add(p.cfg.DenseBytes(), membudget.Add(p.cfg.deepForwardBytes(), p.cfg.deepJacobianBytes(parts.res)))
+		if err := p.checkExtra("a dense Gauss–Newton or residual matrix", extra, denseAlternatives); err != nil {
+			return nil, err
+		}
 	}
 	f := p.deepForwardPass()
 	return assembleFamilies(p.NumParams(), p.deepFamilies(f, parts))

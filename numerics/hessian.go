@@ -82,7 +82,11 @@ func (p *Problem) checkDense(copies int64) error {
 	if b > p.maxDenseBytes() || b < 0 {
 		return &DenseTooLargeError{Params: p.NumParams(), Bytes: b, Limit: p.maxDenseBytes()}
 	}
-	if need := membudget.Add(membudget.Mul(b, copies), p.cfg.ProblemBytes()); need > p.maxBytes() {
+	need := membudget.Add(membudget.Mul(b, copies), p.cfg.ProblemBytes())
+	if !p.cfg.legacy() {
+		need = membudget.Add(need, p.cfg.deepJacobianBytes(true))
+	}
+	if need > p.maxBytes() {
 		return &DenseTooLargeError{Params: p.NumParams(), Bytes: need, Limit: p.maxBytes(), Budget: true}
 	}
 	return nil
