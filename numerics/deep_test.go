@@ -3,9 +3,12 @@ package numerics
 import (
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"codeberg.org/sbinet/npyio"
 	"github.com/hessblock/hessblock/kind"
 	"gonum.org/v1/gonum/mat"
 )
@@ -598,4 +601,35 @@ func BenchmarkDenseHessianEngines(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestDeepExportNPY writes a three-layer network with biases and reads
+// back the per-layer files and H in θ order.
+func TestDeepExportNPY(t *testing.T) {
+	p := deepProblem(t, deepConfig(3, true, kind.Tanh, kind.CE, 31))
+	h, err := p.Hessian()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := ExportNPY(dir, p, h); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"W1.npy", "W2.npy", "W3.npy", "b1.npy", "b2.npy", "b3.npy", "hessian.npy", "layout.json"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Error(err)
+		}
+	}
+	f, err := os.Open(filepath.Join(dir, "b2.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var b2 []float64
+	if err := npyio.Read(f, &b2); err != nil {
+		t.Fatal(err)
+	}
+	if RelativeError(b2, p.Biases()[1]) != 0 {
+		t.Errorf("b2.npy = %v, want %v", b2, p.Biases()[1])
+	}
 }
