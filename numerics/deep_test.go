@@ -21,7 +21,10 @@ func deepConfig(L int, bias bool, act kind.Activation, loss kind.Loss, seed uint
 // randomizeBiases gives every bias a N(0, 0.3²) value drawn from seed, so
 // that the bias directions of H are exercised away from the zero
 // initialization (and no ReLU pre-activation sits exactly at a kink).
-func randomizeBiases(t testing.TB, p *Problem, seed uint64) {
+func randomizeBiases(t interface {
+	Helper()
+	Fatal(...any)
+}, p *Problem, seed uint64) {
 	t.Helper()
 	r := newRand(seed, 99)
 	bs := p.Biases()

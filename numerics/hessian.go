@@ -436,7 +436,13 @@ func (s *family) assemblePacked(data []float64, stride int) {
 		}
 		return s.nb - a
 	}
-	maxPairs := max(s.nb, (4<<20)/max(nd, n))
+	total := 0
+	for a := 0; a < s.na; a++ {
+		total += rowPairs(a)
+	}
+	// At most the family's pairs: a family of thin blocks (nd of 1 or 3)
+	// would otherwise allocate millions of unused rows.
+	maxPairs := min(max(s.nb, (4<<20)/max(nd, n)), max(total, s.nb))
 	coef := make([]float64, maxPairs*n)
 	out := make([]float64, maxPairs*nd)
 	inv := 1 / float64(n)
