@@ -48,7 +48,9 @@ const (
 	Output Layer = "output"
 )
 
-// Family groups the pairs of blocks by the layers of the two blocks.
+// Family groups the pairs of blocks by the layers of the two blocks: the
+// three names below for one- and two-layer models, "Lp-Lq" (LayerPair)
+// for networks of three or more layers.
 type Family string
 
 const (
