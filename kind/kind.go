@@ -25,6 +25,9 @@ const (
 	Identity Activation = "identity"
 	ReLU     Activation = "relu"
 	Tanh     Activation = "tanh"
+	// GELU is the exact Gaussian error linear unit u·Φ(u), Φ the standard
+	// normal CDF (PyTorch's default, not the tanh approximation).
+	GELU Activation = "gelu"
 )
 
 // Loss names the per-sample loss ℓ(z, y).
@@ -67,7 +70,7 @@ const (
 // order the command, the report and the golden tables use.
 var (
 	Models      = []Model{Linear, MLP}
-	Activations = []Activation{Identity, ReLU, Tanh}
+	Activations = []Activation{Identity, ReLU, Tanh, GELU}
 	Losses      = []Loss{MSE, CE}
 	Families    = []Family{HiddenHidden, OutputOutput, HiddenOutput}
 )
@@ -104,13 +107,14 @@ func ParseModel(s string) (Model, error) {
 	return "", fmt.Errorf("unknown model %q (want %q or %q)", s, Linear, MLP)
 }
 
-// ParseActivation accepts "identity", "relu" and "tanh", in any case.
+// ParseActivation accepts "identity", "relu", "tanh" and "gelu", in any
+// case.
 func ParseActivation(s string) (Activation, error) {
 	switch a := Activation(strings.ToLower(s)); a {
-	case Identity, ReLU, Tanh:
+	case Identity, ReLU, Tanh, GELU:
 		return a, nil
 	}
-	return "", fmt.Errorf("unknown activation %q (want %q, %q or %q)", s, Identity, ReLU, Tanh)
+	return "", fmt.Errorf("unknown activation %q (want %q, %q, %q or %q)", s, Identity, ReLU, Tanh, GELU)
 }
 
 // ParseLoss accepts "mse" and "ce", in any case.

@@ -24,7 +24,8 @@
 //
 //	f(x) = W_L φ(W_{L−1} φ(… φ(W_1 x + b_1) …) + b_{L−1}) + b_L,
 //
-// W_l of shape h_l × h_{l−1} like PyTorch's nn.Linear.weight. θ runs layer
+// φ ∈ {identity, relu, tanh, gelu} (gelu the exact erf form, for every
+// depth), W_l of shape h_l × h_{l−1} like PyTorch's nn.Linear.weight. θ runs layer
 // by layer, neuron by neuron, each neuron's block being its weight row
 // followed by its bias; Weights, Biases and SetLayers read and install
 // the layers. Blocks keep the names W[i] and V[k] for L ≤ 2 and are W1[i],

@@ -167,6 +167,14 @@ func activate(a kind.Activation, u, h, d1, d2 []float64) {
 			t := math.Tanh(v)
 			h[i], d1[i], d2[i] = t, 1-t*t, -2*t*(1-t*t)
 		}
+	case kind.GELU:
+		// φ = uΦ(u), φ' = Φ(u) + u ϕ(u), φ'' = (2 − u²) ϕ(u), ϕ the normal
+		// density; Φ from erfc keeps its relative accuracy for u ≪ 0.
+		for i, v := range u {
+			cdf := 0.5 * math.Erfc(-v/math.Sqrt2)
+			pdf := math.Exp(-v*v/2) / math.Sqrt(2*math.Pi)
+			h[i], d1[i], d2[i] = v*cdf, cdf+v*pdf, (2-v*v)*pdf
+		}
 	}
 }
 
