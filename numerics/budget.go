@@ -150,6 +150,13 @@ func (c Config) lanczosBytes(steps int) int64 {
 // eigen- or singular-value decomposition.
 func (c Config) BlockBytes() int64 {
 	s := float64(max(c.D, c.M))
+	if !c.legacy() {
+		// The widest block of any layer, its bias included.
+		sizes := c.LayerSizes()
+		for _, h := range sizes[:len(sizes)-1] {
+			s = max(s, float64(h+1))
+		}
+	}
 	return membudget.Floats(4 * s * s)
 }
 
@@ -171,9 +178,28 @@ func sqrtFit(s int, need, budget int64) int {
 // (two copies, for λmax) when it is within maxDenseBytes and cheaper, else
 // the structured work arrays; plus the representative blocks' spectra.
 func (c Config) MeasureBytes(maxDenseBytes int64) int64 {
-	work := c.StructuredBytes(StructuredOptions{SkipBlockNorms: true})
+	var work int64
+	switch {
+	case c.legacy():
+		work = c.StructuredBytes(StructuredOptions{SkipBlockNorms: true})
+	case c.NumLayers() == 1:
+		// Linear with bias: the structured path of the augmented problem,
+		// plus its copy of X with the column of ones.
+		aug := c
+		aug.D++
+		aug.Bias, aug.LayerBias = false, nil
+		work = membudget.Add(aug.StructuredBytes(StructuredOptions{SkipBlockNorms: true}), aug.DataBytes())
+	default:
+		// No structured path: single blocks (sampled) from the per-sample
+		// Jacobians, or the dense H below.
+		work = membudget.Add(c.deepJacobianBytes(true), c.BlockBytes())
+	}
 	if d := c.DenseBytes(); d <= maxDenseBytes {
-		work = min(work, membudget.Mul(d, 2))
+		dense := membudget.Mul(d, 2)
+		if !c.legacy() {
+			dense = membudget.Add(dense, c.deepJacobianBytes(true))
+		}
+		work = min(work, dense)
 	}
 	return membudget.Add(c.ProblemBytes(), max(work, c.BlockBytes()))
 }

@@ -35,6 +35,8 @@ type deepForward struct {
 	delta, back [][]float64
 	// off[l] is the offset of layer l+1 in θ.
 	off []int
+	// fams caches the Hessian's families (Problem.families).
+	fams []*family
 }
 
 // inW returns the number of columns of layer l's (1-based) block rows:

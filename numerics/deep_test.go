@@ -636,3 +636,46 @@ func TestDeepExportNPY(t *testing.T) {
 		t.Errorf("b2.npy = %v, want %v", b2, p.Biases()[1])
 	}
 }
+
+// TestDeepLossGradientOn: the minibatch loss and gradient of a deep
+// network equal those of a problem holding only the batch's rows.
+func TestDeepLossGradientOn(t *testing.T) {
+	cfg := deepConfig(3, true, kind.GELU, kind.CE, 41)
+	p := deepProblem(t, cfg)
+	rows := []int{4, 1, 1, 7}
+	loss, grad := p.LossGradientOn(rows, nil)
+	x := mat.NewDense(len(rows), cfg.D, nil)
+	labels := make([]int, len(rows))
+	for i, r := range rows {
+		x.SetRow(i, p.X().RawRowView(r))
+		labels[i] = p.Labels()[r]
+	}
+	sub := cfg
+	sub.N = len(rows)
+	q, err := NewProblemWithData(sub, x, labels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.SetParams(p.Params()); err != nil {
+		t.Fatal(err)
+	}
+	wl, wg := q.LossGradient(nil)
+	if loss != wl || RelativeError(grad, wg) != 0 {
+		t.Errorf("LossGradientOn = %v (gradient off by %.1e), want %v", loss, RelativeError(grad, wg), wl)
+	}
+}
+
+// TestDeepMeasureBytes: the estimate of a deep network counts the
+// per-sample Jacobians and is refused over a small budget before
+// allocating.
+func TestDeepMeasureBytes(t *testing.T) {
+	cfg := deepConfig(4, true, kind.ReLU, kind.CE, 1)
+	cfg.C, cfg.N, cfg.M = 50, 2000, 40
+	need := cfg.MeasureBytes(DefaultMaxDenseBytes)
+	if need < cfg.ProblemBytes()+cfg.deepJacobianBytes(true) {
+		t.Errorf("MeasureBytes %d below problem %d + Jacobians %d", need, cfg.ProblemBytes(), cfg.deepJacobianBytes(true))
+	}
+	if err := cfg.CheckMeasure(need-1, DefaultMaxDenseBytes); err == nil {
+		t.Error("CheckMeasure one byte under the estimate: no error")
+	}
+}

@@ -281,7 +281,12 @@ func (s *family) assemble(data []float64, stride int) {
 // (THEORY §2).
 func (p *Problem) families(f *forward) []*family {
 	if f.deep != nil {
-		return p.deepFamilies(f, partsH)
+		// Built once per forward pass: the families compute their
+		// per-sample coefficients on first use and are read-only after.
+		if f.deep.fams == nil {
+			f.deep.fams = p.deepFamilies(f, partsH)
+		}
+		return f.deep.fams
 	}
 	cfg := p.cfg
 	n, d, c, m := f.n, f.d, f.c, f.m

@@ -309,7 +309,11 @@ func (p *Problem) checkMeasureExtras(method StatsMethod, o MeasureOptions) error
 		}
 	}
 	if o.Blocks || method == StatsSampled {
-		if err := p.checkExtra("single d×d blocks and their spectra", membudget.Add(p.cfg.BlockBytes(), p.cfg.ForwardBytes()), "use a smaller d (or m)"); err != nil {
+		extra := membudget.Add(p.cfg.BlockBytes(), p.cfg.ForwardBytes())
+		if !p.cfg.legacy() {
+			extra = membudget.Add(extra, p.cfg.deepJacobianBytes(true))
+		}
+		if err := p.checkExtra("single d×d blocks and their spectra", extra, "use a smaller d (or m)"); err != nil {
 			return err
 		}
 	}
