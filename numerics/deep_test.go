@@ -679,3 +679,56 @@ func TestDeepMeasureBytes(t *testing.T) {
 		t.Error("CheckMeasure one byte under the estimate: no error")
 	}
 }
+
+// TestDeepNoSilentNaN: at scales where float64 overflows, every entry point
+// of the general engine returns an error or finite numbers, never a panic
+// or a silent NaN.
+func TestDeepNoSilentNaN(t *testing.T) {
+	for _, scale := range []float64{1, 1e100, 1e200, 1e300} {
+		for _, act := range []kind.Activation{kind.Identity, kind.GELU} {
+			cfg := deepConfig(3, true, act, kind.MSE, 51)
+			cfg.SigmaW, cfg.SigmaV = scale, scale
+			p := mustProblem(t, cfg)
+			finiteOrErr := func(what string, v []float64, err error) {
+				if err == nil && !finiteSlice(v) {
+					t.Errorf("σ = %g %s: %s has a non-finite entry and no error", scale, act, what)
+				}
+			}
+			h, err := p.Hessian()
+			if scale >= 1e200 && err == nil {
+				t.Errorf("σ = %g: Hessian without error (entries overflow)", scale)
+			}
+			if err == nil {
+				finiteOrErr("Hessian", h.RawSymmetric().Data, nil)
+			} else if scale == 1 {
+				t.Errorf("σ = 1: Hessian: %v", err)
+			}
+			v := make([]float64, p.NumParams())
+			v[0] = 1
+			hv, err := p.HessVec(nil, v)
+			finiteOrErr("H·v", hv, err)
+			gv, err := p.GaussNewtonVec()(nil, v)
+			finiteOrErr("G·v", gv, err)
+			g, err := p.GaussNewton()
+			if err == nil {
+				finiteOrErr("G", g.RawSymmetric().Data, nil)
+			}
+			fs, err := p.KFACFactors()
+			if err == nil {
+				for _, f := range fs {
+					finiteOrErr("KFAC", append(f.Input.RawSymmetric().Data, f.Output.RawSymmetric().Data...), nil)
+				}
+			}
+			for _, m := range []StatsMethod{StatsDense, StatsSampled} {
+				st, err := Measure(p, MeasureOptions{Method: m})
+				if err == nil {
+					if math.IsNaN(st.Summary.Rho) && st.Summary.RhoUndefined == "" {
+						t.Errorf("σ = %g %s: %s ρ is NaN without a reason", scale, act, m)
+					}
+				} else if scale == 1 {
+					t.Errorf("σ = 1: Measure %s: %v", m, err)
+				}
+			}
+		}
+	}
+}

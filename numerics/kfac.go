@@ -77,6 +77,9 @@ func (p *Problem) KFACFactors() ([]KFACFactor, error) {
 		if err := checkFiniteUpper(raw.Data, h, raw.Stride); err != nil {
 			return nil, fmt.Errorf("numerics: KFAC output factor of layer %d: %w", l, err)
 		}
+		if ri := in.RawSymmetric(); checkFiniteUpper(ri.Data, w, ri.Stride) != nil {
+			return nil, fmt.Errorf("numerics: KFAC input factor of layer %d is not finite: float64 overflowed at the current parameters and data", l)
+		}
 		out[l-1] = KFACFactor{Layer: l, Input: in, Output: o}
 	}
 	return out, nil
