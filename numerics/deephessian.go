@@ -219,6 +219,28 @@ func deepResidualTerm(jacobians func() *deepJacobians, f *forward, pl, q int) fu
 	hp, hq, hq1 := g.sizes[pl], g.sizes[q], g.sizes[q-1]
 	da, db := g.inW(pl), g.inW(q)
 	delta := g.delta[q-1]
+	if q-1 == pl {
+		// Adjacent layers: T = diag(φ'_p), so only column a of each block
+		// (i', ·) is touched: t = (1/N) ā_{p−1}ᵀ (δ_q[:, b] φ'_p[:, a]),
+		// N·da·(b1−b0) multiply–adds instead of N·da·(b1−b0)·db.
+		return func(a, b0, b1 int, out []float64, stride int) {
+			w := b1 - b0
+			z := make([]float64, n*w)
+			for s := 0; s < n; s++ {
+				phi := g.dphi[pl-1][s*hp+a]
+				for b := b0; b < b1; b++ {
+					z[s*w+b-b0] = delta[s*hq+b] * phi
+				}
+			}
+			t := make([]float64, da*w)
+			gemm(blas.Trans, blas.NoTrans, 1/float64(n), general(n, da, g.abar[pl-1]), general(n, w, z), 0, general(da, w, t))
+			for j := 0; j < da; j++ {
+				for b := 0; b < w; b++ {
+					out[j*stride+b*db+a] += t[j*w+b]
+				}
+			}
+		}
+	}
 	return func(a, b0, b1 int, out []float64, stride int) {
 		w := (b1 - b0) * db
 		z := make([]float64, n*w)
