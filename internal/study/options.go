@@ -24,6 +24,12 @@ type Options struct {
 
 	Workers int // grid points measured at once
 
+	// Deep sizes the section on deeper networks (deep.go).
+	Deep DeepOptions
+	// Curv sizes the sections on the Gauss–Newton and residual parts and
+	// on block preconditioners (curvature.go).
+	Curv CurvatureOptions
+
 	// Dynamic adds the training section (block structure through
 	// training); it is not part of Default.
 	Dynamic DynamicOptions
@@ -43,6 +49,8 @@ func Default() Options {
 		SpecD: 200, SpecN: 800, SpecC: []int{4, 16, 64}, SpecBlocks: 3,
 		HeatD: 16, HeatN: 64, HeatM: 8, HeatC: [2]int{4, 32},
 		Workers: 2,
+		Deep:    DeepOptions{Depths: []int{2, 3, 4}, D: 32, N: 128, M: 16, CMax: 32, FitCMin: 4, Seeds: 3},
+		Curv:    DefaultCurvature(),
 	}
 }
 
@@ -53,6 +61,8 @@ func Quick() Options {
 		SpecD: 24, SpecN: 96, SpecC: []int{4, 8}, SpecBlocks: 2,
 		HeatD: 6, HeatN: 24, HeatM: 4, HeatC: [2]int{3, 8},
 		Workers: 2,
+		Deep:    DeepOptions{Depths: []int{2, 3}, D: 6, N: 24, M: 4, CMax: 8, FitCMin: 2, Seeds: 2},
+		Curv:    QuickCurvature(),
 	}
 }
 
@@ -112,6 +122,12 @@ func (o Options) Validate() error {
 	}
 	if o.Workers < 1 {
 		bad("workers = %d, want ≥ 1", o.Workers)
+	}
+	if err := o.Deep.validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := o.Curv.validate(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

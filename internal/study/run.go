@@ -53,6 +53,7 @@ const (
 	unitsPerHeat     = 20
 	unitsPerFigure   = 600
 	numFigures       = 7
+	numNewFigures    = 3 // deeper networks, Gauss–Newton, preconditioners
 )
 
 // Work is the total number of progress units Run reports.
@@ -67,6 +68,11 @@ func (o Options) Work() int {
 	w += unitsPerSpectrum * (len(o.SpecC) + 1)
 	w += unitsPerHeat * len(o.heatConfigs())
 	w += unitsPerFigure * numFigures
+	for _, gp := range o.Deep.points() {
+		w += o.Deep.cost(gp)
+	}
+	w += o.Curv.work()
+	w += unitsPerFigure * numNewFigures
 	return w
 }
 
@@ -129,6 +135,17 @@ func Run(ctx context.Context, o Options, pr Progress) (*Output, error) {
 	}
 	s.spectrum0 = sp0
 	pr.add(unitsPerSpectrum)
+
+	pr.stage("deeper networks (dense Hessians)")
+	s.deepPts = o.Deep.points()
+	if err := measureDeep(ctx, o.Deep, s.deepPts, o.Workers, pr.add); err != nil {
+		return nil, err
+	}
+
+	pr.stage("Gauss–Newton, residual and preconditioners")
+	if s.curvInit, s.curvRuns, err = o.Curv.measureCurvatureAll(ctx, pr.add); err != nil {
+		return nil, err
+	}
 
 	pr.stage("figures and tables")
 	doc, err := s.document(ctx, func() { pr.add(unitsPerFigure) })
@@ -194,6 +211,9 @@ type state struct {
 	heat      []*heatCase
 	spectra   []*spectrum
 	spectrum0 *spectrum
+	deepPts   []gridPoint
+	curvInit  []curvInit
+	curvRuns  []trainCheckpoint
 }
 
 func (s *state) pointLines() ([]byte, error) {
