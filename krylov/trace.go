@@ -125,10 +125,11 @@ func Hutchinson(op Operator, n int, opts TraceOptions) (TraceEstimate, error) {
 }
 
 // HutchPlusPlus estimates tr(A) of the symmetric n×n operator op by Hutch++
-// (Meyer, Musco, Musco, Woodruff 2021). With m = Probes, s = ⌊m/3⌋ sketch
-// vectors S give Q = orth(AS); tr(QᵀAQ) is computed exactly, and the
-// remaining m − 2s probes estimate the trace of the deflated operator
-// (I−QQᵀ)A(I−QQᵀ) by Hutchinson. When A has a few large eigenvalues the
+// (Meyer, Musco, Musco, Woodruff 2021). With m = Probes, s = ⌊m/3⌋
+// Gaussian sketch vectors S give Q = orth(AS); tr(QᵀAQ) is computed exactly, and the
+// remaining m − 2s (or more, when AS has rank below s) Rademacher probes
+// estimate the trace of the deflated operator (I−QQᵀ)A(I−QQᵀ) by
+// Hutchinson. When A has a few large eigenvalues the
 // deflated operator has a far smaller Frobenius norm, so the error falls as
 // 1/m instead of 1/√m; when rank(A) ≤ s the estimate is exact (up to
 // round-off). For m < 3 it is Hutchinson.
@@ -148,7 +149,12 @@ func HutchPlusPlus(op Operator, n int, opts TraceOptions) (TraceEstimate, error)
 	var q [][]float64
 	v := make([]float64, n)
 	for j := 0; j < s; j++ {
-		rademacher(r, v)
+		// Gaussian, not Rademacher: AS then has rank min(s, rank A) with
+		// probability 1, where ±1 sketches of a matrix with a sparse range
+		// (A = 5e₀e₀ᵀ + 2e₁e₁ᵀ) coincide on it with probability 2^{1−s}.
+		for i := range v {
+			v[i] = r.NormFloat64()
+		}
 		av, err := apply(op, nil, v)
 		if err != nil {
 			return TraceEstimate{}, err
