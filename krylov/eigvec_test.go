@@ -161,10 +161,18 @@ func TestTopEigenpairsNotConvergedAndBadInput(t *testing.T) {
 	for i := range d {
 		d[i] = math.Sin(float64(i))
 	}
-	got, err := TopEigenpairs(diagonal(d), n, 2, EigenpairOptions{MaxIter: 10, Tol: 1e-14, Seed: 1})
-	if !errors.Is(err, ErrNotConverged) || got == nil || got.Converged || got.Applications != 10 || len(got.Values) != 2 {
-		t.Errorf("err = %v, result %+v; want ErrNotConverged with 2 estimates after 10 products", err, got)
-	}
+	within(t, "TopEigenpairs", func() {
+		got, err := TopEigenpairs(diagonal(d), n, 2, EigenpairOptions{MaxIter: 10, Tol: 1e-14, Seed: 1})
+		if !errors.Is(err, ErrNotConverged) || got == nil || got.Converged || got.Applications != 10 || len(got.Values) != 2 {
+			t.Errorf("err = %v, result %+v; want ErrNotConverged with 2 estimates after 10 products", err, got)
+		}
+		// The default cap: 300 products on 2000 eigenvalues spread evenly
+		// in [-1, 1] at a tolerance at round-off.
+		got, err = TopEigenpairs(diagonal(d), n, 3, EigenpairOptions{Tol: 1e-16, Seed: 1, BlockSize: 1})
+		if !errors.Is(err, ErrNotConverged) || got == nil || got.Applications != 300 {
+			t.Errorf("default cap: err = %v, %d products; want ErrNotConverged after 300", err, got.Applications)
+		}
+	})
 	op := diagonal([]float64{1, 2, 3})
 	nan := func(dst, vec []float64) ([]float64, error) { return []float64{0, math.NaN(), 0}, nil }
 	for _, c := range []struct {

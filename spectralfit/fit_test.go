@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/hessblock/hessblock/internal/testguard"
 )
 
 // σ² from Wishart samples. Eigenvalues are rigid: the empirical CDF of d of
@@ -144,7 +146,14 @@ func TestFitSpikes(t *testing.T) {
 // flat (their supports lie beyond most of the sample); and weights
 // log-normal with s = 8, whose likelihood fit runs to the border s = 5 of
 // what the model explores.
+//
+// Each runs under the 20 s timer guard of the bounded-solver tests
+// (TESTING.md): a fit that cannot converge must still stop.
 func TestFitNotConverged(t *testing.T) {
+	testguard.Within(t, "spectralfit fits that cannot converge", func() { fitNotConverged(t) })
+}
+
+func fitNotConverged(t *testing.T) {
 	eigs := wishart(100, 200, 1, nil, nil, 1)
 	f, err := FitSpectrum(eigs, Options{Model: MP, Gamma: 0.5, MaxEvaluations: 5})
 	if !errors.Is(err, ErrNotConverged) || f != nil {
