@@ -151,7 +151,10 @@ func FitSpectrum(eigs []float64, opts Options) (*Fit, error) {
 	if len(nonzero) < MinEigenvalues {
 		return nil, fmt.Errorf("spectralfit: %d nonzero eigenvalues (of %d), want at least %d", len(nonzero), n, MinEigenvalues)
 	}
-	p, evals, err := opts.optimize(nonzero, nil)
+	// Moment estimates from the whole sample: the laws' moments include the
+	// atom.
+	mean, variance := stat.MeanVariance(sorted, nil)
+	p, evals, err := opts.optimize(nonzero, opts.Model.initial(opts.Gamma, mean, variance))
 	if err != nil {
 		return nil, err
 	}
@@ -229,12 +232,8 @@ func (o Options) margin(edge float64, n int) float64 {
 	return c * sigma2 * math.Sqrt(o.Gamma) * math.Pow(r, 4.0/3) * math.Pow(float64(n), -2.0/3)
 }
 
-// optimize fits the sorted sample from start (moment estimates when nil).
+// optimize fits the sorted nonzero sample from the parameters start.
 func (o Options) optimize(sorted, start []float64) ([]float64, int, error) {
-	if start == nil {
-		mean, variance := stat.MeanVariance(sorted, nil)
-		start = o.Model.initial(o.Gamma, mean, variance)
-	}
 	objective := o.objective(sorted)
 	maxEval := o.MaxEvaluations
 	if maxEval == 0 {
