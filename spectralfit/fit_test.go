@@ -250,3 +250,26 @@ func TestTableMatchesLaw(t *testing.T) {
 		}
 	}
 }
+
+// Fits are equivariant under scaling: eigenvalues times 1e-150 or 1e150
+// (whose squares underflow or overflow) give σ² times the same factor.
+func TestFitScaleEquivariant(t *testing.T) {
+	eigs := wishart(60, 120, 1, nil, nil, 5)
+	base, err := FitSpectrum(eigs, Options{Model: MP, Gamma: 0.5, Bootstrap: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []float64{1e-150, 1e150} {
+		scaled := make([]float64, len(eigs))
+		for i, x := range eigs {
+			scaled[i] = c * x
+		}
+		f, err := FitSpectrum(scaled, Options{Model: MP, Gamma: 0.5, Bootstrap: 2})
+		if err != nil {
+			t.Fatalf("×%g: %v", c, err)
+		}
+		if math.Abs(f.Params[0]/(c*base.Params[0])-1) > 1e-6 || math.Abs(f.KS-base.KS) > 1e-6 {
+			t.Errorf("×%g: σ² = %g, KS %v; want %g, %v", c, f.Params[0], f.KS, c*base.Params[0], base.KS)
+		}
+	}
+}

@@ -101,11 +101,12 @@ func (m Model) law(gamma float64, p []float64) (theory.SpectralLaw, error) {
 	return nil, fmt.Errorf("spectralfit: unknown model %v", m)
 }
 
-// initial returns moment estimates of the parameters: a GMP law has mean
-// E τ and variance γ·E τ² (for MP, σ² and γσ⁴), so the sample mean and
-// variance of the eigenvalues fix E τ and E τ².
-func (m Model) initial(gamma, mean, variance float64) []float64 {
-	second := math.Max(variance/gamma, mean*mean*(1+1e-4))
+// initial returns moment estimates of the parameters from the sample mean
+// and squared coefficient of variation cv2 = variance/mean²: a GMP law has
+// mean E τ and variance γ·E τ² (for MP, σ² and γσ⁴), so they fix E τ and
+// E τ² = mean²·cv2/γ.
+func (m Model) initial(gamma, mean, cv2 float64) []float64 {
+	second := mean * mean * math.Max(cv2/gamma, 1+1e-4)
 	switch m {
 	case MP:
 		return []float64{mean}
