@@ -41,5 +41,5 @@ func ExampleFitSpectrum() {
 	fmt.Printf("σ² = %.1f, edge %.1f, spikes %d, KS < 0.05: %v\n",
 		fit.Params[0], fit.Edge, fit.Spikes, fit.KS < 0.05)
 	// Output:
-	// σ² = 2.0, edge 5.9, spikes 1, KS < 0.05: true
+	// σ² = 2.0, edge 5.8, spikes 1, KS < 0.05: true
 }

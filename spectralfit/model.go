@@ -123,9 +123,10 @@ func (m Model) initial(gamma, mean, cv2 float64) []float64 {
 }
 
 // maxLogNormalWidth bounds the log-normal width s the fit explores: at
-// s = 5 the weights spread over e^{±10} and the spectrum is a row of
-// isolated islands, no longer a bulk with an edge.
-const maxLogNormalWidth = 5
+// s = 3 the central 95% of the weights spread over e^{±6}, a factor 10⁵,
+// and the spectrum breaks into isolated islands rather than a bulk with an
+// edge (and each evaluation solves the GMP equation on dozens of them).
+const maxLogNormalWidth = 3
 
 // sane reports whether parameters lie in the region the optimizer
 // explores (the objective is +Inf outside it).
@@ -148,7 +149,7 @@ func (m Model) sane(p []float64) bool {
 
 // interior reports whether fitted parameters lie well inside the explored
 // region: a fit that runs to its border (a scale of 0 or ∞, a log-normal
-// width near maxLogNormalWidth, a two-point probability of 0 or 1, Low =
+// width above 0.9·maxLogNormalWidth, a two-point probability of 0 or 1, Low =
 // High) has not converged to a law of the family.
 func (m Model) interior(p []float64) bool {
 	if !m.sane(p) {
