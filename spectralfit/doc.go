@@ -12,12 +12,20 @@
 //	// fit.Edge + fit.Margin.
 //
 // MP has the free scale σ²; GMPLogNormal the parameters (μ, s) of
-// log-normal weights τ = exp(μ + s·g); GMPTwoPoint a two-point weight law
-// (Low, High, P). MinKS minimizes the Kolmogorov–Smirnov distance and is
-// the robust default; MaxLikelihood maximizes a likelihood made robust to
-// eigenvalues beyond the support by a 1/n uniform contamination. Both run
-// gonum's Nelder–Mead (gonum.org/v1/gonum/optimize) from moment estimates
-// on a tabulation of the law's density, rebuilt at every evaluation.
+// log-normal weights τ = exp(μ + s·g), s explored up to 3; GMPTwoPoint a
+// two-point weight law (Low, High, P). MinKS minimizes the
+// Kolmogorov–Smirnov distance and is the robust default; MaxLikelihood
+// maximizes a likelihood made robust to eigenvalues beyond the support by
+// a 1/n uniform contamination. Both run gonum's Nelder–Mead
+// (gonum.org/v1/gonum/optimize) from moment estimates on a tabulation of
+// the law's density, rebuilt at every evaluation.
+//
+// Spikes — eigenvalues beyond the fitted edge by more than c Tracy–Widom
+// scales (Fit.Margin) — are set aside and the bulk refitted, so that a few
+// outliers neither widen the law nor, in MinKS, leave the distance on a
+// plateau. Zero eigenvalues (within 1e-10·max|λ|) are the atom of a law at
+// γ > 1, whose mass does not depend on the parameters: the fit uses the
+// nonzero ones.
 //
 // # Failure is an error, not a number
 //
