@@ -110,7 +110,8 @@ func TopEigenpairsBytes(n, k int, opts EigenpairOptions) int64 {
 // Cost: iterations × (one product + O(n·dim) orthogonalization), dim ≤
 // MaxIter the Krylov dimension reached, plus a dim×dim eigenproblem and
 // O(n·dim·k) for the residuals at each convergence check (every step up to
-// dim 60, then each time dim has grown by a tenth); memory as
+// dim 60, then each time dim has grown by a quarter, so that the checks
+// cost O(dim³) in all); memory as
 // TopEigenpairsBytes says.
 func TopEigenpairs(op Operator, n, k int, opts EigenpairOptions) (*Eigenpairs, error) {
 	if op == nil {
@@ -173,7 +174,7 @@ func TopEigenpairs(op Operator, n, k int, opts EigenpairOptions) (*Eigenpairs, e
 		}
 		dim := len(q)
 		done := dim >= dimMax || dim == n
-		if dim >= k && (done || dim <= 60 || float64(dim) >= 1.1*float64(lastCheck)) {
+		if dim >= k && (done || dim <= 60 || float64(dim) >= 1.25*float64(lastCheck)) {
 			lastCheck = dim
 			if res, err = ritzPairs(q, aq, t, k, opts.Smallest); err != nil {
 				return nil, err

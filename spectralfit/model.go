@@ -112,7 +112,8 @@ func (m Model) initial(gamma, mean, cv2 float64) []float64 {
 		return []float64{mean}
 	case GMPLogNormal:
 		// E τ = e^{μ+s²/2}, E τ² = e^{2μ+2s²}.
-		s2 := math.Max(math.Log(second/(mean*mean)), 0.01)
+		// Inside the explored region even for heavy-tailed samples.
+		s2 := clamp(math.Log(second/(mean*mean)), 0.01, 0.5*maxLogNormalWidth*maxLogNormalWidth)
 		return []float64{math.Log(mean) - s2/2, math.Sqrt(s2)}
 	case GMPTwoPoint:
 		// P = 1/2: Low, High = E τ ∓ sd(τ), kept positive.
