@@ -50,7 +50,7 @@ func (s *state) deepSection(w *docWriter) error {
 		return err
 	}
 	w.add(s.deepTable())
-	w.add(&report.Paragraph{Text: fmt.Sprintf("Exponents are least-squares slopes of log R against log C over all seeds at C ≥ %d with 95%% Student-t intervals (seed scatter only), as in Table 2. \"no law\": theory.Lookup has no law for that family; \"R ≡ 0\": the law says the off-diagonal blocks vanish, and the measured R is exactly 0. Not drawn because exactly 0: %s. Every number comes from `go run ./cmd/hessblock reproduce` (the default report).", d.FitCMin, orNone(zero))})
+	w.add(&report.Paragraph{Text: fmt.Sprintf("Exponents are least-squares slopes of log R against log C over all seeds at C ≥ %d with 95%% Student-t intervals (seed scatter only), as in Table 2. \"no law\": theory.Lookup has no law for that family; \"R ≡ 0\": the law says the off-diagonal blocks vanish, and the measured R is exactly 0 (so is the output layer's R under MSE at every depth). The asymptotic exponents are large-C statements: at C ≤ %d and these small sizes a fit need not reach them (the CE hidden–output law, for instance, decays like C^{−1/2} before its plateau, THEORY §4). Not drawn because exactly 0: %s. Every number comes from `go run ./cmd/hessblock reproduce` (the default report).", d.FitCMin, cs[len(cs)-1], orNone(zero))})
 	return nil
 }
 
@@ -109,9 +109,10 @@ func (s *state) deepTable() *report.Table {
 					if a, ok := deepLaw(loss, m.Family); ok && math.IsNaN(a) {
 						law = "R ≡ 0"
 					} else if ok {
-						law = fmtG(-a)
+						slope := 0 - a // not −0 for a = 0
+						law = fmtG(slope)
 						if f.OK {
-							inside = yesNo(-a >= f.Lo && -a <= f.Hi)
+							inside = yesNo(slope >= f.Lo && slope <= f.Hi)
 						}
 					}
 				}

@@ -80,18 +80,25 @@ func (o Options) Work() int {
 // memory estimate (MemoryBytes) against the budget (membudget.Limit). It is deterministic:
 // the same Options give byte-identical output whatever o.Workers.
 func Run(ctx context.Context, o Options, pr Progress) (*Output, error) {
+	out, _, err := run(ctx, o, pr)
+	return out, err
+}
+
+// run is Run, also returning the measurements behind the report (tests
+// recompute its tables from them).
+func run(ctx context.Context, o Options, pr Progress) (*Output, *state, error) {
 	if err := o.Validate(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := o.CheckMemory(membudget.Limit()); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s := &state{o: o}
 
 	pr.stage("Hessians on the C grid")
 	s.pts = o.points()
 	if err := o.measureGrid(ctx, s.pts, pr.add); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 
 	pr.stage("theory curves")
@@ -101,17 +108,17 @@ func Run(ctx context.Context, o Options, pr Progress) (*Output, error) {
 		defer mu.Unlock()
 		pr.add(o.theoryCost(c))
 	}); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 
 	pr.stage("whole-Hessian heatmaps")
 	for _, cfg := range o.heatConfigs() {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		hc, err := measureHeat(cfg)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		s.heat = append(s.heat, hc)
 		pr.add(unitsPerHeat)
@@ -120,18 +127,18 @@ func Run(ctx context.Context, o Options, pr Progress) (*Output, error) {
 	pr.stage("block spectra")
 	for _, c := range o.SpecC {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		sp, err := o.measureSpectrum(c, o.Sigma)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		s.spectra = append(s.spectra, sp)
 		pr.add(unitsPerSpectrum)
 	}
 	sp0, err := o.measureSpectrum(o.SpecC[0], 0)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s.spectrum0 = sp0
 	pr.add(unitsPerSpectrum)
@@ -139,18 +146,18 @@ func Run(ctx context.Context, o Options, pr Progress) (*Output, error) {
 	pr.stage("deeper networks (dense Hessians)")
 	s.deepPts = o.Deep.points()
 	if err := measureDeep(ctx, o.Deep, s.deepPts, o.Workers, pr.add); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 
 	pr.stage("Gauss–Newton, residual and preconditioners")
 	if s.curvInit, s.curvRuns, err = o.Curv.measureCurvatureAll(ctx, pr.add); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 
 	pr.stage("figures and tables")
 	doc, err := s.document(ctx, func() { pr.add(unitsPerFigure) })
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if o.Dynamic.On {
 		log := pr.Log
@@ -159,15 +166,15 @@ func Run(ctx context.Context, o Options, pr Progress) (*Output, error) {
 		}
 		blocks, err := untilCancelled(ctx, func() ([]report.Block, error) { return dynamicBlocks(o.Dynamic, log) })
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		doc.Blocks = append(doc.Blocks, blocks...)
 	}
 	pts, err := s.pointLines()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return &Output{Doc: doc, Points: pts}, nil
+	return &Output{Doc: doc, Points: pts}, s, nil
 }
 
 // theoryCs lists the values of C at which the report evaluates the
