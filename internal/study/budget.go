@@ -44,7 +44,7 @@ func (o Options) stagePeak() int64 {
 	for _, cfg := range o.heatConfigs() {
 		b = max(b, membudget.Add(cfg.ProblemBytes(), membudget.Mul(cfg.DenseBytes(), 2)))
 	}
-	return max(b, o.deepPeak(), o.Curv.bytes())
+	return max(b, o.deepPeak(), o.Curv.bytes(), o.SpecFit.bytes())
 }
 
 // deepPeak is the deeper-network section's memory: its largest point on

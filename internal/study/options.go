@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+
+	"github.com/hessblock/hessblock/spectralfit"
 )
 
 // Options fixes the sizes of a reproduction. The same Options give the same
@@ -29,6 +31,8 @@ type Options struct {
 	// Curv sizes the sections on the Gauss–Newton and residual parts and
 	// on block preconditioners (curvature.go).
 	Curv CurvatureOptions
+	// SpecFit sizes the section of fitted block spectra (specfit.go).
+	SpecFit SpecFitOptions
 
 	// Dynamic adds the training section (block structure through
 	// training); it is not part of Default.
@@ -51,6 +55,8 @@ func Default() Options {
 		Workers: 2,
 		Deep:    DeepOptions{Depths: []int{2, 3, 4}, D: 32, N: 128, M: 16, CMax: 32, FitCMin: 4, Seeds: 3},
 		Curv:    DefaultCurvature(),
+		SpecFit: SpecFitOptions{D: 64, N: 256, M: 8, C: 8, Depth: 3, Blocks: 4, Steps: 200, LR: 0.5, Bootstrap: 4,
+			Models: []spectralfit.Model{spectralfit.MP, spectralfit.GMPLogNormal}},
 	}
 }
 
@@ -63,6 +69,8 @@ func Quick() Options {
 		Workers: 2,
 		Deep:    DeepOptions{Depths: []int{2, 3}, D: 6, N: 24, M: 4, CMax: 8, FitCMin: 2, Seeds: 2},
 		Curv:    QuickCurvature(),
+		SpecFit: SpecFitOptions{D: 20, N: 60, M: 4, C: 4, Depth: 3, Blocks: 2, Steps: 10, LR: 0.5, Bootstrap: 2,
+			Models: []spectralfit.Model{spectralfit.MP}},
 	}
 }
 
@@ -127,6 +135,9 @@ func (o Options) Validate() error {
 		errs = append(errs, err)
 	}
 	if err := o.Curv.validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := o.SpecFit.validate(); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

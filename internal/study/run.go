@@ -72,6 +72,7 @@ func (o Options) Work() int {
 		w += o.Deep.cost(gp)
 	}
 	w += o.Curv.work()
+	w += o.SpecFit.work()
 	w += unitsPerFigure * numNewFigures
 	return w
 }
@@ -154,6 +155,12 @@ func run(ctx context.Context, o Options, pr Progress) (*Output, *state, error) {
 		return nil, nil, err
 	}
 
+	pr.stage("fitted block spectra")
+	if s.specFits, err = o.SpecFit.measureSpecFits(ctx, o.Workers); err != nil {
+		return nil, nil, err
+	}
+	pr.add(o.SpecFit.work())
+
 	pr.stage("figures and tables")
 	doc, err := s.document(ctx, func() { pr.add(unitsPerFigure) })
 	if err != nil {
@@ -221,6 +228,7 @@ type state struct {
 	deepPts   []gridPoint
 	curvInit  []curvInit
 	curvRuns  []trainCheckpoint
+	specFits  []specFitCase
 }
 
 func (s *state) pointLines() ([]byte, error) {

@@ -233,3 +233,42 @@ func TestNewSectionsBudgetAndValidation(t *testing.T) {
 		}
 	}
 }
+
+// The spectral-fit table shows each fit from the raw fits, and a fit that
+// did not converge as a reason, never as a number.
+func TestSpecFitTable(t *testing.T) {
+	out, s := quickState(t)
+	tab := tableNamed(t, out, "spectral_fits")
+	nm := len(s.o.SpecFit.Models)
+	if len(tab.Rows) != 3*nm {
+		t.Fatalf("%d rows, want %d", len(tab.Rows), 3*nm)
+	}
+	for i, c := range s.specFits {
+		if len(c.Eigs) != s.o.SpecFit.Blocks*s.o.SpecFit.D {
+			t.Errorf("%s: %d eigenvalues, want %d", c.Label, len(c.Eigs), s.o.SpecFit.Blocks*s.o.SpecFit.D)
+		}
+		// Each block is scaled to mean eigenvalue 1, so the pool's mean is 1.
+		var mean float64
+		for _, v := range c.Eigs {
+			mean += v / float64(len(c.Eigs))
+		}
+		if math.Abs(mean-1) > 1e-12 {
+			t.Errorf("%s: pooled mean %v, want 1", c.Label, mean)
+		}
+		for j := range s.o.SpecFit.Models {
+			row := tab.Rows[i*nm+j]
+			if fit := c.Fits[j]; fit != nil {
+				if row[2] != fitParams(fit) || row[3] != fmt.Sprintf("%.3f", fit.KS) || row[5] != itoa(fit.Spikes) {
+					t.Errorf("%s: row %v, fit %+v", c.Label, row, fit)
+				}
+			} else if !strings.HasPrefix(row[2], "did not converge") {
+				t.Errorf("%s: no fit, row %v", c.Label, row)
+			}
+		}
+	}
+	s.specFits[0].Fits[0] = nil
+	s.specFits[0].Errs[0] = fmt.Errorf("spectralfit: fit did not converge: evaluation cap")
+	if row := s.specFitTable().Rows[0]; row[2] != "did not converge: fit did not converge: evaluation cap" || row[3] != "—" {
+		t.Errorf("failed fit shown as %v", row)
+	}
+}
