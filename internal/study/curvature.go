@@ -35,7 +35,7 @@ type CurvatureOptions struct {
 
 // DefaultCurvature is the default run's setting: a few seconds on two cores.
 func DefaultCurvature() CurvatureOptions {
-	return CurvatureOptions{D: 8, N: 128, M: 8, CMax: 32, Seeds: 3,
+	return CurvatureOptions{D: 8, N: 128, M: 8, CMax: 32, Seeds: 2,
 		Activations: []kind.Activation{kind.ReLU, kind.Tanh},
 		TrainC:      8, Steps: 400, LR: 0.5, Checkpoints: []int{0, 25, 50, 100, 200, 400},
 		Dampings: []float64{1e-3, 1e-1, 1}}

@@ -55,7 +55,7 @@ func Default() Options {
 		Workers: 2,
 		Deep:    DeepOptions{Depths: []int{2, 3, 4}, D: 32, N: 128, M: 16, CMax: 32, FitCMin: 4, Seeds: 3},
 		Curv:    DefaultCurvature(),
-		SpecFit: SpecFitOptions{D: 64, N: 256, M: 8, C: 8, Depth: 3, Blocks: 4, Steps: 200, LR: 0.5, Bootstrap: 4,
+		SpecFit: SpecFitOptions{D: 64, N: 256, M: 8, C: 8, Depth: 3, Blocks: 4, Steps: 200, LR: 0.5, Bootstrap: 3,
 			Models: []spectralfit.Model{spectralfit.MP, spectralfit.GMPLogNormal}},
 	}
 }
