@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/hessblock/hessblock/datasets"
+	"github.com/hessblock/hessblock/internal/experiment"
 	"github.com/hessblock/hessblock/internal/loadmodel"
 	"github.com/hessblock/hessblock/internal/membudget"
 	"github.com/hessblock/hessblock/kind"
@@ -114,4 +115,45 @@ func loadInspectProblem(fl inspectFlags, cf *configFlags) (*numerics.Problem, er
 		return nil, loadError(fl.load, err)
 	}
 	return p, nil
+}
+
+// loadTrainSpec is train's spec for -load: the file's network and sizes,
+// on the file's X and y (then -data, -N, -radius and -spread are refused)
+// or, for a file without them, on the data set -data of the file's d and C
+// with -N samples. The file is read here for its sizes and again by
+// experiment.Run.
+func loadTrainSpec(fs *flag.FlagSet, cf *configFlags, path, data string) (experiment.Spec, error) {
+	if err := refuseWithLoad(fs, loadExcludes...); err != nil {
+		return experiment.Spec{}, trainUsage("%v", err)
+	}
+	m, cfg, err := readModel(path, loadChoices(cf))
+	if err != nil {
+		return experiment.Spec{}, err
+	}
+	set := given(fs)
+	var spec experiment.Spec
+	if m.X != nil {
+		for _, f := range []string{"data", "N", "radius", "spread"} {
+			if set[f] {
+				return spec, trainUsage("-load %s: the file has X and y, so -%s does not apply (it chooses the data for a file without them)", path, f)
+			}
+		}
+		spec, _ = experiment.Defaults(experiment.Gaussian)
+		spec.Data, spec.N = experiment.FromFile, m.X.RawMatrix().Rows
+	} else {
+		if spec, err = experiment.Defaults(data); err != nil {
+			return spec, trainUsage("-data: %v", err)
+		}
+		if set["N"] {
+			spec.N = *cf.n
+		}
+	}
+	spec.Load, spec.Model = path, cfg
+	spec.C, spec.D = cfg.C, cfg.D
+	return spec, nil
+}
+
+// trainUsage is a usage error that points to train's flag list.
+func trainUsage(format string, args ...any) error {
+	return usagef(format+"\n(run 'hessblock train -h' for the flags and their defaults)", args...)
 }

@@ -2,16 +2,19 @@ package main
 
 import (
 	"encoding/json"
+	"io"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
 	"codeberg.org/sbinet/npyio"
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/hessblock/hessblock/internal/experiment"
 	"github.com/hessblock/hessblock/internal/inspect"
 	"github.com/hessblock/hessblock/internal/loadmodel/loadtest"
 )
@@ -213,6 +216,95 @@ func TestInspectLoadErrors(t *testing.T) {
 			}
 			if _, err := os.Stat(out); !os.IsNotExist(err) {
 				t.Errorf("-npy %s exists after the error (%v)", out, err)
+			}
+		})
+	}
+}
+
+// TestTrainLoad: train -load starts from the file's weights (step 0 has
+// the statistics torch recorded for the fixture), trains them (gd lowers
+// the loss), records -load in the spec, and its reproduce command line
+// parses back to the same spec.
+func TestTrainLoad(t *testing.T) {
+	path := fixture("mlp3_tanh_ce.safetensors")
+	res := trainJSON(t, "-load", path, "-opt", "gd", "-lr", "0.1", "-steps", "10", "-checkpoints", "0,10")
+	if res.Spec.Load != path || res.Spec.Data != experiment.FromFile || res.Spec.N != 20 || res.Config.NumLayers() != 3 {
+		t.Fatalf("spec %+v", res.Spec)
+	}
+	var want struct {
+		Rho float64 `json:"rho"`
+	}
+	raw, err := os.ReadFile(fixture("mlp3_tanh_ce.stats.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &want); err != nil {
+		t.Fatal(err)
+	}
+	ck := res.Checkpoints
+	if got := ck[0].Stats.Summary.Rho; math.Abs(got-want.Rho) > 1e-10*want.Rho {
+		t.Errorf("step 0: ρ = %v, torch %v: training did not start from the file's weights", got, want.Rho)
+	}
+	if ck[1].Loss >= ck[0].Loss {
+		t.Errorf("loss %v → %v: gd did not lower it", ck[0].Loss, ck[1].Loss)
+	}
+	// The JSON's stats options do not decode back (their field names are
+	// for reading); the parsed flags are the spec.
+	spec, _, _, err := parseTrainFlags([]string{"-load", path, "-opt", "gd", "-lr", "0.1", "-steps", "10", "-checkpoints", "0,10"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := spec.CommandLine()
+	if !strings.Contains(line, "-load "+path) {
+		t.Errorf("reproduce line %q lacks -load", line)
+	}
+	again, _, _, err := parseTrainFlags(strings.Fields(line)[2:], io.Discard)
+	if err != nil {
+		t.Fatalf("%q: %v", line, err)
+	}
+	if !reflect.DeepEqual(again, spec) {
+		t.Errorf("%q parses to\n%+v\nwant\n%+v", line, again, spec)
+	}
+}
+
+// TestTrainLoadDataFromFlags: a file without X and y trains on -data of the
+// file's d and C.
+func TestTrainLoadDataFromFlags(t *testing.T) {
+	path := writeModel(t, t.TempDir(), "m.safetensors", loadtest.Safetensors(loadNet(0), map[string]string{"activation": "relu", "loss": "ce"}))
+	res := trainJSON(t, "-load", path, "-data", "clustered", "-N", "40", "-steps", "3", "-opt", "gd")
+	if res.Spec.Data != experiment.Clustered || res.Config.N != 40 || res.Config.D != 4 || res.Config.C != 3 {
+		t.Errorf("config %v on %s, want clustered data, N = 40, the file's d = 4 and C = 3", res.Config, res.Spec.Data)
+	}
+	if line := res.Spec.CommandLine(); !strings.Contains(line, "-load "+path+" -activation relu -loss ce -data clustered -N 40") {
+		t.Errorf("reproduce line %q", line)
+	}
+}
+
+func TestTrainAndSweepLoadErrors(t *testing.T) {
+	dir := t.TempDir()
+	good := writeModel(t, dir, "good.npz", loadtest.NPZ(loadNet(6)))
+	noData := writeModel(t, dir, "nodata.safetensors", loadtest.Safetensors(loadNet(0), map[string]string{"activation": "tanh", "loss": "ce"}))
+	for _, c := range []struct {
+		name string
+		args []string
+		code int
+		msg  string
+	}{
+		{"missing file", []string{"train", "-load", filepath.Join(dir, "absent.npz")}, 1, "no such file"},
+		{"-m with -load", []string{"train", "-load", good, "-activation", "tanh", "-loss", "ce", "-m", "8"}, 2, "-m cannot be used with -load"},
+		{"-data with the file's data", []string{"train", "-load", good, "-activation", "tanh", "-loss", "ce", "-data", "gaussian"}, 2, "-data does not apply"},
+		{"activation missing", []string{"train", "-load", good, "-loss", "ce"}, 2, "-activation"},
+		{"over the budget", []string{"train", "-load", noData, "-data", "gaussian", "-N", "100000", "-max-memory", "1MiB"}, 1, "over the memory budget"},
+		{"sweep", []string{"sweep", "-load", good}, 2, "inspect -load"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out")
+			code, _, stderr := runCmd(t, append(c.args, "-o", out)...)
+			if code != c.code || !strings.Contains(stderr, c.msg) {
+				t.Errorf("exit %d, stderr %q; want exit %d and %q", code, stderr, c.code, c.msg)
+			}
+			if _, err := os.Stat(out); !os.IsNotExist(err) {
+				t.Errorf("%s exists after the error (%v)", out, err)
 			}
 		})
 	}
