@@ -309,3 +309,73 @@ func TestTrainAndSweepLoadErrors(t *testing.T) {
 		})
 	}
 }
+
+// lmHead returns the arrays of a one-layer network with a bias (an LM
+// head: W C×d, b, X N×d, y), seeded.
+func lmHead(c, d, n int, seed uint64) []loadtest.Array {
+	rnd := rand.New(rand.NewPCG(seed, 7))
+	w := mat.NewDense(c, d, nil)
+	for i := range w.RawMatrix().Data {
+		w.RawMatrix().Data[i] = rnd.NormFloat64() / math.Sqrt(float64(d))
+	}
+	b := make([]float64, c)
+	for i := range b {
+		b[i] = rnd.NormFloat64() / 4
+	}
+	x := mat.NewDense(n, d, nil)
+	for i := range x.RawMatrix().Data {
+		x.RawMatrix().Data[i] = rnd.NormFloat64()
+	}
+	y := make([]int, n)
+	for i := range y {
+		y[i] = rnd.IntN(c)
+	}
+	return loadtest.Arrays([]*mat.Dense{w}, [][]float64{b}, x, y)
+}
+
+func inspectJSON(t *testing.T, args ...string) inspect.Result {
+	t.Helper()
+	code, stdout, stderr := runCmd(t, append([]string{"inspect", "-json"}, args...)...)
+	if code != 0 {
+		t.Fatalf("inspect %v: exit %d\n%s", args, code, stderr)
+	}
+	var res inspect.Result
+	if err := json.Unmarshal([]byte(stdout), &res); err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// TestInspectLoadLMHead: an LM head read from safetensors goes through the
+// structured path when H is too large (C = 20000, d = 32, N = 64: P = 660000,
+// a dense H of 3.5 TB), and on a small head the structured statistics equal
+// the dense ones: R, ρ, ‖H‖_F to 1e−10 relative, λmax (Lanczos, relative
+// residual 1e−8) to 1e−6.
+func TestInspectLoadLMHead(t *testing.T) {
+	dir := t.TempDir()
+	meta := map[string]string{"activation": "identity", "loss": "ce"}
+	big := writeModel(t, dir, "big.safetensors", loadtest.Safetensors(lmHead(20000, 32, 64, 1), meta))
+	res := inspectJSON(t, "-load", big)
+	if res.Method != "structured" || res.Params != 20000*33 {
+		t.Fatalf("method %s, P = %d; want structured, P = 660000", res.Method, res.Params)
+	}
+	if res.RhoUndefined != "" || !(res.Rho > 0 && res.Rho < 1) || len(res.Ratios) != 1 || !(res.Ratios[0].R > 0) || !(res.LambdaMax > 0) {
+		t.Errorf("statistics %+v: want 0 < ρ < 1, R > 0, λmax > 0", res)
+	}
+
+	small := writeModel(t, dir, "small.safetensors", loadtest.Safetensors(lmHead(40, 6, 30, 2), meta))
+	dense := inspectJSON(t, "-load", small)
+	st := inspectJSON(t, "-load", small, "-max-dense-bytes", "1")
+	if dense.Method != "dense" || st.Method != "structured" {
+		t.Fatalf("methods %s and %s, want dense and structured", dense.Method, st.Method)
+	}
+	near := func(what string, got, want, tol float64) {
+		if math.Abs(got-want) > tol*math.Abs(want) {
+			t.Errorf("%s: structured %v, dense %v", what, got, want)
+		}
+	}
+	near("ρ", st.Rho, dense.Rho, 1e-10)
+	near("‖H‖_F", st.Frobenius, dense.Frobenius, 1e-10)
+	near("R", st.Ratios[0].R, dense.Ratios[0].R, 1e-10)
+	near("λmax", st.LambdaMax, dense.LambdaMax, 1e-6)
+}
