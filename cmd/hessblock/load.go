@@ -18,7 +18,7 @@ import (
 // loadDoc is the usage text of -load (inspect and train).
 const loadDoc = "read the network — and the data, if the file has X and y — from `FILE`: an .npz or a safetensors file " +
 	"with W1…WL (out×in, like nn.Linear.weight), optional b1…bL, X (N×d) and y; the sizes, depth and biases come from the file, " +
-	"the activation and loss from -activation and -loss or the safetensors __metadata__"
+	"the activation and loss from -activation and -loss (their defaults do not apply) or the safetensors __metadata__"
 
 // loadExcludes are the flags that fix what a loaded file fixes: given with
 // -load they are refused, not silently ignored.
@@ -146,6 +146,9 @@ func loadTrainSpec(fs *flag.FlagSet, cf *configFlags, path, data string) (experi
 		}
 		if set["N"] {
 			spec.N = *cf.n
+		}
+		if data == experiment.MNIST && cfg.C != 10 {
+			return spec, trainUsage("-load %s: the file has no X and y, and its C = %d does not fit -data mnist (10 classes): choose -data gaussian, clustered or gotext", path, cfg.C)
 		}
 	}
 	spec.Load, spec.Model = path, cfg

@@ -293,6 +293,7 @@ func TestTrainAndSweepLoadErrors(t *testing.T) {
 		{"missing file", []string{"train", "-load", filepath.Join(dir, "absent.npz")}, 1, "no such file"},
 		{"-m with -load", []string{"train", "-load", good, "-activation", "tanh", "-loss", "ce", "-m", "8"}, 2, "-m cannot be used with -load"},
 		{"-data with the file's data", []string{"train", "-load", good, "-activation", "tanh", "-loss", "ce", "-data", "gaussian"}, 2, "-data does not apply"},
+		{"mnist for C = 3", []string{"train", "-load", noData}, 2, "does not fit -data mnist"},
 		{"activation missing", []string{"train", "-load", good, "-loss", "ce"}, 2, "-activation"},
 		{"over the budget", []string{"train", "-load", noData, "-data", "gaussian", "-N", "100000", "-max-memory", "1MiB"}, 1, "over the memory budget"},
 		{"sweep", []string{"sweep", "-load", good}, 2, "inspect -load"},
