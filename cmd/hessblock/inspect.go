@@ -34,6 +34,8 @@ type inspectFlags struct {
 	json          bool
 	npyDir        string
 	figDir        string
+	load          string       // -load FILE
+	flags         *configFlags // for -load, which reads the file later
 }
 
 func parseInspectFlags(args []string, stderr io.Writer) (inspectFlags, error) {
@@ -46,10 +48,20 @@ func parseInspectFlags(args []string, stderr io.Writer) (inspectFlags, error) {
 		asJSON   = fs.Bool("json", false, "print JSON instead of a table")
 		npyDir   = fs.String("npy", "", "also write H, the layout, W, V, X, labels and the config into `DIR` (NumPy .npy + JSON)")
 		figDir   = fs.String("fig", "", "also write figures (|H| heatmap, block-averaged |H| map, block spectra; PNG and SVG) into `DIR`")
+		load     = fs.String("load", "", loadDoc)
 	)
 	addMemoryFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return inspectFlags{}, err
+	}
+	if *load != "" {
+		if *maxBytes <= 0 {
+			return inspectFlags{}, inspectUsage("-max-dense-bytes = %d, want > 0", *maxBytes)
+		}
+		if err := refuseWithLoad(fs, loadExcludes...); err != nil {
+			return inspectFlags{}, inspectUsage("%v", err)
+		}
+		return inspectFlags{maxDenseBytes: *maxBytes, json: *asJSON, npyDir: *npyDir, figDir: *figDir, load: *load, flags: cf}, nil
 	}
 	mod, err := cf.modelOr(kind.Linear)
 	if err != nil {
@@ -86,17 +98,9 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	}
-	// The whole measurement, so that the size the message suggests fits
-	// the problem and its statistics.
-	if err := fl.cfg.CheckMeasure(membudget.Limit(), fl.maxDenseBytes); err != nil {
-		return err
-	}
-	p, err := numerics.NewProblem(fl.cfg)
+	p, err := inspectProblem(fl)
 	if err != nil {
-		if membudget.IsOver(err) {
-			return err // a valid configuration too large for the budget: status 1
-		}
-		return usageError{err}
+		return err
 	}
 	p.MaxDenseBytes = fl.maxDenseBytes
 	res, err := inspect.Measure(p, stderr)
@@ -113,6 +117,26 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 		return writeInspectJSON(stdout, res)
 	}
 	return writeInspectTable(stdout, res)
+}
+
+// inspectProblem builds the problem of the flags, or of -load's file.
+func inspectProblem(fl inspectFlags) (*numerics.Problem, error) {
+	if fl.load != "" {
+		return loadInspectProblem(fl, fl.flags)
+	}
+	// The whole measurement, so that the size the message suggests fits
+	// the problem and its statistics.
+	if err := fl.cfg.CheckMeasure(membudget.Limit(), fl.maxDenseBytes); err != nil {
+		return nil, err
+	}
+	p, err := numerics.NewProblem(fl.cfg)
+	if err != nil {
+		if membudget.IsOver(err) {
+			return nil, err // a valid configuration too large for the budget: status 1
+		}
+		return nil, usageError{err}
+	}
+	return p, nil
 }
 
 // writeInspectDirs writes -npy and -fig, each directory replaced as a
