@@ -8,13 +8,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/hessblock/hessblock/internal/membudget"
 	"io"
 	"math"
+
+	"github.com/hessblock/hessblock/internal/membudget"
 
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/hessblock/hessblock/numerics"
+	"github.com/hessblock/hessblock/precond"
 )
 
 // Result is what `hessblock inspect` prints. Field order is the JSON order.
@@ -26,23 +28,33 @@ type Result struct {
 	// Lanczos; H never formed), chosen by the memory guard.
 	Method string `json:"method"`
 
-	// R per family; R is 0 for a family without off-diagonal pairs
-	// (pairs = 0, an MLP with m = 1). An undefined R or ρ (0/0, e.g.
-	// H = 0) is NaN with a reason (FamilyRatio.Undefined, RhoUndefined),
-	// and JSON holds null beside "R_undefined" or "rho_undefined".
-	Ratios       []numerics.FamilyRatio `json:"ratios"`
-	Rho          float64                `json:"rho"`
-	RhoUndefined string                 `json:"rho_undefined,omitempty"`
-	Frobenius    float64                `json:"frobenius"`  // ‖H‖_F
-	LambdaMax    float64                `json:"lambda_max"` // largest eigenvalue of H
-	// LambdaMaxResidual bounds |λmax − LambdaMax| on the structured path
-	// (the Lanczos residual); 0 on the dense path, exact to round-off.
-	LambdaMaxResidual float64 `json:"lambda_max_residual,omitempty"`
+	// Stats are those of H: R per family (0 for a family without
+	// off-diagonal pairs, pairs = 0, an MLP with m = 1), ρ, ‖H‖_F and
+	// λmax(H). An undefined R or ρ (0/0, e.g. H = 0) is NaN with a reason
+	// (FamilyRatio.Undefined, RhoUndefined), and JSON holds null beside
+	// "R_undefined" or "rho_undefined". LambdaMaxResidual bounds
+	// |λmax − LambdaMax| on the structured path (the Lanczos residual); it
+	// is 0 on the dense path, exact to round-off.
+	Stats
 
 	// DiagBlock is H_00, the first block (W[0]); OffBlock the first
 	// off-diagonal pair of one kind (numerics.Layout.Representative).
 	DiagBlock numerics.BlockSpectrum `json:"diag_block"`
 	OffBlock  numerics.BlockSpectrum `json:"off_block"`
+
+	// GaussNewton and Residual are the statistics of the two parts of
+	// H = G + Hres (Options.Curvature); nil when not asked.
+	GaussNewton *Stats `json:"gauss_newton,omitempty"`
+	Residual    *Stats `json:"residual,omitempty"`
+	// Preconditioners rate the approximations of H (Approximations, in
+	// that order) with precond.Quality at one damping (Options.Precond);
+	// PrecondSkipped says why there are none when they were asked for.
+	Preconditioners []precond.Result `json:"preconditioners,omitempty"`
+	PrecondSkipped  string           `json:"preconditioners_skipped,omitempty"`
+	// Eigvecs are the top eigenpairs of H (Options.Eigvecs), largest first.
+	Eigvecs []Eigvec `json:"eigvecs,omitempty"`
+	// Trace holds the trace estimates (Options.TraceProbes).
+	Trace *Trace `json:"trace,omitempty"`
 
 	// Hessian is the dense H when the dense path computed it (for -npy
 	// and -fig); nil otherwise.
@@ -64,8 +76,15 @@ func (r Result) MarshalJSON() ([]byte, error) {
 		LambdaMaxResidual float64                `json:"lambda_max_residual,omitempty"`
 		DiagBlock         numerics.BlockSpectrum `json:"diag_block"`
 		OffBlock          numerics.BlockSpectrum `json:"off_block"`
+		GaussNewton       *Stats                 `json:"gauss_newton,omitempty"`
+		Residual          *Stats                 `json:"residual,omitempty"`
+		Preconditioners   []precond.Result       `json:"preconditioners,omitempty"`
+		PrecondSkipped    string                 `json:"preconditioners_skipped,omitempty"`
+		Eigvecs           []Eigvec               `json:"eigvecs,omitempty"`
+		Trace             *Trace                 `json:"trace,omitempty"`
 	}{r.Config, r.Params, r.Gamma, r.Method, r.Ratios, numerics.Number(r.Rho), r.RhoUndefined,
-		r.Frobenius, r.LambdaMax, r.LambdaMaxResidual, r.DiagBlock, r.OffBlock})
+		r.Frobenius, r.LambdaMax, r.LambdaMaxResidual, r.DiagBlock, r.OffBlock,
+		r.GaussNewton, r.Residual, r.Preconditioners, r.PrecondSkipped, r.Eigvecs, r.Trace})
 }
 
 // Measure computes the statistics of p with numerics.Measure: with
