@@ -10,7 +10,6 @@ import (
 	"strings"
 	"text/tabwriter"
 
-
 	"github.com/hessblock/hessblock/internal/atomicfile"
 	"github.com/hessblock/hessblock/internal/inspect"
 	"github.com/hessblock/hessblock/internal/membudget"
