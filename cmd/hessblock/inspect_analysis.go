@@ -12,11 +12,18 @@ import (
 	"github.com/hessblock/hessblock/precond"
 )
 
-// precondMaxParams is the largest P for which inspect rates the
-// preconditioners by default: five Lanczos runs on dense products and the
-// per-layer eigendecompositions cost seconds there (-precond forces them
-// above it).
-const precondMaxParams = 2000
+// Above these P, inspect leaves out by default the analyses that would
+// make it several times slower (an explicit flag forces them). The
+// preconditioners cost five Lanczos runs on dense products and an
+// eigendecomposition of every layer's block, O(P³) for one layer: 1 s at
+// P = 500 and 11 s at P = 1000 on 2 cores, where the statistics alone take
+// 0.04 s and 0.4 s. The split costs two more dense matrices, their block
+// statistics and λmax: 0.4 s → 0.9–1.6 s at P = 2000, 5 s → 13–17 s and
+// twice the memory at P = 4000.
+const (
+	precondMaxParams   = 500
+	curvatureMaxParams = 2000
+)
 
 // analysisFlags are inspect's flags for the analyses beyond the block
 // statistics (internal/inspect.Options).
@@ -30,7 +37,7 @@ type analysisFlags struct {
 
 func addAnalysisFlags(fs *flag.FlagSet) *analysisFlags {
 	return &analysisFlags{
-		curvature:     fs.Bool("curvature", true, "also give the statistics of the Gauss–Newton part G and the residual part Hres of H = G + Hres (default: on the dense path; on the structured path only their λmax, when set)"),
+		curvature:     fs.Bool("curvature", true, fmt.Sprintf("also give the statistics of the Gauss–Newton part G and the residual part Hres of H = G + Hres (default: on the dense path with P ≤ %d; set it to force, on the structured path only their λmax)", curvatureMaxParams)),
 		precond:       fs.Bool("precond", true, fmt.Sprintf("also rate per-neuron, per-layer, KFAC, diagonal and identity preconditioners (default: on the dense path with P ≤ %d; set it to force)", precondMaxParams)),
 		damping:       fs.Float64("damping", 0, "absolute damping `λ` > 0 of the preconditioners (default: -damping-factor × λmax(H))"),
 		dampingFactor: fs.Float64("damping-factor", precond.DefaultDampingFactor, "damping as a `fraction` of λmax(H), when -damping is not given"),
@@ -80,12 +87,12 @@ func (a *analysisFlags) given(fs *flag.FlagSet, name string) bool {
 
 // options resolves the defaults that depend on the measurement: the
 // curvature split and the preconditioners are on by default on the dense
-// path (the preconditioners up to precondMaxParams), and an explicit flag
+// path up to curvatureMaxParams and precondMaxParams, and an explicit flag
 // overrides that.
 func (a *analysisFlags) options(res inspect.Result, seed uint64) inspect.Options {
 	dense := res.Hessian != nil
 	o := inspect.Options{
-		Curvature:   *a.curvature && (dense || a.curvatureSet),
+		Curvature:   *a.curvature && ((dense && res.Params <= curvatureMaxParams) || a.curvatureSet),
 		Precond:     *a.precond && ((dense && res.Params <= precondMaxParams) || a.precondSet),
 		Eigvecs:     *a.eigvecs,
 		TraceProbes: *a.traceProbes,
