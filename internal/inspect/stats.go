@@ -17,21 +17,22 @@ import (
 type Stats struct {
 	// R per family; R is 0 for a family without off-diagonal pairs. An
 	// undefined R or ρ (0/0, e.g. a zero matrix) is NaN with its reason.
-	Ratios       []numerics.FamilyRatio
-	Rho          float64
-	RhoUndefined string
-	Frobenius    float64 // ‖·‖_F
-	LambdaMax    float64 // the largest (algebraic) eigenvalue
+	Ratios       []numerics.FamilyRatio `json:"ratios"`
+	Rho          float64                `json:"rho"`
+	RhoUndefined string                 `json:"rho_undefined,omitempty"`
+	Frobenius    float64                `json:"frobenius"`  // ‖·‖_F
+	LambdaMax    float64                `json:"lambda_max"` // the largest (algebraic) eigenvalue
 	// LambdaMaxResidual bounds the error of a Lanczos LambdaMax; 0 when it
 	// is exact to round-off.
-	LambdaMaxResidual float64
+	LambdaMaxResidual float64 `json:"lambda_max_residual,omitempty"`
 	// NotComputed, when set, says why Ratios, Rho and Frobenius are absent
 	// (the matrix was not formed); LambdaMax is then still given.
-	NotComputed string
+	NotComputed string `json:"not_computed,omitempty"`
 }
 
 // MarshalJSON writes the fields of the top level of inspect's JSON, an
-// undefined or absent statistic as null.
+// undefined or absent statistic as null. (The tags serve decoding, where
+// null leaves the zero value.)
 func (s Stats) MarshalJSON() ([]byte, error) {
 	var frob *float64
 	if s.NotComputed == "" {
