@@ -1,7 +1,35 @@
 // Package inspect is the measurement behind `hessblock inspect`: the block
 // statistics of one configuration (numerics.Measure, with the dense
 // Hessian when it fits and the structured path otherwise) gathered into
-// the Result the command prints, and the figures of -fig.
+// the Result the command prints, the analyses Analyze adds to it, and the
+// figures of -fig.
+//
+// Measure gives the Stats of H: R per family, ρ, ‖H‖_F and λmax. Analyze
+// then adds, as Options asks,
+//
+//   - the same Stats for the two parts of H = G + Hres, the Gauss–Newton
+//     matrix and the residual (numerics.Problem.GaussNewton, Residual);
+//     without the dense H only their λmax, by Lanczos on G·v and Hres·v;
+//   - one precond.Quality row per approximation of H (Approximations:
+//     per-neuron and per-layer blockdiag(H), KFAC, diag(H), identity) at
+//     one damping λ, absolute or a fraction of λmax(H) (dense H only);
+//   - the top k eigenpairs of H (krylov.TopEigenpairs) with the fraction of
+//     each eigenvector's ‖v‖² per layer and per block: a block-diagonal H
+//     has eigenvectors inside single blocks;
+//   - tr(H) by Hutchinson and Hutch++ with their standard errors, beside
+//     the exact trace and the per-layer traces on the dense path.
+//
+// In code:
+//
+//	p, _ := numerics.NewProblem(cfg)
+//	res, _ := inspect.Measure(p, os.Stderr)
+//	err := inspect.Analyze(p, &res, inspect.Options{Curvature: true, Precond: true, Eigvecs: 3, TraceProbes: 30, Seed: 1})
+//	fmt.Println(res.Residual.Frobenius, res.Preconditioners[0].Condition, res.Eigvecs[0].LayerMass)
+//
+// Every Lanczos run starts from Options.Seed and the trace probes are drawn
+// from it, so a Result repeats exactly. Each allocation that grows with P
+// (G or Hres beside H, the Krylov basis of the eigenvectors) is checked
+// against the memory budget first.
 package inspect
 
 import (
