@@ -187,7 +187,11 @@ func writeAnalysisTable(w io.Writer, res inspect.Result) {
 		tw.Flush()
 	}
 	if t := res.Trace; t != nil {
-		fmt.Fprintf(w, "\ntrace of H (%d probes)\n", t.Probes)
+		probes := "probes"
+		if t.Probes == 1 {
+			probes = "probe"
+		}
+		fmt.Fprintf(w, "\ntrace of H (%d %s)\n", t.Probes, probes)
 		tw := newTable(w)
 		pm := func(e inspect.Estimate) string {
 			if math.IsInf(e.StdErr, 0) {

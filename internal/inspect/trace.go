@@ -32,8 +32,10 @@ type Estimate struct {
 }
 
 // LayerTrace is the trace of one layer's diagonal block: exact (StdErr 0)
-// on the dense path, a Hutchinson estimate over the layer's entries of the
-// same probes otherwise.
+// on the dense path, otherwise the mean over Probes Rademacher probes z of
+// Σ_{i in the layer} z_i (Hz)_i. Those probes are drawn apart from
+// krylov.Hutchinson's, so with one layer the two estimates differ within
+// their errors.
 type LayerTrace struct {
 	Layer  string
 	Trace  float64
