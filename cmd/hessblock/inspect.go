@@ -32,6 +32,8 @@ type inspectFlags struct {
 	json          bool
 	npyDir        string
 	figDir        string
+	load          string       // -load FILE
+	flags         *configFlags // for -load, which reads the file later
 	analysis      *analysisFlags
 }
 
@@ -45,11 +47,24 @@ func parseInspectFlags(args []string, stderr io.Writer) (inspectFlags, error) {
 		asJSON   = fs.Bool("json", false, "print JSON instead of a table")
 		npyDir   = fs.String("npy", "", "also write H, the layout, W, V, X, labels and the config into `DIR` (NumPy .npy + JSON)")
 		figDir   = fs.String("fig", "", "also write figures (|H| heatmap, block-averaged |H| map, block spectra, with -eigvecs the eigenvectors' block mass; PNG and SVG) into `DIR`")
+		load     = fs.String("load", "", loadDoc)
 	)
 	af := addAnalysisFlags(fs)
 	addMemoryFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return inspectFlags{}, err
+	}
+	if *load != "" {
+		if *maxBytes <= 0 {
+			return inspectFlags{}, inspectUsage("-max-dense-bytes = %d, want > 0", *maxBytes)
+		}
+		if err := refuseWithLoad(fs, loadExcludes...); err != nil {
+			return inspectFlags{}, inspectUsage("%v", err)
+		}
+		if err := af.check(fs, 0); err != nil { // P is known once the file is read
+			return inspectFlags{}, err
+		}
+		return inspectFlags{maxDenseBytes: *maxBytes, json: *asJSON, npyDir: *npyDir, figDir: *figDir, load: *load, flags: cf, analysis: af}, nil
 	}
 	mod, err := cf.modelOr(kind.Linear)
 	if err != nil {
@@ -89,24 +104,19 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	}
-	// The whole measurement, so that the size the message suggests fits
-	// the problem and its statistics.
-	if err := fl.cfg.CheckMeasure(membudget.Limit(), fl.maxDenseBytes); err != nil {
+	p, err := inspectProblem(fl)
+	if err != nil {
 		return err
 	}
-	p, err := numerics.NewProblem(fl.cfg)
-	if err != nil {
-		if membudget.IsOver(err) {
-			return err // a valid configuration too large for the budget: status 1
-		}
-		return usageError{err}
+	if k := *fl.analysis.eigvecs; k > p.NumParams() {
+		return inspectUsage("-eigvecs = %d, more than the P = %d eigenvectors H has", k, p.NumParams())
 	}
 	p.MaxDenseBytes = fl.maxDenseBytes
 	res, err := inspect.Measure(p, stderr)
 	if err != nil {
 		return err
 	}
-	if err := inspect.Analyze(p, &res, fl.analysis.options(res, fl.cfg.Seed)); err != nil {
+	if err := inspect.Analyze(p, &res, fl.analysis.options(res, p.Config().Seed)); err != nil {
 		return err
 	}
 	if res.Hessian == nil && (fl.npyDir != "" || fl.figDir != "") {
@@ -119,6 +129,26 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 		return writeInspectJSON(stdout, res)
 	}
 	return writeInspectTable(stdout, res)
+}
+
+// inspectProblem builds the problem of the flags, or of -load's file.
+func inspectProblem(fl inspectFlags) (*numerics.Problem, error) {
+	if fl.load != "" {
+		return loadInspectProblem(fl, fl.flags)
+	}
+	// The whole measurement, so that the size the message suggests fits
+	// the problem and its statistics.
+	if err := fl.cfg.CheckMeasure(membudget.Limit(), fl.maxDenseBytes); err != nil {
+		return nil, err
+	}
+	p, err := numerics.NewProblem(fl.cfg)
+	if err != nil {
+		if membudget.IsOver(err) {
+			return nil, err // a valid configuration too large for the budget: status 1
+		}
+		return nil, usageError{err}
+	}
+	return p, nil
 }
 
 // writeInspectDirs writes -npy and -fig, each directory replaced as a

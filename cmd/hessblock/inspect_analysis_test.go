@@ -218,6 +218,13 @@ func TestInspectAnalysisUsage(t *testing.T) {
 			}
 		}
 	}
+	// With -load, P is known once the file is read: still a usage error.
+	dir := t.TempDir()
+	code, stdout, stderr := runCmd(t, "inspect", "-load", filepath.Join("..", "..", "testdata", "models", "mlp3_tanh_ce.safetensors"),
+		"-eigvecs", "75", "-fig", filepath.Join(dir, "fig")) // P = 74
+	if code != 2 || stdout != "" || !strings.Contains(stderr, "P = 74") || len(entries(t, dir)) != 0 {
+		t.Errorf("-load -eigvecs 75: status %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
 	// k = P is allowed: every eigenvector.
 	if res := inspectAnalysis(t, append(small, "-eigvecs", "12", "-precond=false", "-curvature=false")...); len(res.Eigvecs) != 12 {
 		t.Errorf("-eigvecs 12 of P = 12 gave %d", len(res.Eigvecs))
