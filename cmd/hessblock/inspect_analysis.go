@@ -15,13 +15,15 @@ import (
 // Above these P, inspect leaves out by default the analyses that would
 // make it several times slower (an explicit flag forces them). The
 // preconditioners cost five Lanczos runs on dense products and an
-// eigendecomposition of every layer's block, O(P³) for one layer: 1 s at
-// P = 500 and 11 s at P = 1000 on 2 cores, where the statistics alone take
-// 0.04 s and 0.4 s. The split costs two more dense matrices, their block
-// statistics and λmax: 0.4 s → 0.9–1.6 s at P = 2000, 5 s → 13–17 s and
-// twice the memory at P = 4000.
+// eigendecomposition of every layer's block, O(P³) for one layer; on 2
+// busy cores the linear model took 0.3 s at P = 200 (the default
+// configuration) and P = 300, 1–2 s at P = 500 and 11 s at P = 1000, where
+// the statistics alone take 0.04 s, 0.04 s, 0.06 s and 0.4 s. The split
+// costs two more dense matrices, their block statistics and λmax:
+// 0.5–1 s → 1.6–2.8 s at P = 2000, 5 s → 12–17 s and twice the memory
+// at P = 4000.
 const (
-	precondMaxParams   = 500
+	precondMaxParams   = 300
 	curvatureMaxParams = 2000
 )
 

@@ -94,6 +94,14 @@ func TestInspectCurvatureLinear(t *testing.T) {
 		res.Preconditioners[1].Condition == nil || math.Abs(*res.Preconditioners[1].Condition-1) > 1e-6 {
 		t.Errorf("-damping 0.01 -curvature=false: split %v, rows %+v", res.GaussNewton, res.Preconditioners)
 	}
+	// Above precondMaxParams the rows are left out unless -precond is given.
+	big := []string{"-C", "4", "-d", "80", "-N", "40", "-curvature=false"} // P = 320
+	if res := inspectAnalysis(t, big...); res.Preconditioners != nil || res.PrecondSkipped != "" {
+		t.Errorf("P = 320: rows %v by default", res.Preconditioners)
+	}
+	if res := inspectAnalysis(t, append(big, "-precond")...); len(res.Preconditioners) != 5 {
+		t.Errorf("P = 320 with -precond: %d rows, want 5", len(res.Preconditioners))
+	}
 	if res := inspectAnalysis(t, "-C", "3", "-d", "4", "-N", "10", "-precond=false", "-curvature=false"); res.Preconditioners != nil || res.Residual != nil {
 		t.Error("-precond=false -curvature=false still computed them")
 	}
