@@ -193,6 +193,7 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 	workers := fs.Int("j", 1, "points measured at once (the Hessian itself is already parallel)")
 	dry := fs.Bool("n", false, "list the shard's points and whether each is done, measure nothing")
 	quiet := fs.Bool("quiet", false, "no progress display and no summary on stderr")
+	curv := fs.Bool("curvature", false, "also record R per family and ρ of the Gauss–Newton part G and the residual part Hres of H (dense: each point's P×P matrices must fit -max-memory and the dense limit; points already in -o keep their lines)")
 	load := fs.String("load", "", "not supported: a sweep draws a fresh network at every grid point (use inspect -load `FILE`, or train -load)")
 	addMemoryFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
@@ -246,7 +247,7 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 	}
 	bar := newProgress(stderr, *quiet, len(mine))
 	bar.stage("points")
-	st, err := sweep.Run(ctx, *out, mine, sweep.Options{Workers: *workers, Progress: bar.set})
+	st, err := sweep.Run(ctx, *out, mine, sweep.Options{Workers: *workers, Progress: bar.set, Curvature: *curv})
 	bar.finish()
 	// A run that failed before measuring anything (an unwritable -o, a
 	// damaged file) gets only its error, not a summary of zeros.
