@@ -3,6 +3,8 @@ package study
 import (
 	"fmt"
 	"math"
+	"slices"
+	"strconv"
 	"strings"
 
 	"gonum.org/v1/plot/vg"
@@ -75,7 +77,129 @@ func (s *state) curvatureSection(w *docWriter) error {
 		return err
 	}
 	w.add(s.curvInitTable(pts), s.curvTrainTable())
-	return nil
+	return s.curvTrainFigure(w)
+}
+
+// curvTrainFigure: R per family and ρ of G, Hres and H against the GD
+// step, one panel per activation, from the checkpoints of Table 7.
+// Colour is the matrix (as in the initialization figure), the marker the
+// quantity; undefined values are left out and listed in the caption.
+func (s *state) curvTrainFigure(w *docWriter) error {
+	c := s.o.Curv
+	var keys []figures.Key
+	for i, part := range curvParts {
+		keys = append(keys, figures.Key{Label: partLabel(part), Color: i, Line: true, Shape: -1})
+	}
+	for j, m := range curvMetrics {
+		keys = append(keys, figures.Key{Label: m.name(), Color: -1, Shape: j, Line: true, Dashed: m.Family == ""})
+	}
+	var lps []figures.LinePanel
+	var missing []string
+	gVals := map[string][]float64{} // G's values by activation and quantity
+	var hidden []string             // quantities where H's curve covers G's
+	top := 0.0
+	for _, act := range c.Activations {
+		lp := figures.LinePanel{Title: fmt.Sprintf("%s network, C = %d", act, c.TrainC), XLabel: "gradient-descent step", YLabel: "R, ρ", Keys: keys}
+		for i, part := range curvParts {
+			for j, m := range curvMetrics {
+				var xs, ys []float64
+				for _, ck := range s.curvRuns {
+					if ck.Act != act {
+						continue
+					}
+					v, ok := m.value(ck.Recs[part])
+					if !ok {
+						v = math.NaN()
+					}
+					xs, ys = append(xs, float64(ck.Step)), append(ys, v)
+				}
+				if part == partG {
+					gVals[string(act)+" "+m.name()] = ys
+				}
+				if part == partH && len(ys) > 0 && slices.EqualFunc(ys, gVals[string(act)+" "+m.name()], func(h, g float64) bool { return math.Abs(h-g) <= 1e-9*math.Abs(g) }) {
+					hidden = append(hidden, fmt.Sprintf("%s %s", act, m.name()))
+				}
+				runs, left := finiteRuns(xs, ys)
+				if len(left) > 0 {
+					what := fmt.Sprintf("%s %s of %s", act, m.name(), part)
+					if len(runs) > 0 {
+						what += " at steps " + joinFloatsInt(left)
+					}
+					missing = append(missing, what)
+				}
+				for _, r := range runs {
+					lp.Curves = append(lp.Curves, figures.Curve{X: r[0], Y: r[1], Color: i, Dashed: m.Family == ""})
+					lp.Shapes = append(lp.Shapes, j)
+					top = math.Max(top, slices.Max(r[1]))
+				}
+			}
+		}
+		lps = append(lps, lp)
+	}
+	var panels []figures.Drawer
+	for _, lp := range lps {
+		// A common y range from 0, with the top third kept free for the
+		// legend.
+		lp.YMin, lp.YMax = 0, top/(1-legendRoomLines)
+		p, err := lp.Plot()
+		if err != nil {
+			return err
+		}
+		p.X.Min, p.X.Max = float64(c.Checkpoints[0]), float64(c.Checkpoints[len(c.Checkpoints)-1])
+		panels = append(panels, p)
+	}
+	cols := min(len(panels), 2)
+	rows := (len(panels) + cols - 1) / cols
+	acts := make([]string, len(c.Activations))
+	for i, a := range c.Activations {
+		acts[i] = string(a)
+	}
+	return w.fig("gauss_newton_training", fmt.Sprintf("R per family (solid) and ρ (dashed) of the Gauss–Newton part G, the residual part Hres and H = G + Hres against the step of the full-batch gradient-descent runs of Table 7 (panels: %s; CE, C = %d, d = %d, N = %d, m = %d, learning rate %s, seed 1), measured at steps %s; colour is the matrix, the marker the quantity, lines join the checkpoints. R of G and of H coincide where Hres has no part in the family's blocks, and there H's curve covers G's: %s. Not drawn (undefined): %s. Produced by `go run ./cmd/hessblock reproduce`.",
+		strings.Join(acts, ", "), c.TrainC, c.D, c.N, c.M, fmtG(c.LR), joinInts(c.Checkpoints), orNone(hidden), orNone(missing)),
+		figures.Grid{Cols: cols, Panels: panels}, 11*vg.Inch, 4.6*vg.Inch*vg.Length(rows))
+}
+
+// legendRoomLines is the fraction of a training figure's y range kept
+// free of data for the legend.
+const legendRoomLines = 0.35
+
+// partLabel names a matrix of the Gauss–Newton section in a legend.
+func partLabel(part string) string {
+	if part == partH {
+		return "H = G + Hres"
+	}
+	return part
+}
+
+// finiteRuns splits the points (xs[i], ys[i]) at the non-finite ys into
+// runs of consecutive finite points, each as {x, y}, and returns the x
+// values left out.
+func finiteRuns(xs, ys []float64) (runs [][2][]float64, left []float64) {
+	var cur [2][]float64
+	for i := range xs {
+		if math.IsNaN(ys[i]) || math.IsInf(ys[i], 0) {
+			left = append(left, xs[i])
+			if len(cur[0]) > 0 {
+				runs = append(runs, cur)
+				cur = [2][]float64{}
+			}
+			continue
+		}
+		cur[0], cur[1] = append(cur[0], xs[i]), append(cur[1], ys[i])
+	}
+	if len(cur[0]) > 0 {
+		runs = append(runs, cur)
+	}
+	return runs, left
+}
+
+// joinFloatsInt writes integer-valued floats (steps) as a list.
+func joinFloatsInt(fs []float64) string {
+	s := make([]string, len(fs))
+	for i, f := range fs {
+		s[i] = strconv.FormatFloat(f, 'f', -1, 64)
+	}
+	return strings.Join(s, ", ")
 }
 
 // curvInitTable: each matrix's R and ρ at the smallest and largest C, and

@@ -3,7 +3,10 @@ package study
 import (
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 
+	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 
 	"github.com/hessblock/hessblock/internal/figures"
@@ -135,7 +138,114 @@ func (s *state) precondSection(w *docWriter) error {
 		return err
 	}
 	w.add(s.precondInitTable(), s.precondTrainTable())
-	return nil
+	return s.precondTrainFigure(w)
+}
+
+// precondTrainFigure: κ(M) of each approximation B against the GD step,
+// one panel per matrix and damping where some κ is defined, from the
+// checkpoints of the preconditioner training table. Checkpoints without
+// κ are left out (the curve is broken there) and listed in the caption.
+func (s *state) precondTrainFigure(w *docWriter) error {
+	c := s.o.Curv
+	var panels []figures.Drawer
+	var left []string
+	for _, target := range precondTargets {
+		for _, f := range c.Dampings {
+			lp := figures.LinePanel{Title: fmt.Sprintf("κ(M) for %s, λ = %s·λmax(%s)", target, fmtG(f), target), XLabel: "gradient-descent step", YLabel: "κ(M)"}
+			lo, hi := math.Inf(1), math.Inf(-1)
+			var undefined []string // per B: what is left out
+			for i, name := range precondNames {
+				var xs, ys []float64
+				why := ""
+				for _, ck := range s.curvRuns {
+					for _, r := range ck.Precond {
+						if r.Target != target || r.Name != name || r.Factor != f {
+							continue
+						}
+						xs, ys = append(xs, float64(ck.Step)), append(ys, r.Condition)
+						if r.Undefined != "" && why == "" {
+							why = r.Undefined
+						}
+					}
+				}
+				runs, out := finiteRuns(xs, ys)
+				if len(out) > 0 {
+					at := "every step"
+					if len(runs) > 0 {
+						at = "steps " + joinFloatsInt(out)
+					}
+					undefined = append(undefined, fmt.Sprintf("%s at %s (%s)", name, at, why))
+				}
+				for k, r := range runs {
+					cv := figures.Curve{X: r[0], Y: r[1], Color: i}
+					if k == 0 {
+						cv.Label = name
+					}
+					lp.Curves = append(lp.Curves, cv)
+					lp.Shapes = append(lp.Shapes, i)
+					lo, hi = math.Min(lo, slices.Min(r[1])), math.Max(hi, slices.Max(r[1]))
+				}
+			}
+			if len(undefined) > 0 {
+				left = append(left, fmt.Sprintf("%s at f = %s: %s", target, fmtG(f), sameOrList(undefined)))
+			}
+			if len(lp.Curves) == 0 {
+				continue
+			}
+			// A log axis when κ spans a decade or more; the top third of
+			// the range is kept free for the legend.
+			lp.LogY = hi >= 10*lo
+			p, err := lp.Plot()
+			if err != nil {
+				return err
+			}
+			legendRoom(p, lp.LogY, legendRoomLines)
+			// Every panel spans the whole run, also where the first
+			// checkpoints have no κ.
+			p.X.Min, p.X.Max = float64(c.Checkpoints[0]), float64(c.Checkpoints[len(c.Checkpoints)-1])
+			panels = append(panels, p)
+		}
+	}
+	if len(panels) == 0 {
+		w.tick() // no κ defined anywhere: no figure, but the progress stays whole
+		return nil
+	}
+	const cols = 3
+	rows := (len(panels) + cols - 1) / cols
+	return w.fig("preconditioners_training", fmt.Sprintf("Condition number κ(M) of the damped, preconditioned M for each approximation B along the gradient-descent run of Table 9 (%s network, CE, C = %d, d = %d, N = %d, m = %d, learning rate %s, seed 1), measured at steps %s; one panel per matrix and damping where κ is defined at some step (log κ axis where it spans a decade or more), lines join the checkpoints. Left out (κ undefined): %s. Produced by `go run ./cmd/hessblock reproduce`.",
+		c.Activations[0], c.TrainC, c.D, c.N, c.M, fmtG(c.LR), joinInts(c.Checkpoints), orNone(left)),
+		figures.Grid{Cols: cols, Panels: panels}, 13*vg.Inch, 4*vg.Inch*vg.Length(rows))
+}
+
+// sameOrList writes what is left out of a panel: "every B …" when all
+// five approximations lose the same checkpoints for the same reason,
+// otherwise each one.
+func sameOrList(undefined []string) string {
+	if len(undefined) == len(precondNames) {
+		rest := strings.TrimPrefix(undefined[0], precondNames[0])
+		same := true
+		for i, u := range undefined {
+			same = same && strings.TrimPrefix(u, precondNames[i]) == rest
+		}
+		if same {
+			return "every B" + rest
+		}
+	}
+	return strings.Join(undefined, ", ")
+}
+
+// legendRoom raises the top of p's y axis so that the data fill only
+// 1 − frac of it (in log space on a log axis), keeping the legend at the
+// top clear of the curves.
+func legendRoom(p *plot.Plot, logY bool, frac float64) {
+	lo, hi := p.Y.Min, p.Y.Max
+	if logY {
+		p.Y.Max = math.Exp(math.Log(lo) + (math.Log(hi)-math.Log(lo))/(1-frac))
+		return
+	}
+	if hi > lo {
+		p.Y.Max = lo + (hi-lo)/(1-frac)
+	}
 }
 
 // precondSeries draws one approximation's relative error or condition

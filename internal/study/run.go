@@ -53,7 +53,7 @@ const (
 	unitsPerHeat     = 20
 	unitsPerFigure   = 600
 	numFigures       = 7
-	numNewFigures    = 3 // deeper networks, Gauss–Newton, preconditioners
+	numNewFigures    = 5 // deeper networks, Gauss–Newton (initialization, training), preconditioners (initialization, training)
 )
 
 // Work is the total number of progress units Run reports.

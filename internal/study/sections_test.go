@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -270,5 +273,130 @@ func TestSpecFitTable(t *testing.T) {
 	s.specFits[0].Errs[0] = fmt.Errorf("spectralfit: fit did not converge: evaluation cap")
 	if row := s.specFitTable().Rows[0]; row[2] != "did not converge: fit did not converge: evaluation cap" || row[3] != "—" {
 		t.Errorf("failed fit shown as %v", row)
+	}
+}
+
+// The training figures of the Gauss–Newton and preconditioner sections
+// follow their training tables, are written as PNG and SVG, and their
+// captions list exactly what the raw measurements leave undefined.
+func TestTrainingFigures(t *testing.T) {
+	out, s := quickState(t)
+	o := s.o.Curv
+	figs := map[string]*report.Figure{}
+	for i, b := range out.Doc.Blocks {
+		tb, ok := b.(*report.Table)
+		if !ok || (tb.Name != "gauss_newton_training" && tb.Name != "preconditioners_training") {
+			continue
+		}
+		if i+1 >= len(out.Doc.Blocks) {
+			t.Fatalf("table %s ends the report", tb.Name)
+		}
+		f, ok := out.Doc.Blocks[i+1].(*report.Figure)
+		if !ok || f.Name != tb.Name {
+			t.Fatalf("after table %s: %T, want figure %s", tb.Name, out.Doc.Blocks[i+1], tb.Name)
+		}
+		figs[f.Name] = f
+	}
+	if len(figs) != 2 {
+		t.Fatalf("training figures %v, want two", figs)
+	}
+	dir := t.TempDir()
+	if err := report.Write(dir, out.Doc); err != nil {
+		t.Fatal(err)
+	}
+	for name, f := range figs {
+		for _, ext := range []string{".png", ".svg"} {
+			b, err := os.ReadFile(filepath.Join(dir, "figures", name+ext))
+			if err != nil || len(b) == 0 {
+				t.Errorf("%s%s: %d bytes, %v", name, ext, len(b), err)
+			}
+		}
+		if !strings.Contains(f.Caption, "`go run ./cmd/hessblock reproduce`") || !strings.Contains(f.Caption, "steps "+joinInts(o.Checkpoints)) {
+			t.Errorf("%s: caption %q names neither the command nor the checkpoints", name, f.Caption)
+		}
+	}
+
+	// Gauss–Newton: every quantity the training run leaves undefined is
+	// named as not drawn, and nothing else.
+	var undefined []string
+	for _, act := range o.Activations {
+		for _, part := range curvParts {
+			for _, m := range curvMetrics {
+				n := 0
+				for _, ck := range s.curvRuns {
+					if v, ok := m.value(ck.Recs[part]); ck.Act == act && (!ok || math.IsNaN(v)) {
+						n++
+					}
+				}
+				switch {
+				case n == len(o.Checkpoints):
+					undefined = append(undefined, fmt.Sprintf("%s %s of %s", act, m.name(), part))
+				case n > 0:
+					t.Logf("%s %s of %s: undefined at %d checkpoints", act, m.name(), part, n)
+				}
+			}
+		}
+	}
+	caption := figs["gauss_newton_training"].Caption
+	if want := "Not drawn (undefined): " + orNone(undefined) + "."; !strings.Contains(caption, want) {
+		t.Errorf("caption %q lacks %q", caption, want)
+	}
+	// ReLU's Hres has no defined R at all (φ″ = 0): the figure says so.
+	if !strings.Contains(caption, "relu R hidden-hidden of Hres") {
+		t.Errorf("caption %q does not leave out ReLU's Hres R", caption)
+	}
+
+	// Preconditioners: the panels left out entirely are those where no
+	// checkpoint has κ, and each undefined (matrix, damping) is listed.
+	caption = figs["preconditioners_training"].Caption
+	for _, target := range precondTargets {
+		for _, f := range o.Dampings {
+			undef, all := 0, 0
+			for _, ck := range s.curvRuns {
+				for _, r := range ck.Precond {
+					if r.Target == target && r.Factor == f {
+						all++
+						if math.IsNaN(r.Condition) != (r.Undefined != "") {
+							t.Errorf("%s at f = %v step %d %s: κ %v with reason %q", target, f, ck.Step, r.Name, r.Condition, r.Undefined)
+						}
+						if r.Undefined != "" {
+							undef++
+						}
+					}
+				}
+			}
+			if all != len(o.Checkpoints)*len(precondNames) {
+				t.Fatalf("%s at f = %v: %d results, want %d", target, f, all, len(o.Checkpoints)*len(precondNames))
+			}
+			listed := strings.Contains(caption, fmt.Sprintf("%s at f = %s: ", target, fmtG(f)))
+			if listed != (undef > 0) {
+				t.Errorf("%s at f = %v: %d undefined, listed in the caption: %v (%q)", target, f, undef, listed, caption)
+			}
+		}
+	}
+}
+
+func TestFiniteRunsAndSameOrList(t *testing.T) {
+	nan := math.NaN()
+	runs, left := finiteRuns([]float64{0, 1, 2, 3, 4}, []float64{nan, 1, 2, nan, 4})
+	if len(runs) != 2 || !slices.Equal(runs[0][0], []float64{1, 2}) || !slices.Equal(runs[1][1], []float64{4}) || !slices.Equal(left, []float64{0, 3}) {
+		t.Errorf("runs %v, left out %v", runs, left)
+	}
+	if runs, left := finiteRuns([]float64{0, 1}, []float64{nan, nan}); len(runs) != 0 || len(left) != 2 {
+		t.Errorf("all undefined: runs %v, left out %v", runs, left)
+	}
+	var same, mixed []string
+	for i, n := range precondNames {
+		same = append(same, n+" at steps 0, 10 (indefinite)")
+		mixed = append(mixed, n+" at every step (indefinite)")
+		if i == 0 {
+			mixed[0] = n + " at steps 0 (indefinite)"
+		}
+	}
+	if got := sameOrList(same); got != "every B at steps 0, 10 (indefinite)" {
+		t.Errorf("same: %q", got)
+	}
+	if got := sameOrList(mixed); got != strings.Join(mixed, ", ") {
+		t.Errorf("mixed: %q", got)
 	}
 }
