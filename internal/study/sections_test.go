@@ -341,6 +341,18 @@ func TestTrainingFigures(t *testing.T) {
 	if want := "Not drawn (undefined): " + orNone(undefined) + "."; !strings.Contains(caption, want) {
 		t.Errorf("caption %q lacks %q", caption, want)
 	}
+	// Hres has no output–output part, so there R of G and of H are one
+	// curve, and the caption says so for every activation.
+	i, j := strings.Index(caption, "covers G's: "), strings.Index(caption, "Not drawn")
+	if i < 0 || j < i {
+		t.Fatalf("caption %q lacks the coinciding curves", caption)
+	}
+	covered := caption[i:j]
+	for _, act := range o.Activations {
+		if !strings.Contains(covered, string(act)+" R output-output") {
+			t.Errorf("caption does not say that H's %s output-output curve covers G's: %q", act, covered)
+		}
+	}
 	// ReLU's Hres has no defined R at all (φ″ = 0): the figure says so.
 	if !strings.Contains(caption, "relu R hidden-hidden of Hres") {
 		t.Errorf("caption %q does not leave out ReLU's Hres R", caption)
