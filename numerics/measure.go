@@ -262,7 +262,7 @@ func (p *Problem) checkMeasureExtras(method StatsMethod, o MeasureOptions) error
 		steps = max(steps, 300) // krylov.Lanczos's default MaxIter
 	}
 	if steps > 0 {
-		if err := p.checkExtra("Lanczos on H·v", p.cfg.lanczosBytes(steps), "ask for fewer eigenvalues or Lanczos steps, or use smaller sizes"); err != nil {
+		if err := p.checkExtra("Lanczos on H·v", p.cfg.lanczosBytes(steps, o.TopEigenvalues > 0), "ask for fewer eigenvalues or Lanczos steps, or use smaller sizes"); err != nil {
 			return err
 		}
 	}
