@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 
 	"github.com/hessblock/hessblock/internal/membudget"
 	"github.com/hessblock/hessblock/krylov"
@@ -242,6 +243,10 @@ func Measure(p *Problem, o MeasureOptions) (*Measurement, error) {
 		st.LambdaMax, st.LambdaMaxResidual = ext.Max, ext.MaxResidual
 	}
 	if o.Blocks {
+		// Lanczos's operator (N×C arrays) is garbage now: collect it before
+		// the forward pass of the block spectra allocates as much again,
+		// so that the two do not add up in the peak.
+		runtime.GC()
 		var err error
 		if st.Blocks, err = p.representativeSpectra(); err != nil {
 			return nil, err

@@ -87,34 +87,46 @@ func (p *Problem) newLinearCEHVP(panel int, whole bool) *linearCEHVP {
 	return o
 }
 
-// probabilities fills pt, top, q and ptop: pass 1 the log-sum-exp per
-// sample, pass 2 the probabilities panel by panel with the running top
-// class, then q from the classes other than the top.
+// probabilities fills pt, top, q and ptop: the logits go straight into
+// pt panel by panel (one GEMM of N·C·d) with a running maximum and sum per
+// sample (the log-sum-exp), then pt turns into probabilities in place with
+// the top class, then q comes from the classes other than the top.
 func (o *linearCEHVP) probabilities(w []float64) {
 	n, c := o.n, o.c
 	of := &outputFamily{feat: o.x, n: n, f: o.d, wout: w, c: c, ce: true}
-	of.lse = of.logSumExp(o.w)
 	o.pt = make([]float64, n*c)
 	o.top = make([]int, n)
 	o.q, o.ptop = make([]float64, n), make([]float64, n)
+	zmax, sum := make([]float64, n), make([]float64, n)
+	for i := range zmax {
+		zmax[i] = math.Inf(-1)
+	}
 	for k0 := 0; k0 < c; k0 += o.w {
 		off, wj := o.panel(k0)
-		pc := o.pt[off : off+n*wj]
-		of.probabilities(pc, k0, wj)
+		z := o.pt[off : off+n*wj]
+		of.logits(z, k0, wj)
 		parallelRows(n, func(i0, i1 int) {
 			for i := i0; i < i1; i++ {
-				for k, v := range pc[i*wj : (i+1)*wj] {
-					// Strictly greater: ties go to the lowest class, as
-					// complementOfTop.
-					if v > o.ptop[i] || (k0 == 0 && k == 0) {
-						o.top[i], o.ptop[i] = k0+k, v
-					}
-				}
+				zmax[i], sum[i] = addExp(zmax[i], sum[i], z[i*wj:(i+1)*wj])
 			}
 		})
 	}
 	parallelRows(n, func(i0, i1 int) {
 		for i := i0; i < i1; i++ {
+			lse := zmax[i] + math.Log(sum[i])
+			for k0 := 0; k0 < c; k0 += o.w {
+				off, wj := o.panel(k0)
+				row := o.pt[off+i*wj : off+(i+1)*wj]
+				for k, v := range row {
+					v = math.Exp(v - lse)
+					row[k] = v
+					// Strictly greater: ties go to the lowest class, as
+					// complementOfTop.
+					if v > o.ptop[i] || k0+k == 0 {
+						o.top[i], o.ptop[i] = k0+k, v
+					}
+				}
+			}
 			var q float64
 			for k0 := 0; k0 < c; k0 += o.w {
 				off, wj := o.panel(k0)
