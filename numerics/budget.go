@@ -95,6 +95,12 @@ func (p *Problem) maxBytes() int64 {
 // and one dz panel (panelhvp.go; it keeps dz whole only when that fits the
 // budget too).
 func (c Config) lanczosBytes(steps int, fullBasis bool) int64 {
+	return c.lanczosBytesAt(steps, fullBasis, 0)
+}
+
+// lanczosBytesAt is lanczosBytes with the linear CE operator in the mode
+// budget selects (budget 0: panels, the least it needs).
+func (c Config) lanczosBytesAt(steps int, fullBasis bool, budget int64) int64 {
 	p := float64(c.NumParams())
 	k := float64(min(steps, c.NumParams()))
 	if !fullBasis && 8*k*p > reorthBasisBytes {
@@ -102,7 +108,7 @@ func (c Config) lanczosBytes(steps int, fullBasis bool) int64 {
 	}
 	op := c.ForwardBytes()
 	if c.Model == kind.Linear && c.Loss == kind.CE {
-		op = membudget.Add(c.linearCEHVPBytes(0), membudget.Floats(p))
+		op = membudget.Add(c.linearCEHVPBytes(budget), membudget.Floats(p))
 	}
 	return membudget.Add(membudget.Floats((k+4)*p), op)
 }
@@ -112,9 +118,11 @@ func (c Config) lanczosBytes(steps int, fullBasis bool) int64 {
 const reorthBasisBytes = 1 << 30
 
 // LambdaMaxBytes estimates the peak of λmax by Lanczos on H·v (Measure
-// with LambdaMax off the dense path: up to 300 steps), the data included.
-func (c Config) LambdaMaxBytes() int64 {
-	return membudget.Add(c.DataBytes(), c.lanczosBytes(300, false))
+// with LambdaMax off the dense path: up to 300 steps) under the memory
+// budget (which decides whether the linear CE operator keeps dz whole),
+// the data included.
+func (c Config) LambdaMaxBytes(budget int64) int64 {
+	return membudget.Add(c.DataBytes(), c.lanczosBytesAt(300, false, budget))
 }
 
 // BlockBytes is the memory of one block's spectrum (representative

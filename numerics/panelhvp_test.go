@@ -58,3 +58,21 @@ func TestLinearCEPanelsNoAllocations(t *testing.T) {
 		}
 	}
 }
+
+// The Lanczos estimate follows what runs: at C = 10⁵, d = 128, N = 1024
+// krylov's ReorthAuto keeps three vectors (300 would be 31 GiB), the
+// panelled operator one N×C array, or two when the budget allows dz whole.
+func TestLambdaMaxBytesLargeC(t *testing.T) {
+	cfg := Config{Model: kind.Linear, Loss: kind.CE, C: 100000, D: 128, N: 1024, Sigma: 1, Seed: 1}
+	nc, p := int64(8*cfg.N*cfg.C), int64(8*cfg.NumParams())
+	panels, whole := cfg.LambdaMaxBytes(1<<30), cfg.LambdaMaxBytes(16<<30)
+	if panels < nc+4*p || panels > nc+6*p+nc/10 {
+		t.Errorf("panels: %d bytes, want about N·C + 5·P floats = %d", panels, nc+5*p)
+	}
+	if whole-panels < nc*9/10 || whole-panels > nc {
+		t.Errorf("dz whole adds %d bytes, want about N·C floats = %d", whole-panels, nc)
+	}
+	if full := cfg.lanczosBytes(300, true); full < 300*p {
+		t.Errorf("full basis of 300 vectors: %d bytes, want ≥ %d", full, 300*p)
+	}
+}

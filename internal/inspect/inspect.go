@@ -41,7 +41,8 @@ type Result struct {
 
 	// EstimatedBytes is the memory estimate the budget (-max-memory) is
 	// checked against: Config.MeasureBytes, and on the structured path at
-	// least Config.LambdaMaxBytes (Lanczos on H·v).
+	// least Config.LambdaMaxBytes (Lanczos on H·v, its operator in the
+	// mode the budget selects).
 	EstimatedBytes int64 `json:"estimated_bytes"`
 	// PeakRSSBytes is the process's peak resident set size when the
 	// measurement finished: getrusage(RUSAGE_SELF) ru_maxrss on Linux
@@ -112,7 +113,11 @@ func Measure(p *numerics.Problem, note io.Writer) (Result, error) {
 	}
 	res.EstimatedBytes = cfg.MeasureBytes(maxDense)
 	if m.Method != numerics.StatsDense {
-		res.EstimatedBytes = max(res.EstimatedBytes, cfg.LambdaMaxBytes())
+		budget := p.MaxBytes
+		if budget <= 0 {
+			budget = membudget.Limit()
+		}
+		res.EstimatedBytes = max(res.EstimatedBytes, cfg.LambdaMaxBytes(budget))
 	}
 	res.Method = string(m.Method)
 	res.Ratios = m.Summary.Ratios

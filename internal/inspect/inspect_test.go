@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/hessblock/hessblock/internal/membudget"
 	"github.com/hessblock/hessblock/kind"
 	"github.com/hessblock/hessblock/numerics"
 )
@@ -37,8 +38,8 @@ func TestResultReportsMemory(t *testing.T) {
 		if !ok || est <= 0 {
 			t.Errorf("%s: estimated_bytes = %v, want a positive number", res.Method, got["estimated_bytes"])
 		}
-		if res.Method == string(numerics.StatsStructured) && int64(est) < cfg.LambdaMaxBytes() {
-			t.Errorf("structured: estimated_bytes %v below the Lanczos estimate %d", est, cfg.LambdaMaxBytes())
+		if lz := cfg.LambdaMaxBytes(membudget.Limit()); res.Method == string(numerics.StatsStructured) && int64(est) < lz {
+			t.Errorf("structured: estimated_bytes %v below the Lanczos estimate %d", est, lz)
 		}
 		rss, ok := got["peak_rss_bytes"].(float64)
 		if !ok {
