@@ -68,9 +68,20 @@ func (x hyperDual) activate(a kind.Activation) hyperDual {
 	case kind.Tanh:
 		t := math.Tanh(x.v)
 		return x.apply(t, 1-t*t, -2*t*(1-t*t))
+	case actGELU:
+		// GELU(u) = u Φ(u) with the exact normal CDF (PyTorch's default,
+		// approximate='none'): φ' = Φ + u ϕ, φ″ = ϕ (2 − u²), ϕ the density.
+		u := x.v
+		cdf := 0.5 * (1 + math.Erf(u/math.Sqrt2))
+		pdf := math.Exp(-0.5*u*u) / math.Sqrt(2*math.Pi)
+		return x.apply(u*cdf, cdf+u*pdf, pdf*(2-u*u))
 	}
 	return x
 }
+
+// actGELU names the exact (erf) GELU of the deep networks; kind has no
+// constant for it yet, and the name is the one PyTorch and the command use.
+const actGELU kind.Activation = "gelu"
 
 // autodiffHessian returns the Hessian of p's loss at its parameters by
 // hyper-dual forward mode, one evaluation per entry of the upper triangle.
@@ -131,29 +142,35 @@ func hdLoss(cfg numerics.Config, x *mat.Dense, labels []int, th []hyperDual) hyp
 				z[k] = acc
 			}
 		}
-		y := labels[s]
-		if cfg.Loss == kind.MSE {
-			for k := 0; k < c; k++ {
-				r := z[k]
-				if k == y {
-					r = r.sub(hdConst(1))
-				}
-				total = total.add(r.mul(r).scale(0.5))
-			}
-			continue
-		}
-		// log Σ e^{z_k} = zmax + log Σ e^{z_k − zmax}; zmax is a constant
-		// (the real part's maximum), which is exact because log-sum-exp is
-		// shift-equivariant.
-		zmax := math.Inf(-1)
-		for _, zk := range z {
-			zmax = math.Max(zmax, zk.v)
-		}
-		var sum hyperDual
-		for _, zk := range z {
-			sum = sum.add(zk.sub(hdConst(zmax)).exp())
-		}
-		total = total.add(sum.log().add(hdConst(zmax))).sub(z[y])
+		total = total.add(hdSampleLoss(cfg.Loss, z, labels[s]))
 	}
 	return total.scale(1 / float64(n))
+}
+
+// hdSampleLoss is one sample's loss ℓ(z, y) of THEORY §1: ½‖z − e_y‖² or
+// −z_y + log Σ_k e^{z_k}.
+func hdSampleLoss(loss kind.Loss, z []hyperDual, y int) hyperDual {
+	if loss == kind.MSE {
+		var total hyperDual
+		for k, zk := range z {
+			r := zk
+			if k == y {
+				r = r.sub(hdConst(1))
+			}
+			total = total.add(r.mul(r).scale(0.5))
+		}
+		return total
+	}
+	// log Σ e^{z_k} = zmax + log Σ e^{z_k − zmax}; zmax is a constant
+	// (the real part's maximum), which is exact because log-sum-exp is
+	// shift-equivariant.
+	zmax := math.Inf(-1)
+	for _, zk := range z {
+		zmax = math.Max(zmax, zk.v)
+	}
+	var sum hyperDual
+	for _, zk := range z {
+		sum = sum.add(zk.sub(hdConst(zmax)).exp())
+	}
+	return sum.log().add(hdConst(zmax)).sub(z[y])
 }

@@ -18,3 +18,8 @@ func ExampleParseModel() {
 	// output-output
 	// hidden-output
 }
+
+func ExampleLayerPair() {
+	fmt.Println(kind.LayerPair(1, 2, 2), kind.LayerPair(3, 1, 4))
+	// Output: hidden-output L1-L3
+}

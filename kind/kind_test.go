@@ -54,3 +54,42 @@ func TestFamilies(t *testing.T) {
 		t.Errorf("FamiliesOf(mlp) = %v", fs)
 	}
 }
+
+func TestLayerPair(t *testing.T) {
+	cases := []struct {
+		p, q, L int
+		want    Family
+	}{
+		{1, 1, 1, OutputOutput},
+		{1, 1, 2, HiddenHidden}, {2, 2, 2, OutputOutput}, {1, 2, 2, HiddenOutput}, {2, 1, 2, HiddenOutput},
+		{1, 1, 3, "L1-L1"}, {3, 1, 3, "L1-L3"}, {2, 3, 3, "L2-L3"}, {8, 8, 8, "L8-L8"},
+		{0, 1, 3, ""}, {1, 4, 3, ""},
+	}
+	for _, c := range cases {
+		if got := LayerPair(c.p, c.q, c.L); got != c.want {
+			t.Errorf("LayerPair(%d, %d, %d) = %q, want %q", c.p, c.q, c.L, got, c.want)
+		}
+	}
+	for L := 1; L <= 8; L++ {
+		fs := LayerFamilies(L)
+		if want := L * (L + 1) / 2; len(fs) != want {
+			t.Errorf("LayerFamilies(%d) has %d families, want %d", L, len(fs), want)
+		}
+		for _, f := range fs {
+			if got, err := ParseFamily(string(f)); err != nil || got != f {
+				t.Errorf("ParseFamily(%q) = %q, %v", f, got, err)
+			}
+		}
+	}
+	if got, err := ParseFamily("l2–l5"); err != nil || got != "L2-L5" {
+		t.Errorf("ParseFamily(l2–l5) = %q, %v", got, err)
+	}
+	for _, bad := range []string{"L2-L1", "L0-L1", "L1-L", "L01-L2", "L1-L2x", "L-1-L2"} {
+		if _, err := ParseFamily(bad); err == nil {
+			t.Errorf("ParseFamily(%q): no error", bad)
+		}
+		if _, _, ok := LayerPairOf(Family(bad)); ok {
+			t.Errorf("LayerPairOf(%q) ok", bad)
+		}
+	}
+}

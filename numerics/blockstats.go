@@ -243,7 +243,57 @@ func checkLayout(h mat.Symmetric, l Layout) error {
 // SummarizeSums, which the structured path uses directly. l must be valid
 // (Layout.Validate) and frobSq finite; ComputeBlockStats checks both.
 func Summarize(l Layout, frobSq func(a, b int) float64) Summary {
+	if l.deep() {
+		return summarizeLayers(l, frobSq)
+	}
 	return SummarizeSums(l, SumsFromFrobenius(l, frobSq))
+}
+
+// summarizeLayers is Summarize for networks of three or more layers: the
+// families are the layer pairs Lp-Lq, each same-layer family normalized by
+// its layer's mean diagonal norm and each cross-layer family, like
+// hidden–output, by √(mean ‖H_aa‖² · mean ‖H_bb‖²) over its two layers
+// (THEORY §4), counted in both orientations in ρ.
+func summarizeLayers(l Layout, frobSq func(a, b int) float64) Summary {
+	names, members := l.sideGroups()
+	diag := map[string]float64{}
+	var s Summary
+	for g, name := range names {
+		for _, a := range members[g] {
+			diag[name] += frobSq(a, a)
+		}
+		s.FrobeniusSq += diag[name]
+	}
+	for _, f := range l.Families() {
+		as, bs := l.FamilyBlocks(f)
+		ga, gb := l.familySides(f)
+		var off float64
+		for _, a := range as {
+			for _, b := range bs {
+				if a != b {
+					off += frobSq(a, b)
+				}
+			}
+		}
+		pairs, mult := len(as)*len(bs), 2.0
+		if ga == gb {
+			pairs, mult = len(as)*(len(as)-1), 1
+		}
+		fr := FamilyRatio{Family: f, Pairs: pairs}
+		if pairs > 0 {
+			fr.MeanOffSq = off / float64(pairs)
+			fr.MeanDiagSq = math.Sqrt(diag[ga]/float64(len(as))) * math.Sqrt(diag[gb]/float64(len(bs)))
+			fr.R = ratio(fr.MeanOffSq, fr.MeanDiagSq)
+		}
+		s.Ratios = append(s.Ratios, fr)
+		s.OffBlockSq += mult * off
+	}
+	s.FrobeniusSq += s.OffBlockSq
+	if s.FrobeniusSq > 0 {
+		s.Rho = s.OffBlockSq / s.FrobeniusSq
+	}
+	s.markUndefined()
+	return s
 }
 
 // ratio is sqrt(off/diag): 0 when only off vanishes, NaN when diag does

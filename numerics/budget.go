@@ -22,6 +22,9 @@ func (c Config) DataBytes() int64 {
 	if c.Model == kind.MLP {
 		w = m*d + cc*m
 	}
+	if !c.legacy() {
+		w = float64(c.NumParams())
+	}
 	return membudget.Floats(n*d, n, w)
 }
 
@@ -32,12 +35,58 @@ func (c Config) DataBytes() int64 {
 // backpropagated residuals) and for CE a copy of the probabilities; plus
 // the gradient (P).
 func (c Config) ForwardBytes() int64 {
+	if !c.legacy() {
+		return c.deepForwardBytes()
+	}
 	n, cc, m := float64(c.N), float64(c.C), float64(c.M)
 	floats := 2*n*cc + 2*n + float64(c.NumParams())
 	if c.Model == kind.MLP {
 		floats += 6 * n * m
 		if c.Loss == kind.CE {
 			floats += n * cc
+		}
+	}
+	return membudget.Floats(floats)
+}
+
+// deepForwardBytes is ForwardBytes of the general engine (deep.go): per
+// hidden layer six N×h arrays (input with bias column, pre-activation, two
+// derivatives, backpropagated residual and δ), for the output layer four
+// N×C arrays (logits, their copy turned into p or r, residual, δ), the
+// input with its bias column, and the gradient.
+func (c Config) deepForwardBytes() int64 {
+	sizes := c.LayerSizes()
+	n := float64(c.N)
+	floats := 4*n*float64(c.C) + 2*n + n*float64(c.D+1) + float64(c.NumParams())
+	for _, h := range sizes[1 : len(sizes)-1] {
+		floats += 6 * n * float64(h+1)
+	}
+	return membudget.Floats(floats)
+}
+
+// deepJacobianBytes is the memory of the per-sample matrices of the
+// general engine's dense Hessian, blocks and KFAC factors
+// (deephessian.go): D^{q,p} for every pair of layers (B_p = D^{L,p} and
+// A B_p are N·C·h_p each), with the residual Ψ_q (N·h_q²) and the largest
+// family's coefficients (N·h_p·h_q).
+func (c Config) deepJacobianBytes(res bool) int64 {
+	sizes := c.LayerSizes()
+	L := len(sizes) - 1
+	n := float64(c.N)
+	var floats float64
+	for p := 1; p < L; p++ {
+		hp := float64(sizes[p])
+		floats += n * float64(c.C) * hp // A B_p
+		for q := p + 1; q <= L; q++ {
+			floats += n * float64(sizes[q]) * hp
+		}
+		if res {
+			floats += n * hp * hp
+		}
+	}
+	for p := 1; p < L; p++ {
+		for q := p; q < L; q++ {
+			floats += n * float64(sizes[p]) * float64(sizes[q]) // coefficients, built once per family
 		}
 	}
 	return membudget.Floats(floats)
@@ -131,6 +180,13 @@ func (c Config) LambdaMaxBytes(budget int64) int64 {
 // eigen- or singular-value decomposition.
 func (c Config) BlockBytes() int64 {
 	s := float64(max(c.D, c.M))
+	if !c.legacy() {
+		// The widest block of any layer, its bias included.
+		sizes := c.LayerSizes()
+		for _, h := range sizes[:len(sizes)-1] {
+			s = max(s, float64(h+1))
+		}
+	}
 	return membudget.Floats(4 * s * s)
 }
 
@@ -152,9 +208,28 @@ func sqrtFit(s int, need, budget int64) int {
 // (two copies, for λmax) when it is within maxDenseBytes and cheaper, else
 // the structured work arrays; plus the representative blocks' spectra.
 func (c Config) MeasureBytes(maxDenseBytes int64) int64 {
-	work := c.StructuredBytes(StructuredOptions{SkipBlockNorms: true})
+	var work int64
+	switch {
+	case c.legacy():
+		work = c.StructuredBytes(StructuredOptions{SkipBlockNorms: true})
+	case c.NumLayers() == 1:
+		// Linear with bias: the structured path of the augmented problem,
+		// plus its copy of X with the column of ones.
+		aug := c
+		aug.D++
+		aug.Bias, aug.LayerBias = false, nil
+		work = membudget.Add(aug.StructuredBytes(StructuredOptions{SkipBlockNorms: true}), aug.DataBytes())
+	default:
+		// No structured path: single blocks (sampled) from the per-sample
+		// Jacobians, or the dense H below.
+		work = membudget.Add(c.deepJacobianBytes(true), c.BlockBytes())
+	}
 	if d := c.DenseBytes(); d <= maxDenseBytes {
-		work = min(work, membudget.Mul(d, 2))
+		dense := membudget.Mul(d, 2)
+		if !c.legacy() {
+			dense = membudget.Add(dense, c.deepJacobianBytes(true))
+		}
+		work = min(work, dense)
 	}
 	return membudget.Add(c.ProblemBytes(), max(work, c.BlockBytes()))
 }

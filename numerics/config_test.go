@@ -49,7 +49,7 @@ func TestInvalidConfigs(t *testing.T) {
 		{"empty model", with(lin, func(c *Config) { c.Model = "" })},
 		{"unknown loss", with(lin, func(c *Config) { c.Loss = "hinge" })},
 		{"empty loss", with(mlp, func(c *Config) { c.Loss = "" })},
-		{"unknown activation", with(mlp, func(c *Config) { c.Activation = "gelu" })},
+		{"unknown activation", with(mlp, func(c *Config) { c.Activation = "sigmoid" })},
 		{"empty activation", with(mlp, func(c *Config) { c.Activation = "" })},
 		// Parse accepts any case; a Config must hold the canonical name,
 		// or the forward pass would not recognize it.

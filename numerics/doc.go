@@ -17,6 +17,43 @@
 //	loss, grad := p.LossGradient(nil)
 //	probs := p.Probabilities() // N×C softmax (CE only)
 //
+// # Deep networks and biases
+//
+// Config.Depth (L = 1 … MaxDepth weight layers, mlp from 2) and Config.Bias
+// (or LayerBias, HiddenWidths for loaded models) select the network
+//
+//	f(x) = W_L φ(W_{L−1} φ(… φ(W_1 x + b_1) …) + b_{L−1}) + b_L,
+//
+// φ ∈ {identity, relu, tanh, gelu} (gelu the exact erf form, for every
+// depth), W_l of shape h_l × h_{l−1} like PyTorch's nn.Linear.weight. θ runs layer
+// by layer, neuron by neuron, each neuron's block being its weight row
+// followed by its bias; Weights, Biases and SetLayers read and install
+// the layers. Blocks keep the names W[i] and V[k] for L ≤ 2 and are W1[i],
+// …, WL[k] beyond, with Block.Layer the layer; the families are those of
+// L ≤ 2 (hidden–hidden, output–output, hidden–output) or the layer pairs
+// Lp-Lq (kind.LayerPair), a cross-layer family normalized like
+// hidden–output. Hidden layers start at N(0, σ_w²/h_{l−1}), the last at
+// N(0, σ_v²/h_{L−1}), biases at 0.
+//
+// The models without biases of one or two layers keep their specialized
+// engine; every other configuration goes through the general one, whose
+// costs per evaluation are: loss and gradient O(N·P); H·v by the
+// R-operator O(N·P); a single block O(N·(P + C·Σh_l) + N·size_a·size_b);
+// the dense Hessian O(N·P²) multiply–adds (one GEMM-shaped Gram product per
+// pair of layers, the cross-layer ones twice for their residual term) plus
+// per-sample Jacobians O(N·C·Σ_{p<q} h_p h_q) in memory N·C·Σh_l. The
+// structured statistics exist only for L = 1 — with a bias, the linear
+// model on inputs augmented by a constant 1 — and for the one-hidden-layer
+// MLP without biases; for other networks StructuredStats and Measure with
+// StatsStructured return an error naming the dense and sampled methods,
+// and StatsAuto falls back to StatsSampled when H does not fit.
+//
+// For every model, GaussNewton and Residual split H = G + Hres into the
+// Gauss–Newton part (1/N) Σ J_nᵀ A_n J_n and the residual part
+// (1/N) Σ_n Σ_k r_nk ∇²z_nk (zero for the linear model), dense or as
+// operators (GaussNewtonVec, ResidualVec); KFACFactors gives the type-2
+// KFAC factors of each layer's G block.
+//
 // # Hessians
 //
 // Hessian forms H (upper triangle, GEMM-shaped) when it fits

@@ -82,3 +82,23 @@ func ExampleMeasure() {
 	// hidden-output: off block H[W[0],V[0]] 5×2
 	// ρ = 0.4085, λmax = 1.4102
 }
+
+// A three-layer network with biases: one block per neuron (its weight row
+// and its bias), named by layer, and the layer-pair families.
+func ExampleConfig_Layout_deep() {
+	cfg := numerics.Config{Model: kind.MLP, Activation: kind.Tanh, Loss: kind.CE, C: 3, D: 4, N: 10, M: 5,
+		Depth: 3, Bias: true, SigmaW: 1, SigmaV: 1, Seed: 1}
+	l := cfg.Layout()
+	fmt.Println(cfg.LayerSizes(), l.P, len(l.Blocks))
+	for _, i := range []int{0, 5, 10} {
+		b := l.Blocks[i]
+		fmt.Println(b.Name, b.Layer, b.Kind, b.Size)
+	}
+	fmt.Println(l.Families())
+	// Output:
+	// [4 5 5 3] 73 13
+	// W1[0] 1 hidden 5
+	// W2[0] 2 hidden 6
+	// W3[0] 3 output 6
+	// [L1-L1 L2-L2 L3-L3 L1-L2 L1-L3 L2-L3]
+}

@@ -148,13 +148,18 @@ func CheckHessian(p *Problem, h float64) (float64, error) {
 }
 
 // MinAbsPreactivation returns min |u_ni| over samples and hidden units
-// relative to ‖x_n‖, the distance (in parameter units) from θ to the nearest
-// ReLU kink along any single coordinate of W; +Inf for the linear model.
+// relative to ‖x_n‖_∞, the distance (in parameter units) from θ to the
+// nearest ReLU kink along any single coordinate of W; +Inf for the linear
+// model. For deeper networks it is the minimum over every hidden layer l
+// of |s_l| relative to the largest entry of the layer's input ā_{l−1}.
 func (p *Problem) MinAbsPreactivation() float64 {
 	if p.cfg.Model != kind.MLP {
 		return math.Inf(1)
 	}
 	f := p.forward()
+	if f.deep != nil {
+		return p.deepMinAbsPreactivation(f)
+	}
 	best := math.Inf(1)
 	for s := 0; s < f.n; s++ {
 		xmax := floats.Norm(f.x[s*f.d:(s+1)*f.d], math.Inf(1))

@@ -82,7 +82,11 @@ func (p *Problem) checkDense(copies int64) error {
 	if b > p.maxDenseBytes() || b < 0 {
 		return &DenseTooLargeError{Params: p.NumParams(), Bytes: b, Limit: p.maxDenseBytes()}
 	}
-	if need := membudget.Add(membudget.Mul(b, copies), p.cfg.ProblemBytes()); need > p.maxBytes() {
+	need := membudget.Add(membudget.Mul(b, copies), p.cfg.ProblemBytes())
+	if !p.cfg.legacy() {
+		need = membudget.Add(need, p.cfg.deepJacobianBytes(true))
+	}
+	if need > p.maxBytes() {
 		return &DenseTooLargeError{Params: p.NumParams(), Bytes: need, Limit: p.maxBytes(), Budget: true}
 	}
 	return nil
@@ -98,21 +102,7 @@ func (p *Problem) Hessian() (*mat.SymDense, error) {
 	if err := p.CheckDense(); err != nil {
 		return nil, err
 	}
-	f := p.forward()
-	np := p.NumParams()
-	h := mat.NewSymDense(np, nil)
-	raw := h.RawSymmetric()
-	for _, s := range p.families(f) {
-		if s.packable() {
-			s.assemblePacked(raw.Data, raw.Stride)
-		} else {
-			s.assemble(raw.Data, raw.Stride)
-		}
-	}
-	if err := checkFiniteUpper(raw.Data, np, raw.Stride); err != nil {
-		return nil, err
-	}
-	return h, nil
+	return assembleFamilies(p.NumParams(), p.families(p.forward()))
 }
 
 // checkFiniteUpper reports a non-finite entry in the upper triangle of an
@@ -290,6 +280,14 @@ func (s *family) assemble(data []float64, stride int) {
 // families lists the block families of p's Hessian with their coefficients
 // (THEORY §2).
 func (p *Problem) families(f *forward) []*family {
+	if f.deep != nil {
+		// Built once per forward pass: the families compute their
+		// per-sample coefficients on first use and are read-only after.
+		if f.deep.fams == nil {
+			f.deep.fams = p.deepFamilies(f, partsH)
+		}
+		return f.deep.fams
+	}
 	cfg := p.cfg
 	n, d, c, m := f.n, f.d, f.c, f.m
 	ce := cfg.Loss == kind.CE
@@ -443,7 +441,13 @@ func (s *family) assemblePacked(data []float64, stride int) {
 		}
 		return s.nb - a
 	}
-	maxPairs := max(s.nb, (4<<20)/max(nd, n))
+	total := 0
+	for a := 0; a < s.na; a++ {
+		total += rowPairs(a)
+	}
+	// At most the family's pairs: a family of thin blocks (nd of 1 or 3)
+	// would otherwise allocate millions of unused rows.
+	maxPairs := min(max(s.nb, (4<<20)/max(nd, n)), max(total, s.nb))
 	coef := make([]float64, maxPairs*n)
 	out := make([]float64, maxPairs*nd)
 	inv := 1 / float64(n)

@@ -159,7 +159,9 @@ func (m *Measurement) Frobenius() float64 { return math.Sqrt(m.Summary.Frobenius
 // largest eigenvalues and the spectra of representative blocks. It decides
 // how: StatsAuto forms H (StatsDense) when P ≤ o.MaxDenseParams and H fits
 // Problem.MaxDenseBytes, and otherwise uses the Gram identities of
-// StructuredStats (StatsStructured: exact, never forming H); StatsSampled,
+// StructuredStats (StatsStructured: exact, never forming H; for networks of
+// three or more layers or with biases, which have no structured path, it
+// falls back to StatsSampled, and StatsStructured is an error); StatsSampled,
 // an unbiased estimate with standard errors, remains for sizes where even
 // the O(N²·C) structured cost is too high. The representative blocks come
 // from Problem.Block, which never forms H, on every path.
@@ -175,6 +177,9 @@ func Measure(p *Problem, o MeasureOptions) (*Measurement, error) {
 	var refused error
 	if method == StatsAuto {
 		method = StatsStructured
+		if !p.structuredApplies() {
+			method = StatsSampled
+		}
 		copies := int64(1)
 		if o.LambdaMax {
 			copies = 2 // λmax: Lanczos vectors (≤ min(P, 500)·P) or, as a fallback, the decomposition of a copy of H
@@ -209,7 +214,11 @@ func Measure(p *Problem, o MeasureOptions) (*Measurement, error) {
 			st.Hessian = h
 		}
 	case StatsStructured:
-		ss, err := p.StructuredStats(StructuredOptions{SkipBlockNorms: true})
+		q, err := p.structuredProblem()
+		if err != nil {
+			return nil, err
+		}
+		ss, err := q.StructuredStats(StructuredOptions{SkipBlockNorms: true})
 		if err != nil {
 			return nil, err
 		}
@@ -255,6 +264,39 @@ func Measure(p *Problem, o MeasureOptions) (*Measurement, error) {
 	return st, nil
 }
 
+// structuredApplies reports whether the structured statistics (Gram
+// identities, never forming H) exist for p's model: the linear model, with
+// or without bias, and the one-hidden-layer MLP without biases.
+func (p *Problem) structuredApplies() bool {
+	return p.cfg.legacy() || p.cfg.NumLayers() == 1
+}
+
+// structuredProblem returns the problem whose structured statistics are
+// p's: p itself for the models of the specialized engine; for the linear
+// model with a bias the linear model without bias on the inputs augmented
+// with a constant 1 ([x, 1], W augmented with the bias column), which has
+// the same θ, blocks and Hessian. Deeper networks have no structured path.
+func (p *Problem) structuredProblem() (*Problem, error) {
+	if p.cfg.legacy() {
+		return p, nil
+	}
+	if p.cfg.NumLayers() != 1 {
+		return nil, fmt.Errorf("numerics: the structured statistics exist for the linear model and the one-hidden-layer MLP without biases, not for %v; use the dense method (StatsDense, Problem.Hessian) or the sampled one (StatsSampled, exact single blocks from Problem.Block)", p.cfg)
+	}
+	cfg := p.cfg
+	cfg.D++
+	cfg.Bias, cfg.LayerBias, cfg.Depth = false, nil, 0
+	c, d := p.cfg.C, p.cfg.D
+	w := make([]float64, 0, c*(d+1))
+	for k := 0; k < c; k++ {
+		w = append(append(w, p.ws[0].RawRowView(k)...), p.bs[0][k])
+	}
+	q := &Problem{cfg: cfg, x: mat.NewDense(cfg.N, cfg.D, augment(p.x.RawMatrix().Data, cfg.N, d)), labels: p.labels,
+		ws: []*mat.Dense{mat.NewDense(c, d+1, w)}, bs: make([][]float64, 1), MaxDenseBytes: p.MaxDenseBytes, MaxBytes: p.MaxBytes}
+	q.alias()
+	return q, nil
+}
+
 // checkMeasureExtras checks the Lanczos vectors and block spectra that o
 // asks for against the memory budget (the dense and structured paths check
 // their own arrays).
@@ -272,7 +314,11 @@ func (p *Problem) checkMeasureExtras(method StatsMethod, o MeasureOptions) error
 		}
 	}
 	if o.Blocks || method == StatsSampled {
-		if err := p.checkExtra("single d×d blocks and their spectra", membudget.Add(p.cfg.BlockBytes(), p.cfg.ForwardBytes()), "use a smaller d (or m)"); err != nil {
+		extra := membudget.Add(p.cfg.BlockBytes(), p.cfg.ForwardBytes())
+		if !p.cfg.legacy() {
+			extra = membudget.Add(extra, p.cfg.deepJacobianBytes(true))
+		}
+		if err := p.checkExtra("single d×d blocks and their spectra", extra, "use a smaller d (or m)"); err != nil {
 			return err
 		}
 	}

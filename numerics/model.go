@@ -32,6 +32,10 @@ type forward struct {
 	// of V, CE only), computed from small terms so that the centred
 	// coefficients V_k − Vᵀp of VᵀAV keep their digits when p saturates.
 	vbar []float64
+
+	// deep holds the layers of the general engine (deep.go); nil for the
+	// configurations of the specialized engine.
+	deep *deepForward
 }
 
 func general(rows, cols int, data []float64) blas64.General {
@@ -45,6 +49,9 @@ func gemm(ta, tb blas.Transpose, alpha float64, a, b blas64.General, beta float6
 
 func (p *Problem) forward() *forward {
 	p.mustCheck()
+	if !p.cfg.legacy() {
+		return p.deepForwardPass()
+	}
 	cfg := p.cfg
 	f := &forward{n: cfg.N, d: cfg.D, c: cfg.C, m: cfg.M, x: p.x.RawMatrix().Data}
 	n, d, c, m := f.n, f.d, f.c, f.m
@@ -160,6 +167,14 @@ func activate(a kind.Activation, u, h, d1, d2 []float64) {
 			t := math.Tanh(v)
 			h[i], d1[i], d2[i] = t, 1-t*t, -2*t*(1-t*t)
 		}
+	case kind.GELU:
+		// φ = uΦ(u), φ' = Φ(u) + u ϕ(u), φ'' = (2 − u²) ϕ(u), ϕ the normal
+		// density; Φ from erfc keeps its relative accuracy for u ≪ 0.
+		for i, v := range u {
+			cdf := 0.5 * math.Erfc(-v/math.Sqrt2)
+			pdf := math.Exp(-v*v/2) / math.Sqrt(2*math.Pi)
+			h[i], d1[i], d2[i] = v*cdf, cdf+v*pdf, (2-v*v)*pdf
+		}
 	}
 }
 
@@ -227,6 +242,9 @@ func (p *Problem) gradient(f *forward, dst []float64) []float64 {
 	if len(dst) != p.NumParams() {
 		dst = make([]float64, p.NumParams())
 	}
+	if f.deep != nil {
+		return p.deepGradient(f, dst)
+	}
 	n, d, c, m := f.n, f.d, f.c, f.m
 	inv := 1 / float64(n)
 	if p.cfg.Model == kind.Linear {
@@ -263,7 +281,7 @@ func (p *Problem) LossGradientOn(rows []int, dst []float64) (float64, []float64)
 	}
 	cfg := p.cfg
 	cfg.N = len(rows)
-	sub := &Problem{cfg: cfg, x: mat.NewDense(len(rows), cfg.D, nil), labels: make([]int, len(rows)), w: p.w, v: p.v}
+	sub := &Problem{cfg: cfg, x: mat.NewDense(len(rows), cfg.D, nil), labels: make([]int, len(rows)), w: p.w, v: p.v, ws: p.ws, bs: p.bs}
 	for i, r := range rows {
 		if r < 0 || r >= p.cfg.N {
 			panic(fmt.Sprintf("numerics: LossGradientOn: row %d outside [0, %d)", r, p.cfg.N))
@@ -374,7 +392,10 @@ func failingOperator(err error) krylov.Operator {
 
 // hvpWork holds the per-product buffers of hessVec (N×C and N×m), kept by
 // HessVecOperator so that repeated products do not allocate.
-type hvpWork struct{ dz, du, dh, g []float64 }
+type hvpWork struct {
+	dz, du, dh, g []float64
+	deep          deepWork
+}
 
 func grow(buf *[]float64, n int) []float64 {
 	if cap(*buf) < n {
@@ -385,6 +406,9 @@ func grow(buf *[]float64, n int) []float64 {
 }
 
 func (p *Problem) hessVec(f *forward, w *hvpWork, dst, vec []float64) []float64 {
+	if f.deep != nil {
+		return p.deepVec(f, &w.deep, partsH, dst, vec)
+	}
 	np := p.NumParams()
 	if len(dst) != np {
 		dst = make([]float64, np)

@@ -17,9 +17,11 @@ import (
 // (created if missing) as NumPy files:
 //
 //	hessian.npy  P×P float64, rows and columns in θ order (skipped when h is nil)
-//	layout.json  {"params": P, "blocks": [{name, kind, index, start, size}…], "families": […]}
+//	layout.json  {"params": P, "blocks": [{name, kind, layer, index, start, size}…], "families": […]}
 //	W.npy        first-layer weights, C×d (linear) or m×d (MLP), float64
-//	V.npy        output weights C×m, float64 (MLP only)
+//	V.npy        output weights C×m, float64 (two-layer MLP only)
+//	W1.npy …     every layer's weights h_l×h_{l−1} (deeper networks or with biases)
+//	b1.npy …     the bias of every layer that has one, length h_l
 //	X.npy        data N×d, one sample per row, float64
 //	labels.npy   N int64 labels in [0, C)
 //	config.json  the Config with "params" (P) and "gamma" (d/N)
@@ -84,6 +86,21 @@ func ExportNPY(dir string, p *Problem, h mat.Symmetric) error {
 			name  string
 			write func(io.Writer) error
 		}{"V.npy", npyWriter(p.V())})
+	}
+	if !cfg.legacy() {
+		// Every layer of a deeper network or one with biases: W1.npy, b1.npy, …
+		for l, w := range p.Weights() {
+			files = append(files, struct {
+				name  string
+				write func(io.Writer) error
+			}{fmt.Sprintf("W%d.npy", l+1), npyWriter(w)})
+			if b := p.Biases()[l]; b != nil {
+				files = append(files, struct {
+					name  string
+					write func(io.Writer) error
+				}{fmt.Sprintf("b%d.npy", l+1), npyWriter(append([]float64(nil), b...))})
+			}
+		}
 	}
 	for _, f := range files {
 		if err := atomicfile.Write(filepath.Join(dir, f.name), f.write); err != nil {

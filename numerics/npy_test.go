@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -103,7 +104,7 @@ func TestExportNPYRoundTrip(t *testing.T) {
 				Gamma float64 `json:"gamma"`
 			}
 			readJSON(t, filepath.Join(dir, "config.json"), &config)
-			if config.Config != cfg || config.P != p.NumParams() || config.Gamma != cfg.Gamma() {
+			if !reflect.DeepEqual(config.Config, cfg) || config.P != p.NumParams() || config.Gamma != cfg.Gamma() {
 				t.Errorf("config.json = %+v, want %+v with P=%d γ=%v", config, cfg, p.NumParams(), cfg.Gamma())
 			}
 

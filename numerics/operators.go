@@ -21,6 +21,9 @@ func (p *Problem) BlockDiagVecOperator() krylov.Operator {
 		return failingOperator(err)
 	}
 	f := p.forward()
+	if f.deep != nil {
+		return p.deepBlockDiagVec(f)
+	}
 	cfg := p.cfg
 	n, d, c, m := f.n, f.d, f.c, f.m
 	// Output-block coefficients A_n[k,k].
@@ -101,4 +104,73 @@ func (p *Problem) ExtremeEigenvalues(opts krylov.LanczosOptions) (*krylov.Extrem
 		return nil, err
 	}
 	return krylov.Lanczos(p.HessVecOperator(), p.NumParams(), opts)
+}
+
+// deepBlockDiagVec is BlockDiagVecOperator for the general engine: the
+// diagonal blocks of a layer are (1/N) Σ_n K_n[i,i] ā_n ā_nᵀ (deephessian.go),
+// applied as two GEMMs per layer.
+func (p *Problem) deepBlockDiagVec(f *forward) krylov.Operator {
+	n := f.n
+	inv := 1 / float64(n)
+	var fams []*family
+	for _, s := range p.deepFamilies(f, partsH) {
+		if s.sym {
+			fams = append(fams, s)
+		}
+	}
+	coefs := make([][]float64, len(fams)) // N × h_l: K_n[i,i]
+	for t, s := range fams {
+		k := make([]float64, n*s.na)
+		for r := 0; r < n; r++ {
+			for i := 0; i < s.na; i++ {
+				s.coef(r, i, i, k[r*s.na+i:r*s.na+i+1])
+			}
+		}
+		coefs[t] = k
+	}
+	return func(dst, vec []float64) ([]float64, error) {
+		if err := p.checkVec(vec); err != nil {
+			return nil, err
+		}
+		if len(dst) != len(vec) {
+			dst = make([]float64, len(vec))
+		}
+		clear(dst)
+		for t, s := range fams {
+			rows, width := s.na, s.da
+			z := make([]float64, n*rows)
+			v := vec[s.offA : s.offA+rows*width]
+			gemm(blas.NoTrans, blas.Trans, 1, general(n, width, s.fa), general(rows, width, v), 0, general(n, rows, z))
+			for i := range z {
+				z[i] *= coefs[t][i]
+			}
+			gemm(blas.Trans, blas.NoTrans, inv, general(n, rows, z), general(n, width, s.fa), 0, general(rows, width, dst[s.offA:s.offA+rows*width]))
+		}
+		return finiteResult("blockdiag(H)·v", dst)
+	}
+}
+
+// GaussNewtonVec returns a function computing G·vec, the Gauss–Newton
+// part of H (GaussNewton), without forming it: J v by a forward
+// directional derivative, A_n, then Jᵀ by backpropagation, O(N·P) per
+// product, reusing one forward pass. Like HessVecOperator it must not be
+// called concurrently.
+func (p *Problem) GaussNewtonVec() krylov.Operator { return p.partsVec(partsGN, "G·v") }
+
+// ResidualVec returns a function computing Hres·vec, the residual part of
+// H (Residual), without forming it (exactly zero for the linear model).
+func (p *Problem) ResidualVec() krylov.Operator { return p.partsVec(partsRes, "Hres·v") }
+
+func (p *Problem) partsVec(parts curvatureParts, what string) krylov.Operator {
+	if err := p.check(); err != nil {
+		return failingOperator(err)
+	}
+	f := p.deepForwardPass()
+	work := new(deepWork)
+	return func(dst, vec []float64) ([]float64, error) {
+		if err := p.checkVec(vec); err != nil {
+			return nil, err
+		}
+		return finiteResult(what, p.deepVec(f, work, parts, dst, vec))
+	}
 }

@@ -34,7 +34,8 @@ const DefaultMaxDenseBytes int64 = 2 << 30
 //
 // X holds one sample per row (N×d), the transpose of THEORY's X ∈ R^{d×N};
 // labels are in [0, C). The parameter vector θ is W row by row, then V row
-// by row (THEORY §1 block order).
+// by row (THEORY §1 block order); for deeper networks or with biases,
+// layer by layer, each neuron's weight row followed by its bias (Params).
 //
 // Only a Problem made by NewProblem or NewProblemWithData is usable. The
 // methods and functions that return an error report a nil or zero Problem
@@ -45,8 +46,13 @@ type Problem struct {
 	cfg    Config
 	x      *mat.Dense // N×d
 	labels []int
-	w      *mat.Dense // C×d (linear) or m×d (MLP)
-	v      *mat.Dense // C×m (MLP), nil for the linear model
+	w      *mat.Dense // C×d (linear) or m×d (MLP): ws[0]
+	v      *mat.Dense // C×m (MLP of two layers, ws[1]), nil otherwise
+	// ws[l−1] is W_l (h_l × h_{l−1}) and bs[l−1] its bias (nil when layer
+	// l has none), for every depth; w and v alias ws for the specialized
+	// engine.
+	ws []*mat.Dense
+	bs [][]float64
 
 	// MaxDenseBytes bounds the dense Hessian (P²·8 bytes): above it
 	// Hessian refuses and Measure's auto method uses the structured
@@ -130,16 +136,47 @@ func validateData(cfg Config, x mat.Matrix, labels []int) error {
 	return nil
 }
 
+// streamLayer + l is the stream of the middle layers l = 2 … L−1 of a
+// network of three or more layers (the first layer keeps streamW and the
+// last streamV, so that the draws of one- and two-layer models do not
+// depend on the depth code).
+const streamLayer uint64 = 0x6c61_7965_7200 // "layer"
+
+// newProblem draws the initial parameters: the linear model W ~ N(0, σ²/d);
+// a network's hidden layers W_l ~ N(0, σ_w²/h_{l−1}) and its last layer
+// W_L ~ N(0, σ_v²/h_{L−1}); every bias starts at zero.
 func newProblem(cfg Config, x *mat.Dense, labels []int) *Problem {
 	p := &Problem{cfg: cfg, x: x, labels: labels}
-	switch cfg.Model {
-	case kind.Linear:
-		p.w = gaussianMatrix(cfg.C, cfg.D, cfg.Sigma/math.Sqrt(float64(cfg.D)), newRand(cfg.Seed, streamW))
-	case kind.MLP:
-		p.w = gaussianMatrix(cfg.M, cfg.D, cfg.SigmaW/math.Sqrt(float64(cfg.D)), newRand(cfg.Seed, streamW))
-		p.v = gaussianMatrix(cfg.C, cfg.M, cfg.SigmaV/math.Sqrt(float64(cfg.M)), newRand(cfg.Seed, streamV))
+	sizes := cfg.LayerSizes()
+	L := len(sizes) - 1
+	p.ws = make([]*mat.Dense, L)
+	p.bs = make([][]float64, L)
+	for l := 1; l <= L; l++ {
+		in, out := sizes[l-1], sizes[l]
+		sigma, stream := cfg.SigmaW, streamLayer+uint64(l)
+		switch {
+		case cfg.Model == kind.Linear:
+			sigma, stream = cfg.Sigma, streamW
+		case l == 1:
+			stream = streamW
+		case l == L:
+			sigma, stream = cfg.SigmaV, streamV
+		}
+		p.ws[l-1] = gaussianMatrix(out, in, sigma/math.Sqrt(float64(in)), newRand(cfg.Seed, stream))
+		if cfg.HasBias(l) {
+			p.bs[l-1] = make([]float64, out)
+		}
 	}
+	p.alias()
 	return p
+}
+
+// alias points w and v at the layers the specialized engine reads.
+func (p *Problem) alias() {
+	p.w, p.v = p.ws[0], nil
+	if len(p.ws) == 2 {
+		p.v = p.ws[1]
+	}
 }
 
 func gaussianMatrix(r, c int, scale float64, rnd *rand.Rand) *mat.Dense {
@@ -157,7 +194,8 @@ var errNoProblem = errors.New("numerics: nil or zero Problem (make one with NewP
 // entry points call it so that a nil or zero Problem is an error, not a
 // nil dereference.
 func (p *Problem) check() error {
-	if p == nil || p.x == nil || p.w == nil || len(p.labels) != p.cfg.N || (p.cfg.Model == kind.MLP && p.v == nil) {
+	if p == nil || p.x == nil || p.w == nil || len(p.labels) != p.cfg.N || (p.cfg.Model == kind.MLP && p.cfg.NumLayers() == 2 && p.v == nil) ||
+		len(p.ws) != p.cfg.NumLayers() || len(p.bs) != len(p.ws) {
 		return errNoProblem
 	}
 	return nil
@@ -205,7 +243,8 @@ func (p *Problem) W() *mat.Dense {
 	return p.w
 }
 
-// V returns the MLP's output weights (C×m), or nil for the linear model.
+// V returns the output weights (C×m) of the two-layer MLP, or nil for
+// other depths (use Weights).
 func (p *Problem) V() *mat.Dense {
 	if p == nil {
 		return nil
@@ -216,15 +255,90 @@ func (p *Problem) V() *mat.Dense {
 // NumParams returns the length P of the parameter vector.
 func (p *Problem) NumParams() int { return p.Config().NumParams() }
 
-// Params returns a copy of the parameter vector θ = (W rows, V rows).
+// Params returns a copy of the parameter vector θ: layer by layer, inside
+// a layer neuron by neuron, each neuron's weight row followed by its bias
+// when the layer has one (W rows then V rows for the MLP without biases).
 func (p *Problem) Params() []float64 {
 	p.mustCheck()
 	theta := make([]float64, 0, p.NumParams())
-	theta = append(theta, p.w.RawMatrix().Data...)
-	if p.v != nil {
-		theta = append(theta, p.v.RawMatrix().Data...)
+	for l, w := range p.ws {
+		if p.bs[l] == nil {
+			theta = append(theta, w.RawMatrix().Data...)
+			continue
+		}
+		r, _ := w.Dims()
+		for i := 0; i < r; i++ {
+			theta = append(append(theta, w.RawRowView(i)...), p.bs[l][i])
+		}
 	}
 	return theta
+}
+
+// Weights returns W_1 … W_L (W_l is h_l × h_{l−1}, row-major like
+// PyTorch's nn.Linear.weight). They are shared with p: use SetParams or
+// SetLayers to change them.
+func (p *Problem) Weights() []*mat.Dense {
+	if p == nil {
+		return nil
+	}
+	return append([]*mat.Dense(nil), p.ws...)
+}
+
+// Biases returns b_1 … b_L, nil for a layer without a bias. They are
+// shared with p: use SetParams or SetLayers to change them.
+func (p *Problem) Biases() [][]float64 {
+	if p == nil {
+		return nil
+	}
+	return append([][]float64(nil), p.bs...)
+}
+
+// SetLayers replaces every layer's weights and biases, for a model loaded
+// from a file: weights[l−1] must be h_l × h_{l−1} (Config.LayerSizes) and
+// biases[l−1] of length h_l for a layer with a bias and nil (or empty)
+// for one without; biases may be nil altogether when no layer has one.
+// Shapes are checked, non-finite entries refused (leaving p as it was),
+// and everything is copied.
+func (p *Problem) SetLayers(weights []mat.Matrix, biases [][]float64) error {
+	if err := p.check(); err != nil {
+		return err
+	}
+	L := len(p.ws)
+	if len(weights) != L {
+		return fmt.Errorf("numerics: %d weight matrices for %d layers", len(weights), L)
+	}
+	if biases != nil && len(biases) != L {
+		return fmt.Errorf("numerics: %d bias vectors for %d layers", len(biases), L)
+	}
+	theta := make([]float64, 0, p.NumParams())
+	for l, w := range weights {
+		if isNilMatrix(w) {
+			return fmt.Errorf("numerics: nil weights of layer %d", l+1)
+		}
+		wr, wc := p.ws[l].Dims()
+		if r, c := w.Dims(); r != wr || c != wc {
+			return fmt.Errorf("numerics: weights of layer %d are %d×%d, want %d×%d", l+1, r, c, wr, wc)
+		}
+		var b []float64
+		if biases != nil {
+			b = biases[l]
+		}
+		switch {
+		case p.bs[l] == nil && len(b) != 0:
+			return fmt.Errorf("numerics: bias given for layer %d, which has none", l+1)
+		case p.bs[l] != nil && len(b) != wr:
+			return fmt.Errorf("numerics: bias of layer %d has length %d, want %d", l+1, len(b), wr)
+		}
+		for i := 0; i < wr; i++ {
+			for j := 0; j < wc; j++ {
+				theta = append(theta, w.At(i, j))
+			}
+			if p.bs[l] != nil {
+				theta = append(theta, b[i])
+			}
+		}
+	}
+	return p.SetParams(theta)
 }
 
 // SetParams sets θ. Non-finite entries are an error and leave p as it
@@ -241,19 +355,32 @@ func (p *Problem) SetParams(theta []float64) error {
 			return fmt.Errorf("numerics: parameter %d is %v", i, t)
 		}
 	}
-	nw := len(p.w.RawMatrix().Data)
-	copy(p.w.RawMatrix().Data, theta[:nw])
-	if p.v != nil {
-		copy(p.v.RawMatrix().Data, theta[nw:])
+	k := 0
+	for l, w := range p.ws {
+		if p.bs[l] == nil {
+			k += copy(w.RawMatrix().Data, theta[k:])
+			continue
+		}
+		r, _ := w.Dims()
+		for i := 0; i < r; i++ {
+			k += copy(w.RawRowView(i), theta[k:])
+			p.bs[l][i] = theta[k]
+			k++
+		}
 	}
 	return nil
 }
 
 // SetWeights replaces W (and V for the MLP; pass nil for the linear model)
-// after checking shapes and finiteness. The matrices are copied.
+// after checking shapes and finiteness. The matrices are copied. It is for
+// the models without biases of one or two layers; SetLayers sets any
+// model.
 func (p *Problem) SetWeights(w, v mat.Matrix) error {
 	if err := p.check(); err != nil {
 		return err
+	}
+	if !p.cfg.legacy() {
+		return fmt.Errorf("numerics: SetWeights sets W and V of a model without biases of at most two layers; use SetLayers for %v", p.cfg)
 	}
 	if isNilMatrix(w) {
 		return errors.New("numerics: nil W")
@@ -294,9 +421,14 @@ func (p *Problem) Clone() *Problem {
 	q := *p
 	q.x = mat.DenseCopyOf(p.x)
 	q.labels = append([]int(nil), p.labels...)
-	q.w = mat.DenseCopyOf(p.w)
-	if p.v != nil {
-		q.v = mat.DenseCopyOf(p.v)
+	q.ws = make([]*mat.Dense, len(p.ws))
+	q.bs = make([][]float64, len(p.bs))
+	for l, w := range p.ws {
+		q.ws[l] = mat.DenseCopyOf(w)
+		if p.bs[l] != nil {
+			q.bs[l] = append([]float64(nil), p.bs[l]...)
+		}
 	}
+	q.alias()
 	return &q
 }

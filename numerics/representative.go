@@ -10,12 +10,11 @@ import "github.com/hessblock/hessblock/kind"
 // The one choice is shared by inspect, the sweeps and the figures so that
 // they all show the same blocks.
 func (l Layout) Representative(f kind.Family) (a, b int, ok bool) {
-	ka, kb := familyKinds(f)
-	as, bs := l.Of(ka), l.Of(kb)
+	as, bs := l.FamilyBlocks(f)
 	if len(as) == 0 || len(bs) == 0 {
 		return 0, 0, false
 	}
-	if ka != kb {
+	if as[0] != bs[0] {
 		return as[0], bs[0], true
 	}
 	if len(as) < 2 {
@@ -60,7 +59,7 @@ func (p *Problem) representativeSpectra() ([]FamilyBlocks, error) {
 	for _, f := range l.Families() {
 		fb := FamilyBlocks{Family: f}
 		a, b, ok := l.Representative(f)
-		if f != kind.HiddenOutput {
+		if as, bs := l.FamilyBlocks(f); len(as) > 0 && len(bs) > 0 && as[0] == bs[0] {
 			s, err := p.blockSpectrum(fw, l, a, a)
 			if err != nil {
 				return nil, err

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	"github.com/hessblock/hessblock/kind"
@@ -47,7 +48,7 @@ func TestInvalidReceiversAndArguments(t *testing.T) {
 		noPanic(t, "Measure", func() error { _, err := Measure(q, MeasureOptions{}); return err })
 		noPanic(t, "ExportNPY", func() error { return ExportNPY(t.TempDir(), q, nil) })
 		// The accessors of a nil Problem return zero values.
-		if q.Config() != (Config{}) || q.NumParams() != 0 || len(q.Layout().Blocks) != 0 || q.X() != nil || q.W() != nil || q.V() != nil || q.Labels() != nil {
+		if !reflect.DeepEqual(q.Config(), Config{}) || q.NumParams() != 0 || len(q.Layout().Blocks) != 0 || q.X() != nil || q.W() != nil || q.V() != nil || q.Labels() != nil {
 			t.Error("accessors of an invalid Problem returned non-zero values")
 		}
 	}

@@ -3,8 +3,6 @@ package numerics
 import (
 	"fmt"
 	"math"
-
-	"github.com/hessblock/hessblock/kind"
 )
 
 // blockNorms computes ‖H_ab‖_F² for single blocks from one forward pass
@@ -89,14 +87,12 @@ func sampledStats(p *Problem, o MeasureOptions) (*Measurement, error) {
 	l := bn.layout
 	rnd := newRand(o.Seed, streamStats)
 
-	diag := map[kind.Layer]meanEstimate{}
-	count := map[kind.Layer]int{}
-	for _, kind := range []kind.Layer{kind.Hidden, kind.Output} {
-		idx := l.Of(kind)
-		if len(idx) == 0 {
-			continue
-		}
-		count[kind] = len(idx)
+	diag := map[string]meanEstimate{}
+	count := map[string]int{}
+	names, members := l.sideGroups()
+	for g, group := range names {
+		idx := members[g]
+		count[group] = len(idx)
 		exact := len(idx) <= o.DiagSamples
 		pick := idx
 		if !exact {
@@ -113,21 +109,21 @@ func sampledStats(p *Problem, o MeasureOptions) (*Measurement, error) {
 			}
 			vals[i] = v
 		}
-		diag[kind] = estimate(vals, exact)
+		diag[group] = estimate(vals, exact)
 	}
 
 	st := &Measurement{Method: StatsSampled}
 	var off, diagTotal, offVar, diagVar float64
-	for _, kind := range []kind.Layer{kind.Hidden, kind.Output} {
-		if e, ok := diag[kind]; ok {
-			n := float64(count[kind])
+	for _, group := range names {
+		if e, ok := diag[group]; ok {
+			n := float64(count[group])
 			diagTotal += n * e.mean
 			diagVar += n * n * e.se * e.se
 		}
 	}
 	for _, f := range l.Families() {
-		ka, kb := familyKinds(f)
-		as, bs := l.Of(ka), l.Of(kb)
+		ka, kb := l.familySides(f)
+		as, bs := l.FamilyBlocks(f)
 		pairs := len(as) * len(bs)
 		if ka == kb {
 			pairs = len(as) * (len(as) - 1)

@@ -75,6 +75,13 @@ func (p *Problem) StructuredStats(opts StructuredOptions) (*StructuredStats, err
 	if err := p.check(); err != nil {
 		return nil, err
 	}
+	if !p.cfg.legacy() { // deep networks and biases (measure.go)
+		q, err := p.structuredProblem()
+		if err != nil {
+			return nil, err
+		}
+		return q.StructuredStats(opts)
+	}
 	l := p.Layout()
 	for _, pr := range opts.Pairs {
 		if pr[0] < 0 || pr[1] < 0 || pr[0] >= len(l.Blocks) || pr[1] >= len(l.Blocks) {

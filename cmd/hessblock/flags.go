@@ -2,6 +2,7 @@ package main
 
 import (
 	"flag"
+	"fmt"
 
 	"github.com/hessblock/hessblock/internal/membudget"
 	"github.com/hessblock/hessblock/kind"
@@ -14,7 +15,8 @@ import (
 type configFlags struct {
 	fs                    *flag.FlagSet
 	model, act, loss      *string
-	c, d, n, m            *int
+	c, d, n, m, depth     *int
+	bias                  *bool
 	sigma, sigmaW, sigmaV *float64
 	seed                  *uint64
 }
@@ -24,7 +26,7 @@ type configFlags struct {
 type sizeDocs map[string]string
 
 // addConfigFlags registers -model, -activation, -loss, -C, -d, -N, -m,
-// -sigma, -sigma-w, -sigma-v and -seed with the defaults of def (the MLP
+// -depth, -bias, -sigma, -sigma-w, -sigma-v and -seed with the defaults of def (the MLP
 // fields of def supply the MLP flags' defaults even when def.Model is
 // linear), and -act as an alias of -activation.
 func addConfigFlags(fs *flag.FlagSet, def numerics.Config, seedDoc string, docs sizeDocs) *configFlags {
@@ -42,7 +44,9 @@ func addConfigFlags(fs *flag.FlagSet, def numerics.Config, seedDoc string, docs 
 	f.c = fs.Int("C", def.C, doc("C", "number of classes C (≥ 2)"))
 	f.d = fs.Int("d", def.D, doc("d", "input dimension d"))
 	f.n = fs.Int("N", def.N, doc("N", "number of samples N"))
-	f.m = fs.Int("m", def.M, "MLP hidden width m")
+	f.m = fs.Int("m", def.M, "MLP hidden width m (of every hidden layer)")
+	f.depth = fs.Int("depth", def.Depth, fmt.Sprintf("number of weight layers L: 0 for the model's default (linear 1, mlp 2), mlp up to %d", numerics.MaxDepth))
+	f.bias = fs.Bool("bias", def.Bias, "give every layer a bias (zero-initialized)")
 	f.sigma = fs.Float64("sigma", def.Sigma, "linear model: W_kj ~ N(0, σ²/d)")
 	f.sigmaW = fs.Float64("sigma-w", def.SigmaW, "MLP: W_ij ~ N(0, σ_w²/d)")
 	f.sigmaV = fs.Float64("sigma-v", def.SigmaV, "MLP: V_ki ~ N(0, σ_v²/m)")
@@ -99,6 +103,10 @@ func (f *configFlags) apply(cfg *numerics.Config) error {
 	var err error
 	if cfg.Loss, err = kind.ParseLoss(*f.loss); err != nil {
 		return usagef("-loss: %v", err)
+	}
+	cfg.Depth, cfg.Bias = *f.depth, *f.bias
+	if cfg.Model == kind.Linear && cfg.Depth > 1 {
+		return usagef("-depth %d is for the MLP (the linear model has one layer; use -model mlp)", cfg.Depth)
 	}
 	if cfg.Model == kind.MLP || set["activation"] {
 		if cfg.Activation, err = kind.ParseActivation(*f.act); err != nil {

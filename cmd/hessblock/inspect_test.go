@@ -97,7 +97,7 @@ func TestInspectJSONMatchesNumerics(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := numerics.Config{Model: kind.Linear, Loss: kind.CE, C: 4, D: 5, N: 20, Sigma: 0, Seed: 1}
-	if res.Config != want || res.Params != 20 || res.Gamma != 0.25 {
+	if !cmp.Equal(res.Config, want) || res.Params != 20 || res.Gamma != 0.25 {
 		t.Errorf("config %+v P=%d γ=%v, want %+v P=20 γ=0.25", res.Config, res.Params, res.Gamma, want)
 	}
 	// THEORY §5.4: linear CE at W = 0 has ρ = 1/C and R = 1/(C−1) to round-off.

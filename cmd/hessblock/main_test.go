@@ -28,7 +28,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"inspect", "-C", "many"}, `invalid value "many" for flag -C`},
 		{[]string{"inspect", "-model", "foo"}, `unknown model "foo"`},
 		{[]string{"inspect", "-loss", "hinge"}, `unknown loss "hinge"`},
-		{[]string{"inspect", "-model", "mlp", "-activation", "gelu"}, `unknown activation "gelu"`},
+		{[]string{"inspect", "-model", "mlp", "-activation", "sigmoid"}, `unknown activation "sigmoid"`},
 		{[]string{"inspect", "-activation", "relu"}, `activation "relu" given for the linear model`},
 		{[]string{"inspect", "-m", "4"}, "-m is for the MLP (use -model mlp)"},
 		{[]string{"inspect", "-model", "mlp", "-m", "0"}, "want m ≥ 1"},
