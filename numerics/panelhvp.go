@@ -47,9 +47,9 @@ type linearCEHVP struct {
 
 	// Per-product state read by the row loops (built once, so that a
 	// product allocates no closures).
-	vec                []float64
-	k0, wj             int
-	topDz, muRows, sPn func(i0, i1 int)
+	vec                      []float64
+	k0, wj                   int
+	topDz, muRows, muPn, sPn func(i0, i1 int)
 }
 
 // panel returns the offset and width of the panel starting at class k0.
@@ -83,7 +83,7 @@ func (p *Problem) newLinearCEHVP(panel int, whole bool) *linearCEHVP {
 		o.u = make([]float64, n*d)
 	}
 	o.dzt, o.mu = make([]float64, n), make([]float64, n)
-	o.topDz, o.muRows, o.sPn = o.topDzRows, o.muRowsFn, o.sPanelRows
+	o.topDz, o.muRows, o.muPn, o.sPn = o.topDzRows, o.muRowsFn, o.muPanelRows, o.sPanelRows
 	return o
 }
 
@@ -152,9 +152,14 @@ func (o *linearCEHVP) apply(dst, vec []float64) []float64 {
 	o.vec = vec
 	xg := general(n, d, o.x)
 	if o.whole {
+		// Σ_{k≠*} p_nk dz_nk accumulates panel by panel while the panel
+		// the GEMM just wrote is still in cache.
+		clear(o.mu)
 		for k0 := 0; k0 < c; k0 += o.w {
 			off, wj := o.panel(k0)
 			gemm(blas.NoTrans, blas.Trans, 1, xg, general(wj, d, vec[k0*d:(k0+wj)*d]), 0, general(n, wj, o.dz[off:off+n*wj]))
+			o.k0, o.wj = k0, wj
+			parallelRows(n, o.muPn)
 		}
 	} else {
 		for k0 := 0; k0 < c; k0 += o.w {
@@ -198,7 +203,8 @@ func (o *linearCEHVP) topDzRows(i0, i1 int) {
 	}
 }
 
-// muRowsFn sets μ_n (and dz_n* when dz is whole).
+// muRowsFn sets μ_n (and dz_n* when dz is whole, where μ holds the sum
+// over the classes already).
 func (o *linearCEHVP) muRowsFn(i0, i1 int) {
 	d := o.d
 	for i := i0; i < i1; i++ {
@@ -211,17 +217,22 @@ func (o *linearCEHVP) muRowsFn(i0, i1 int) {
 			o.mu[i] = s - o.q[i]*o.dzt[i]
 			continue
 		}
-		var s float64
-		for k0 := 0; k0 < o.c; k0 += o.w {
-			off, wj := o.panel(k0)
-			pr, zr := o.pt[off+i*wj:off+(i+1)*wj], o.dz[off+i*wj:off+(i+1)*wj]
-			for k, v := range pr {
-				s += v * zr[k]
-			}
-		}
 		off, wj := o.panel(o.top[i] / o.w * o.w)
 		o.dzt[i] = o.dz[off+i*wj+o.top[i]%o.w]
-		o.mu[i] = s - o.q[i]*o.dzt[i]
+		o.mu[i] -= o.q[i] * o.dzt[i]
+	}
+}
+
+// muPanelRows adds the panel at o.k0's Σ p̃_nk dz_nk to μ (dz whole).
+func (o *linearCEHVP) muPanelRows(i0, i1 int) {
+	off, wj := o.panel(o.k0)
+	for i := i0; i < i1; i++ {
+		pr, zr := o.pt[off+i*wj:off+(i+1)*wj], o.dz[off+i*wj:off+(i+1)*wj]
+		s := o.mu[i]
+		for k, v := range pr {
+			s += v * zr[k]
+		}
+		o.mu[i] = s
 	}
 }
 
