@@ -19,7 +19,7 @@ run() {
 	local f
 	f=$(mktemp)
 	/usr/bin/time -f '%e %M' -o "$f" "$@" > /dev/null 2>&1
-	awk '{print $1, $2 * 1024}' "$f"
+	awk '{printf "%s %.0f\n", $1, $2 * 1024}' "$f"
 	rm -f "$f"
 }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
