@@ -17,6 +17,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"testing"
 
 	"gonum.org/v1/gonum/floats"
@@ -569,7 +570,7 @@ func TestPropSeedReproducibility(t *testing.T) {
 	check(t, 100, func(t *rapid.T) {
 		cfg := drawConfig(t, drawBounds{maxC: 8, maxD: 6, maxN: 20, maxM: 6, maxSigma: 3}, "", "")
 		p1, p2 := mustProblem(t, cfg), mustProblem(t, cfg)
-		if !mat.Equal(p1.X(), p2.X()) || !slicesEqualInt(p1.Labels(), p2.Labels()) {
+		if !mat.Equal(p1.X(), p2.X()) || !slices.Equal(p1.Labels(), p2.Labels()) {
 			t.Fatalf("%v: same seed, different data", cfg)
 		}
 		if !floats.Same(p1.Params(), p2.Params()) {
@@ -598,18 +599,6 @@ func TestPropSeedReproducibility(t *testing.T) {
 			t.Fatalf("%v: seeds %d and %d give the same parameters", cfg, cfg.Seed, other.Seed)
 		}
 	})
-}
-
-func slicesEqualInt(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // ---------------------------------------------------------------------------

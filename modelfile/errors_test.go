@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"math"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -191,21 +192,9 @@ func TestBigEndianAndVersions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := m.Weights[0].RawMatrix().Data; !equal(got, W) {
+	if got := m.Weights[0].RawMatrix().Data; !slices.Equal(got, W) {
 		t.Errorf("W1 = %v, want %v", got, W)
 	}
-}
-
-func equal(a, b []float64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // zipRaw stores the given entries as they are.

@@ -38,7 +38,7 @@ func addConfigFlags(fs *flag.FlagSet, def numerics.Config, seedDoc string, docs 
 	}
 	f := &configFlags{fs: fs}
 	f.model = fs.String("model", string(def.Model), doc("model", "model: linear or mlp"))
-	f.act = fs.String("activation", string(def.Activation), "MLP activation: identity, relu or tanh")
+	f.act = fs.String("activation", string(def.Activation), "MLP activation: identity, relu, tanh or gelu (exact erf form)")
 	alias(fs, "act", "activation")
 	f.loss = fs.String("loss", string(def.Loss), "loss: ce or mse")
 	f.c = fs.Int("C", def.C, doc("C", "number of classes C (≥ 2)"))

@@ -10,8 +10,6 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"gonum.org/v1/gonum/mat"
-
 	"github.com/hessblock/hessblock/internal/atomicfile"
 	"github.com/hessblock/hessblock/internal/inspect"
 	"github.com/hessblock/hessblock/internal/membudget"
@@ -34,6 +32,9 @@ type inspectFlags struct {
 	json          bool
 	npyDir        string
 	figDir        string
+	load          string       // -load FILE
+	flags         *configFlags // for -load, which reads the file later
+	analysis      *analysisFlags
 }
 
 func parseInspectFlags(args []string, stderr io.Writer) (inspectFlags, error) {
@@ -45,11 +46,25 @@ func parseInspectFlags(args []string, stderr io.Writer) (inspectFlags, error) {
 		maxBytes = fs.Int64("max-dense-bytes", numerics.DefaultMaxDenseBytes, "largest dense Hessian, in bytes: above it the exact structured statistics are used instead (-max-memory is the hard ceiling on both)")
 		asJSON   = fs.Bool("json", false, "print JSON instead of a table")
 		npyDir   = fs.String("npy", "", "also write H, the layout, W, V, X, labels and the config into `DIR` (NumPy .npy + JSON)")
-		figDir   = fs.String("fig", "", "also write figures (|H| heatmap, block-averaged |H| map, block spectra; PNG and SVG) into `DIR`")
+		figDir   = fs.String("fig", "", "also write figures (|H| heatmap, block-averaged |H| map, block spectra, with -eigvecs the eigenvectors' block mass; PNG and SVG) into `DIR`")
+		load     = fs.String("load", "", loadDoc)
 	)
+	af := addAnalysisFlags(fs)
 	addMemoryFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return inspectFlags{}, err
+	}
+	if *load != "" {
+		if *maxBytes <= 0 {
+			return inspectFlags{}, inspectUsage("-max-dense-bytes = %d, want > 0", *maxBytes)
+		}
+		if err := refuseWithLoad(fs, loadExcludes...); err != nil {
+			return inspectFlags{}, inspectUsage("%v", err)
+		}
+		if err := af.check(fs, 0); err != nil { // P is known once the file is read
+			return inspectFlags{}, err
+		}
+		return inspectFlags{maxDenseBytes: *maxBytes, json: *asJSON, npyDir: *npyDir, figDir: *figDir, load: *load, flags: cf, analysis: af}, nil
 	}
 	mod, err := cf.modelOr(kind.Linear)
 	if err != nil {
@@ -66,7 +81,10 @@ func parseInspectFlags(args []string, stderr io.Writer) (inspectFlags, error) {
 	if *maxBytes <= 0 {
 		return inspectFlags{}, inspectUsage("-max-dense-bytes = %d, want > 0", *maxBytes)
 	}
-	return inspectFlags{cfg: cfg, maxDenseBytes: *maxBytes, json: *asJSON, npyDir: *npyDir, figDir: *figDir}, nil
+	if err := af.check(fs, cfg.NumParams()); err != nil {
+		return inspectFlags{}, err
+	}
+	return inspectFlags{cfg: cfg, maxDenseBytes: *maxBytes, json: *asJSON, npyDir: *npyDir, figDir: *figDir, analysis: af}, nil
 }
 
 // inspectUsage is a usage error that points to the flag list.
@@ -86,27 +104,25 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	}
-	// The whole measurement, so that the size the message suggests fits
-	// the problem and its statistics.
-	if err := fl.cfg.CheckMeasure(membudget.Limit(), fl.maxDenseBytes); err != nil {
+	p, err := inspectProblem(fl)
+	if err != nil {
 		return err
 	}
-	p, err := numerics.NewProblem(fl.cfg)
-	if err != nil {
-		if membudget.IsOver(err) {
-			return err // a valid configuration too large for the budget: status 1
-		}
-		return usageError{err}
+	if k := *fl.analysis.eigvecs; k > p.NumParams() {
+		return inspectUsage("-eigvecs = %d, more than the P = %d eigenvectors H has", k, p.NumParams())
 	}
 	p.MaxDenseBytes = fl.maxDenseBytes
 	res, err := inspect.Measure(p, stderr)
 	if err != nil {
 		return err
 	}
+	if err := inspect.Analyze(p, &res, fl.analysis.options(res, p.Config().Seed)); err != nil {
+		return err
+	}
 	if res.Hessian == nil && (fl.npyDir != "" || fl.figDir != "") {
 		fmt.Fprintf(stderr, "hessblock inspect: H was not formed, so -npy writes no hessian.npy and -fig draws no figures (raise -max-dense-bytes to form it)\n")
 	}
-	if err := writeInspectDirs(fl, p, res.Hessian); err != nil {
+	if err := writeInspectDirs(fl, p, res); err != nil {
 		return err
 	}
 	if fl.json {
@@ -115,12 +131,38 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 	return writeInspectTable(stdout, res)
 }
 
+// inspectProblem builds the problem of the flags, or of -load's file.
+func inspectProblem(fl inspectFlags) (*numerics.Problem, error) {
+	if fl.load != "" {
+		return loadInspectProblem(fl, fl.flags)
+	}
+	// The whole measurement, so that the size the message suggests fits
+	// the problem and its statistics.
+	if err := fl.cfg.CheckMeasure(membudget.Limit(), fl.maxDenseBytes); err != nil {
+		return nil, err
+	}
+	p, err := numerics.NewProblem(fl.cfg)
+	if err != nil {
+		if membudget.IsOver(err) {
+			return nil, err // a valid configuration too large for the budget: status 1
+		}
+		return nil, usageError{err}
+	}
+	return p, nil
+}
+
 // writeInspectDirs writes -npy and -fig, each directory replaced as a
 // whole (atomicfile.Dir) so that no file of an earlier run with other
 // flags survives; one directory given to both gets both sets of files.
-func writeInspectDirs(fl inspectFlags, p *numerics.Problem, h *mat.SymDense) error {
+func writeInspectDirs(fl inspectFlags, p *numerics.Problem, res inspect.Result) error {
+	h := res.Hessian
 	npy := func(dir string) error { return numerics.ExportNPY(dir, p, h) }
 	fig := func(dir string) error {
+		if len(res.Eigvecs) > 0 {
+			if err := inspect.WriteEigvecFigure(dir, p, res.Eigvecs); err != nil {
+				return err
+			}
+		}
 		if h == nil {
 			return nil
 		}
@@ -205,6 +247,7 @@ func writeInspectTable(w io.Writer, res inspect.Result) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	writeAnalysisTable(&buf, res)
 	// Rows without a note end in the padding of the value column.
 	var out strings.Builder
 	for _, line := range strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n") {

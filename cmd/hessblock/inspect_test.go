@@ -22,8 +22,11 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // goldenArgs is a small MLP with every block family and square and
-// non-square blocks.
-var goldenArgs = []string{"inspect", "-json", "-model", "mlp", "-loss", "ce", "-C", "5", "-d", "6", "-N", "30", "-m", "4"}
+// non-square blocks. The preconditioner rows are left out: their Lanczos
+// iteration counts and round-off residuals are not stable to the golden
+// tolerance across BLAS kernels (TestPreconditionersMatchQuality checks
+// them against precond.Quality instead).
+var goldenArgs = []string{"inspect", "-json", "-model", "mlp", "-loss", "ce", "-C", "5", "-d", "6", "-N", "30", "-m", "4", "-precond=false"}
 
 // goldenTolerance is relative, with an absolute floor for statistics that
 // are round-off around zero. The numbers are computed in a fixed order, so

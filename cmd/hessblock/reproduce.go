@@ -97,6 +97,7 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 		}
 		o.SpecBlocks = q.SpecBlocks
 		o.HeatD, o.HeatN, o.HeatM, o.HeatC = q.HeatD, q.HeatN, q.HeatM, q.HeatC
+		o.Deep, o.Curv, o.SpecFit = q.Deep, q.Curv, q.SpecFit
 	}
 	o.SpecC = specC
 	o.Dynamic = study.DynamicOptions{On: *dynamic, Quick: *quick, TextCs: dynamicCs}

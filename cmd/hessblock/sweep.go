@@ -38,7 +38,7 @@ type gridFlags struct {
 var gridFlagDocs = []struct{ name, def, usage string }{
 	{"model", "linear,mlp", "comma-separated models (linear, mlp)"},
 	{"loss", "mse,ce", "comma-separated losses (mse, ce)"},
-	{"activation", "relu", "comma-separated MLP activations (identity, relu, tanh)"},
+	{"activation", "relu", "comma-separated MLP activations (identity, relu, tanh, gelu)"},
 	{"C", "2,4,8,16,32", "comma-separated numbers of classes"},
 	{"d", "32", "comma-separated input dimensions"},
 	{"N", "128", "comma-separated sample counts"},
@@ -193,9 +193,16 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 	workers := fs.Int("j", 1, "points measured at once (the Hessian itself is already parallel)")
 	dry := fs.Bool("n", false, "list the shard's points and whether each is done, measure nothing")
 	quiet := fs.Bool("quiet", false, "no progress display and no summary on stderr")
+	curv := fs.Bool("curvature", false, "also record R per family and ρ of the Gauss–Newton part G and the residual part Hres of H (dense: each point's P×P matrices must fit -max-memory and the dense limit; points already in -o keep their lines)")
+	load := fs.String("load", "", "not supported: a sweep draws a fresh network at every grid point (use inspect -load `FILE`, or train -load)")
 	addMemoryFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *load != "" {
+		// A loaded file fixes the sizes and the weights, which are what a
+		// sweep varies: a grid over one file would be a single point.
+		return usagef("-load: a sweep varies the sizes, seeds and scales of networks it draws itself, and a model file fixes all of them; measure a file with 'hessblock inspect -load %s', or train from it with 'hessblock train -load %s'", *load, *load)
 	}
 	if *out == "" {
 		return usagef("-o: empty file name")
@@ -240,7 +247,7 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 	}
 	bar := newProgress(stderr, *quiet, len(mine))
 	bar.stage("points")
-	st, err := sweep.Run(ctx, *out, mine, sweep.Options{Workers: *workers, Progress: bar.set})
+	st, err := sweep.Run(ctx, *out, mine, sweep.Options{Workers: *workers, Progress: bar.set, Curvature: *curv})
 	bar.finish()
 	// A run that failed before measuring anything (an unwritable -o, a
 	// damaged file) gets only its error, not a summary of zeros.

@@ -167,3 +167,32 @@ func writeGrid(t *testing.T, dir, spec string) string {
 	}
 	return path
 }
+
+// -curvature adds the G/Hres split to every line; without it the lines
+// are those sweep always wrote.
+func TestSweepCurvature(t *testing.T) {
+	dir := t.TempDir()
+	grid := []string{"-model", "linear,mlp", "-activation", "tanh", "-C", "2", "-d", "3", "-N", "10", "-m", "2", "-seeds", "1", "-quiet"}
+	with, without := filepath.Join(dir, "with.jsonl"), filepath.Join(dir, "without.jsonl")
+	if code, _, e := runCmd(t, append([]string{"sweep", "-o", with, "-curvature"}, grid...)...); code != 0 {
+		t.Fatal(e)
+	}
+	if code, _, e := runCmd(t, append([]string{"sweep", "-o", without}, grid...)...); code != 0 {
+		t.Fatal(e)
+	}
+	a, _ := os.ReadFile(with)
+	b, _ := os.ReadFile(without)
+	la, lb := strings.Split(strings.TrimSpace(string(a)), "\n"), strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(la) != 4 || len(lb) != 4 {
+		t.Fatalf("%d and %d lines, want 4", len(la), len(lb))
+	}
+	for i := range la {
+		head, _, ok := strings.Cut(la[i], `,"curvature":{"gauss_newton":`)
+		if !ok || head+"}" != lb[i] || strings.Contains(lb[i], "curvature") {
+			t.Errorf("line %d:\n%s\n%s\nwant the second to be the first without its split", i, la[i], lb[i])
+		}
+	}
+	if code, _, e := runCmd(t, append([]string{"merge", "-o", filepath.Join(dir, "m.jsonl")}, append(grid[:len(grid)-1], with)...)...); code != 0 {
+		t.Errorf("merge of a -curvature file: %s", e)
+	}
+}

@@ -54,6 +54,7 @@ func parseTrainFlags(args []string, stderr io.Writer) (spec experiment.Spec, asJ
 		lanczos  = fs.Int("lanczos", base.Stats.LanczosSteps, "Lanczos steps")
 		jsonFlag = fs.Bool("json", false, "print JSON instead of a table")
 		outFile  = fs.String("o", "", "also write the JSON result to `FILE` (atomically)")
+		load     = fs.String("load", "", loadDoc+"; training starts from the file's weights, on its X and y or, for a file without them, on -data")
 	)
 	addMemoryFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
@@ -63,28 +64,17 @@ func parseTrainFlags(args []string, stderr io.Writer) (spec experiment.Spec, asJ
 	bad := func(format string, a ...any) error {
 		return usagef(format+"\n(run 'hessblock train -h' for the flags and their defaults)", a...)
 	}
-	spec, err = experiment.Defaults(strings.ToLower(*data))
-	if err != nil {
+	if *load != "" {
+		if spec, err = loadTrainSpec(fs, cf, *load, strings.ToLower(*data)); err != nil {
+			return spec, false, "", err
+		}
+	} else if spec, err = experiment.Defaults(strings.ToLower(*data)); err != nil {
 		return spec, false, "", bad("-data: %v", err)
 	}
-	if set["model"] {
-		mod, err := cf.modelOr(spec.Model.Model)
-		if err != nil {
+	if *load == "" {
+		if err := trainModelFlags(&spec, cf); err != nil {
 			return spec, false, "", bad("%v", err)
 		}
-		spec.Model = numerics.DefaultConfig(mod)
-	}
-	if err := cf.apply(&spec.Model); err != nil {
-		return spec, false, "", bad("%v", err)
-	}
-	if set["C"] {
-		spec.C = *cf.c
-	}
-	if set["d"] {
-		spec.D = *cf.d
-	}
-	if set["N"] {
-		spec.N = *cf.n
 	}
 	if spec.Data == experiment.Clustered {
 		spec.Radius, spec.Spread = *radius, *spread
@@ -132,6 +122,32 @@ func parseTrainFlags(args []string, stderr io.Writer) (spec experiment.Spec, asJ
 	return spec, *jsonFlag, *outFile, nil
 }
 
+// trainModelFlags applies -model, the model's flags, -C, -d and -N to a
+// spec without -load.
+func trainModelFlags(spec *experiment.Spec, cf *configFlags) error {
+	set := given(cf.fs)
+	if set["model"] {
+		mod, err := cf.modelOr(spec.Model.Model)
+		if err != nil {
+			return err
+		}
+		spec.Model = numerics.DefaultConfig(mod)
+	}
+	if err := cf.apply(&spec.Model); err != nil {
+		return err
+	}
+	if set["C"] {
+		spec.C = *cf.c
+	}
+	if set["d"] {
+		spec.D = *cf.d
+	}
+	if set["N"] {
+		spec.N = *cf.n
+	}
+	return nil
+}
+
 func runTrain(args []string, stdout, stderr io.Writer) error {
 	spec, asJSON, out, err := parseTrainFlags(args, stderr)
 	if err != nil {
@@ -158,8 +174,15 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 			}
 			fmt.Fprintln(stdout, padRow(checkpointRow(c), widths))
 		}
+		what, on := string(spec.Model.Model), spec.Data
+		if spec.Load != "" {
+			what = "the network of " + spec.Load
+			if spec.Data == experiment.FromFile {
+				on = "its data"
+			}
+		}
 		fmt.Fprintf(stdout, "training %s on %s: N=%d d=%d C=%d, %s lr=%g batch=%d, %d steps, seed %d\n",
-			spec.Model.Model, spec.Data, spec.N, spec.D, spec.C, spec.Optimizer, spec.LR, spec.Batch, spec.Steps, spec.Seed)
+			what, on, spec.N, spec.D, spec.C, spec.Optimizer, spec.LR, spec.Batch, spec.Steps, spec.Seed)
 	}
 	res, err = experiment.Run(spec, progress)
 	if err != nil {
@@ -186,7 +209,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		_, err := stdout.Write(js)
 		return err
 	}
-	fmt.Fprintf(stdout, "\n%s, P = %d, %.1f s\n%s\n", res.DataName, res.Params, res.Seconds, closingNote(res))
+	fmt.Fprintf(stdout, "\n%s, P = %d, %.1f s\n%s\nreproduce: %s\n", res.DataName, res.Params, res.Seconds, closingNote(res), spec.CommandLine())
 	return nil
 }
 

@@ -52,6 +52,11 @@ func (s Spec) MemoryBytes() int64 {
 		batch.N = s.Batch
 		b = membudget.Add(b, membudget.Add(membudget.Floats(float64(s.Batch)*float64(cfg.D)), batch.ForwardBytes()))
 	}
+	if s.Load != "" {
+		// The file's arrays (its data are counted above as the data set)
+		// and loadmodel's transient copies of θ.
+		b = membudget.Add(b, membudget.Floats(3*float64(cfg.NumParams())))
+	}
 	return membudget.Add(b, train.StateBytes(s.Optimizer, cfg.NumParams()))
 }
 

@@ -14,6 +14,10 @@ const (
 	GoText    = "gotext"
 )
 
+// FromFile is the Data of a spec whose data are the X and y of its Load
+// file. It is not a data set of its own: -data does not accept it.
+const FromFile = "file"
+
 // DataSets lists the data set names in the order the command documents them.
 var DataSets = []string{Gaussian, Clustered, MNIST, GoText}
 

@@ -1,9 +1,16 @@
 package experiment
 
 import (
+	"fmt"
+	"slices"
 	"time"
 
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/hessblock/hessblock/internal/loadmodel"
+
 	"github.com/hessblock/hessblock/internal/membudget"
+	"github.com/hessblock/hessblock/modelfile"
 	"github.com/hessblock/hessblock/numerics"
 	"github.com/hessblock/hessblock/train"
 )
@@ -29,13 +36,7 @@ func Run(s Spec, progress func(train.Checkpoint)) (*Result, error) {
 	if err := s.CheckMemory(membudget.Limit()); err != nil {
 		return nil, err
 	}
-	set, err := LoadData(s)
-	if err != nil {
-		return nil, err
-	}
-	cfg := s.Model
-	cfg.C, cfg.N, cfg.D, cfg.Seed = set.C, 0, 0, s.Seed
-	p, err := numerics.NewProblemWithData(cfg, set.X, set.Labels)
+	p, name, err := problem(s)
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +53,57 @@ func Run(s Spec, progress func(train.Checkpoint)) (*Result, error) {
 		return nil, err
 	}
 	return &Result{
-		Spec: s, DataName: set.Name, Config: p.Config(), Params: p.NumParams(),
+		Spec: s, DataName: name, Config: p.Config(), Params: p.NumParams(),
 		Checkpoints: ck, Seconds: time.Since(start).Seconds(),
 	}, nil
+}
+
+// problem builds the problem of a spec: a network drawn from the seed on
+// its data set, or the network of its Load file on the file's data or on
+// the data set.
+func problem(s Spec) (*numerics.Problem, string, error) {
+	var m *modelfile.Model
+	if s.Load != "" {
+		var err error
+		if m, err = loadmodel.Read(s.Load); err != nil {
+			return nil, "", err
+		}
+	}
+	var (
+		x      mat.Matrix
+		labels []int
+		name   string
+	)
+	if s.Data == FromFile {
+		if err := m.RequireData(); err != nil {
+			return nil, "", fmt.Errorf("%s: %w", s.Load, err)
+		}
+		x, labels, name = m.X, m.Labels, s.Load
+	} else {
+		set, err := LoadData(s)
+		if err != nil {
+			return nil, "", err
+		}
+		x, labels, name = set.X, set.Labels, set.Name
+	}
+	cfg := s.Model
+	if m == nil {
+		cfg.C, cfg.N, cfg.D, cfg.Seed = s.C, 0, 0, s.Seed
+		p, err := numerics.NewProblemWithData(cfg, x, labels)
+		return p, name, err
+	}
+	// The spec was made from the file; refuse a file that changed since.
+	got, err := loadmodel.Config(m, loadmodel.Choices{Activation: cfg.Activation, Loss: cfg.Loss})
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: %w", s.Load, err)
+	}
+	if !slices.Equal(got.LayerSizes(), cfg.LayerSizes()) || got.Bias != cfg.Bias || !slices.Equal(got.LayerBias, cfg.LayerBias) {
+		return nil, "", fmt.Errorf("%s: the file holds %v, the spec %v", s.Load, got, cfg)
+	}
+	cfg.N, cfg.Seed = 0, s.Seed
+	p, err := loadmodel.Problem(m, cfg, x, labels)
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: %w", s.Load, err)
+	}
+	return p, name, nil
 }

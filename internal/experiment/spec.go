@@ -16,7 +16,12 @@ import (
 // Spec fixes one training run completely: data, model, optimizer,
 // checkpoints and statistics. The same spec gives the same numbers.
 type Spec struct {
+	// Data names the data set, or is FromFile for the X and y of Load.
 	Data string `json:"data"`
+	// Load is the model file (package modelfile) whose network training
+	// starts from, or "" for a network drawn from Seed. The file fixes
+	// Model's sizes, depth and biases, and C and d.
+	Load string `json:"load,omitempty"`
 	// Data sizes; C is fixed to 10 for MNIST. D = 0 keeps MNIST's 784
 	// pixels; otherwise MNIST is projected to D dimensions.
 	N int `json:"N"`
@@ -118,7 +123,10 @@ func LogCheckpoints(steps, k int) []int {
 // command's flags: sizes, the optimizer, batch and checkpoints, the
 // statistics options and the model's own configuration.
 func (s Spec) Validate() error {
-	if !slices.Contains(DataSets, s.Data) {
+	if s.Data == FromFile && s.Load == "" {
+		return fmt.Errorf("data from a file needs -load")
+	}
+	if !slices.Contains(DataSets, s.Data) && s.Data != FromFile {
 		return fmt.Errorf("-data: unknown data set %q (want %s)", s.Data, strings.Join(DataSets, ", "))
 	}
 	if s.Data == Clustered {
@@ -170,13 +178,36 @@ func (s Spec) Validate() error {
 
 // CommandLine is the hessblock command that reproduces the run.
 func (s Spec) CommandLine() string {
-	args := []string{"hessblock train", "-data " + s.Data, "-model " + string(s.Model.Model)}
-	if s.Model.Model == kind.MLP {
-		args = append(args, "-activation "+string(s.Model.Activation), "-m "+strconv.Itoa(s.Model.M))
+	args := []string{"hessblock train"}
+	if s.Load != "" {
+		args = append(args, "-load "+shellWord(s.Load))
+	} else {
+		args = append(args, "-model "+string(s.Model.Model))
 	}
-	args = append(args, fmt.Sprintf("-N %d -d %d", s.N, s.D))
-	if s.Data != MNIST {
-		args = append(args, fmt.Sprintf("-C %d", s.C))
+	if s.Model.Model == kind.MLP {
+		args = append(args, "-activation "+string(s.Model.Activation))
+		if s.Load == "" {
+			args = append(args, "-m "+strconv.Itoa(s.Model.M))
+		}
+	}
+	args = append(args, "-loss "+string(s.Model.Loss))
+	if s.Load == "" {
+		if s.Model.Depth != 0 {
+			args = append(args, "-depth "+strconv.Itoa(s.Model.Depth))
+		}
+		if s.Model.Bias {
+			args = append(args, "-bias")
+		}
+	}
+	switch {
+	case s.Data == FromFile:
+	case s.Load != "":
+		args = append(args, "-data "+s.Data, fmt.Sprintf("-N %d", s.N))
+	default:
+		args = append(args, "-data "+s.Data, fmt.Sprintf("-N %d -d %d", s.N, s.D))
+		if s.Data != MNIST {
+			args = append(args, fmt.Sprintf("-C %d", s.C))
+		}
 	}
 	ck := make([]string, len(s.Checkpoints))
 	for i, c := range s.Checkpoints {
@@ -185,4 +216,15 @@ func (s Spec) CommandLine() string {
 	args = append(args, fmt.Sprintf("-opt %s -lr %g -batch %d -steps %d -checkpoints %s -eig %d -lanczos %d -seed %d",
 		s.Optimizer, s.LR, s.Batch, s.Steps, strings.Join(ck, ","), s.Stats.TopEigenvalues, s.Stats.LanczosSteps, s.Seed))
 	return strings.Join(args, " ")
+}
+
+// shellWord quotes a path for a POSIX shell when it needs quoting.
+func shellWord(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r == '/' || r == '.' || r == '-' || r == '_' || r == '+' || r == ',' || r == ':' || r == '=' ||
+			('0' <= r && r <= '9') || ('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z'))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -61,3 +61,30 @@ func TestLogCheckpoints(t *testing.T) {
 		t.Errorf("LogCheckpoints(0, 6) = %v, want [0]", got)
 	}
 }
+
+// A spec with Load: data from the file need Load, and the reproduce line
+// names the file (quoted for the shell when it must be) instead of the
+// sizes the file fixes.
+func TestSpecLoad(t *testing.T) {
+	s, _ := Defaults(Gaussian)
+	s.Data = FromFile
+	if err := s.Validate(); err == nil || !strings.Contains(err.Error(), "-load") {
+		t.Errorf("FromFile without Load: err = %v", err)
+	}
+	s.Load = "my models/head's.npz"
+	s.Model.C, s.Model.D, s.Model.N = s.C, s.D, s.N
+	if err := s.Validate(); err != nil {
+		t.Errorf("FromFile with Load: %v", err)
+	}
+	line := s.CommandLine()
+	for _, want := range []string{`-load 'my models/head'\''s.npz'`, "-activation relu -loss ce -opt"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("%q lacks %q", line, want)
+		}
+	}
+	for _, not := range []string{"-data", "-N ", "-C ", "-m "} {
+		if strings.Contains(line, not) {
+			t.Errorf("%q has %q, which the file fixes", line, not)
+		}
+	}
+}

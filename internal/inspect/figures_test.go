@@ -47,3 +47,33 @@ func TestWriteFigures(t *testing.T) {
 		t.Error("nil problem accepted")
 	}
 }
+
+func TestWriteEigvecFigure(t *testing.T) {
+	p, res := measured(t, deepMLP, 0)
+	if err := Analyze(p, &res, Options{Eigvecs: 8, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	dirs := []string{t.TempDir(), t.TempDir()}
+	for _, dir := range dirs {
+		if err := WriteEigvecFigure(dir, p, res.Eigvecs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, ext := range []string{".png", ".svg"} {
+		a, err := os.ReadFile(filepath.Join(dirs[0], "eigvec_mass"+ext))
+		if err != nil || len(a) == 0 {
+			t.Fatalf("eigvec_mass%s: %v", ext, err)
+		}
+		if b, _ := os.ReadFile(filepath.Join(dirs[1], "eigvec_mass"+ext)); !bytes.Equal(a, b) {
+			t.Errorf("eigvec_mass%s not deterministic", ext)
+		}
+	}
+	if err := WriteEigvecFigure(t.TempDir(), p, nil); err == nil {
+		t.Error("no eigenvectors accepted")
+	}
+	bad := append([]Eigvec(nil), res.Eigvecs[0])
+	bad[0].BlockMass = bad[0].BlockMass[1:]
+	if err := WriteEigvecFigure(t.TempDir(), p, bad); err == nil {
+		t.Error("block masses of the wrong length accepted")
+	}
+}

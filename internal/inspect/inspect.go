@@ -1,20 +1,50 @@
 // Package inspect is the measurement behind `hessblock inspect`: the block
 // statistics of one configuration (numerics.Measure, with the dense
 // Hessian when it fits and the structured path otherwise) gathered into
-// the Result the command prints, and the figures of -fig.
+// the Result the command prints, the analyses Analyze adds to it, and the
+// figures of -fig.
+//
+// Measure gives the Stats of H: R per family, ρ, ‖H‖_F and λmax. Analyze
+// then adds, as Options asks,
+//
+//   - the same Stats for the two parts of H = G + Hres, the Gauss–Newton
+//     matrix and the residual (numerics.Problem.GaussNewton, Residual);
+//     without the dense H only their λmax, by Lanczos on G·v and Hres·v;
+//   - one precond.Quality row per approximation of H (Approximations:
+//     per-neuron and per-layer blockdiag(H), KFAC, diag(H), identity) at
+//     one damping λ, absolute or a fraction of λmax(H) (dense H only);
+//   - the top k eigenpairs of H (krylov.TopEigenpairs) with the fraction of
+//     each eigenvector's ‖v‖² per layer and per block: a block-diagonal H
+//     has eigenvectors inside single blocks;
+//   - tr(H) by Hutchinson and Hutch++ with their standard errors, beside
+//     the exact trace and the per-layer traces on the dense path.
+//
+// In code:
+//
+//	p, _ := numerics.NewProblem(cfg)
+//	res, _ := inspect.Measure(p, os.Stderr)
+//	err := inspect.Analyze(p, &res, inspect.Options{Curvature: true, Precond: true, Eigvecs: 3, TraceProbes: 30, Seed: 1})
+//	fmt.Println(res.Residual.Frobenius, res.Preconditioners[0].Condition, res.Eigvecs[0].LayerMass)
+//
+// Every Lanczos run starts from Options.Seed and the trace probes are drawn
+// from it, so a Result repeats exactly. Each allocation that grows with P
+// (G or Hres beside H, the Krylov basis of the eigenvectors) is checked
+// against the memory budget first.
 package inspect
 
 import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/hessblock/hessblock/internal/membudget"
 	"io"
 	"math"
+
+	"github.com/hessblock/hessblock/internal/membudget"
 
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/hessblock/hessblock/numerics"
+	"github.com/hessblock/hessblock/precond"
 )
 
 // Result is what `hessblock inspect` prints. Field order is the JSON order.
@@ -26,18 +56,14 @@ type Result struct {
 	// Lanczos; H never formed), chosen by the memory guard.
 	Method string `json:"method"`
 
-	// R per family; R is 0 for a family without off-diagonal pairs
-	// (pairs = 0, an MLP with m = 1). An undefined R or ρ (0/0, e.g.
-	// H = 0) is NaN with a reason (FamilyRatio.Undefined, RhoUndefined),
-	// and JSON holds null beside "R_undefined" or "rho_undefined".
-	Ratios       []numerics.FamilyRatio `json:"ratios"`
-	Rho          float64                `json:"rho"`
-	RhoUndefined string                 `json:"rho_undefined,omitempty"`
-	Frobenius    float64                `json:"frobenius"`  // ‖H‖_F
-	LambdaMax    float64                `json:"lambda_max"` // largest eigenvalue of H
-	// LambdaMaxResidual bounds |λmax − LambdaMax| on the structured path
-	// (the Lanczos residual); 0 on the dense path, exact to round-off.
-	LambdaMaxResidual float64 `json:"lambda_max_residual,omitempty"`
+	// Stats are those of H: R per family (0 for a family without
+	// off-diagonal pairs, pairs = 0, an MLP with m = 1), ρ, ‖H‖_F and
+	// λmax(H). An undefined R or ρ (0/0, e.g. H = 0) is NaN with a reason
+	// (FamilyRatio.Undefined, RhoUndefined), and JSON holds null beside
+	// "R_undefined" or "rho_undefined". LambdaMaxResidual bounds
+	// |λmax − LambdaMax| on the structured path (the Lanczos residual); it
+	// is 0 on the dense path, exact to round-off.
+	Stats
 
 	// EstimatedBytes is the memory estimate the budget (-max-memory) is
 	// checked against: Config.MeasureBytes, and on the structured path at
@@ -55,6 +81,20 @@ type Result struct {
 	// off-diagonal pair of one kind (numerics.Layout.Representative).
 	DiagBlock numerics.BlockSpectrum `json:"diag_block"`
 	OffBlock  numerics.BlockSpectrum `json:"off_block"`
+
+	// GaussNewton and Residual are the statistics of the two parts of
+	// H = G + Hres (Options.Curvature); nil when not asked.
+	GaussNewton *Stats `json:"gauss_newton,omitempty"`
+	Residual    *Stats `json:"residual,omitempty"`
+	// Preconditioners rate the approximations of H (Approximations, in
+	// that order) with precond.Quality at one damping (Options.Precond);
+	// PrecondSkipped says why there are none when they were asked for.
+	Preconditioners []precond.Result `json:"preconditioners,omitempty"`
+	PrecondSkipped  string           `json:"preconditioners_skipped,omitempty"`
+	// Eigvecs are the top eigenpairs of H (Options.Eigvecs), largest first.
+	Eigvecs []Eigvec `json:"eigvecs,omitempty"`
+	// Trace holds the trace estimates (Options.TraceProbes).
+	Trace *Trace `json:"trace,omitempty"`
 
 	// Hessian is the dense H when the dense path computed it (for -npy
 	// and -fig); nil otherwise.
@@ -78,8 +118,15 @@ func (r Result) MarshalJSON() ([]byte, error) {
 		PeakRSSBytes      int64                  `json:"peak_rss_bytes"`
 		DiagBlock         numerics.BlockSpectrum `json:"diag_block"`
 		OffBlock          numerics.BlockSpectrum `json:"off_block"`
+		GaussNewton       *Stats                 `json:"gauss_newton,omitempty"`
+		Residual          *Stats                 `json:"residual,omitempty"`
+		Preconditioners   []precond.Result       `json:"preconditioners,omitempty"`
+		PrecondSkipped    string                 `json:"preconditioners_skipped,omitempty"`
+		Eigvecs           []Eigvec               `json:"eigvecs,omitempty"`
+		Trace             *Trace                 `json:"trace,omitempty"`
 	}{r.Config, r.Params, r.Gamma, r.Method, r.Ratios, numerics.Number(r.Rho), r.RhoUndefined,
-		r.Frobenius, r.LambdaMax, r.LambdaMaxResidual, r.EstimatedBytes, r.PeakRSSBytes, r.DiagBlock, r.OffBlock})
+		r.Frobenius, r.LambdaMax, r.LambdaMaxResidual, r.EstimatedBytes, r.PeakRSSBytes, r.DiagBlock, r.OffBlock,
+		r.GaussNewton, r.Residual, r.Preconditioners, r.PrecondSkipped, r.Eigvecs, r.Trace})
 }
 
 // Measure computes the statistics of p with numerics.Measure: with

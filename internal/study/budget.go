@@ -5,6 +5,7 @@ import (
 
 	"github.com/hessblock/hessblock/internal/membudget"
 	"github.com/hessblock/hessblock/internal/sweep"
+	"github.com/hessblock/hessblock/kind"
 )
 
 // maxCMax bounds -cmax on its face: a grid point has C·d ≥ C parameters and
@@ -43,13 +44,28 @@ func (o Options) stagePeak() int64 {
 	for _, cfg := range o.heatConfigs() {
 		b = max(b, membudget.Add(cfg.ProblemBytes(), membudget.Mul(cfg.DenseBytes(), 2)))
 	}
-	return b
+	return max(b, o.deepPeak(), o.Curv.bytes(), o.SpecFit.bytes())
+}
+
+// deepPeak is the deeper-network section's memory: its largest point on
+// each of the workers (the points' records are small).
+func (o Options) deepPeak() int64 {
+	cs := o.Deep.Cs()
+	if len(cs) == 0 {
+		return 0
+	}
+	var largest int64
+	for _, l := range o.Deep.Depths {
+		largest = max(largest, o.Deep.bytes(o.Deep.config(l, kind.CE, cs[len(cs)-1], 1)))
+	}
+	return membudget.Mul(largest, int64(o.Workers))
 }
 
 // MemoryBytes estimates the peak memory of Run's static sections: the
 // grid's points (sweep.PointBytes each) with the larger of Workers of its
 // largest points in flight (sweep.MeasureBytes) and the largest spectrum
-// or heatmap problem. The dynamic section's training runs check their own
+// or heatmap problem, deeper-network points in flight or Gauss–Newton and
+// preconditioner problem. The dynamic section's training runs check their own
 // estimates (experiment.Run).
 func (o Options) MemoryBytes() int64 {
 	grid := sweep.GridBytes(o.numPoints(), 0, 0)

@@ -49,6 +49,7 @@ func (s *state) document(ctx context.Context, tick func()) (*report.Document, er
 	w := &docWriter{ctx: ctx, doc: &report.Document{Title: "Hessian block structure at random initialization: reproduction"}, tick: tick}
 	for _, section := range []func(*docWriter) error{
 		s.introSection, s.heatmapSection, s.linearRatioSection, s.mlpRatioSection, s.fitSection, s.spectraSection, s.dataSection,
+		s.deepSection, s.curvatureSection, s.precondSection, s.specFitSection,
 	} {
 		if err := section(w); err != nil {
 			return nil, err

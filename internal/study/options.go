@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+
+	"github.com/hessblock/hessblock/spectralfit"
 )
 
 // Options fixes the sizes of a reproduction. The same Options give the same
@@ -24,6 +26,14 @@ type Options struct {
 
 	Workers int // grid points measured at once
 
+	// Deep sizes the section on deeper networks (deep.go).
+	Deep DeepOptions
+	// Curv sizes the sections on the Gauss–Newton and residual parts and
+	// on block preconditioners (curvature.go).
+	Curv CurvatureOptions
+	// SpecFit sizes the section of fitted block spectra (specfit.go).
+	SpecFit SpecFitOptions
+
 	// Dynamic adds the training section (block structure through
 	// training); it is not part of Default.
 	Dynamic DynamicOptions
@@ -43,6 +53,10 @@ func Default() Options {
 		SpecD: 200, SpecN: 800, SpecC: []int{4, 16, 64}, SpecBlocks: 3,
 		HeatD: 16, HeatN: 64, HeatM: 8, HeatC: [2]int{4, 32},
 		Workers: 2,
+		Deep:    DeepOptions{Depths: []int{2, 3, 4}, D: 32, N: 128, M: 16, CMax: 32, FitCMin: 4, Seeds: 3},
+		Curv:    DefaultCurvature(),
+		SpecFit: SpecFitOptions{D: 64, N: 256, M: 8, C: 8, Depth: 3, Blocks: 4, Steps: 200, LR: 0.5, Bootstrap: 3,
+			Models: []spectralfit.Model{spectralfit.MP, spectralfit.GMPLogNormal}},
 	}
 }
 
@@ -53,6 +67,10 @@ func Quick() Options {
 		SpecD: 24, SpecN: 96, SpecC: []int{4, 8}, SpecBlocks: 2,
 		HeatD: 6, HeatN: 24, HeatM: 4, HeatC: [2]int{3, 8},
 		Workers: 2,
+		Deep:    DeepOptions{Depths: []int{2, 3}, D: 6, N: 24, M: 4, CMax: 8, FitCMin: 2, Seeds: 2},
+		Curv:    QuickCurvature(),
+		SpecFit: SpecFitOptions{D: 20, N: 60, M: 4, C: 4, Depth: 3, Blocks: 2, Steps: 10, LR: 0.5, Bootstrap: 2,
+			Models: []spectralfit.Model{spectralfit.MP}},
 	}
 }
 
@@ -112,6 +130,15 @@ func (o Options) Validate() error {
 	}
 	if o.Workers < 1 {
 		bad("workers = %d, want ≥ 1", o.Workers)
+	}
+	if err := o.Deep.validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := o.Curv.validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := o.SpecFit.validate(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

@@ -53,6 +53,7 @@ const (
 	unitsPerHeat     = 20
 	unitsPerFigure   = 600
 	numFigures       = 7
+	numNewFigures    = 3 // deeper networks, Gauss–Newton, preconditioners
 )
 
 // Work is the total number of progress units Run reports.
@@ -67,6 +68,12 @@ func (o Options) Work() int {
 	w += unitsPerSpectrum * (len(o.SpecC) + 1)
 	w += unitsPerHeat * len(o.heatConfigs())
 	w += unitsPerFigure * numFigures
+	for _, gp := range o.Deep.points() {
+		w += o.Deep.cost(gp)
+	}
+	w += o.Curv.work()
+	w += o.SpecFit.work()
+	w += unitsPerFigure * numNewFigures
 	return w
 }
 
@@ -74,18 +81,25 @@ func (o Options) Work() int {
 // memory estimate (MemoryBytes) against the budget (membudget.Limit). It is deterministic:
 // the same Options give byte-identical output whatever o.Workers.
 func Run(ctx context.Context, o Options, pr Progress) (*Output, error) {
+	out, _, err := run(ctx, o, pr)
+	return out, err
+}
+
+// run is Run, also returning the measurements behind the report (tests
+// recompute its tables from them).
+func run(ctx context.Context, o Options, pr Progress) (*Output, *state, error) {
 	if err := o.Validate(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := o.CheckMemory(membudget.Limit()); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s := &state{o: o}
 
 	pr.stage("Hessians on the C grid")
 	s.pts = o.points()
 	if err := o.measureGrid(ctx, s.pts, pr.add); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 
 	pr.stage("theory curves")
@@ -95,17 +109,17 @@ func Run(ctx context.Context, o Options, pr Progress) (*Output, error) {
 		defer mu.Unlock()
 		pr.add(o.theoryCost(c))
 	}); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 
 	pr.stage("whole-Hessian heatmaps")
 	for _, cfg := range o.heatConfigs() {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		hc, err := measureHeat(cfg)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		s.heat = append(s.heat, hc)
 		pr.add(unitsPerHeat)
@@ -114,26 +128,43 @@ func Run(ctx context.Context, o Options, pr Progress) (*Output, error) {
 	pr.stage("block spectra")
 	for _, c := range o.SpecC {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		sp, err := o.measureSpectrum(c, o.Sigma)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		s.spectra = append(s.spectra, sp)
 		pr.add(unitsPerSpectrum)
 	}
 	sp0, err := o.measureSpectrum(o.SpecC[0], 0)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s.spectrum0 = sp0
 	pr.add(unitsPerSpectrum)
 
+	pr.stage("deeper networks (dense Hessians)")
+	s.deepPts = o.Deep.points()
+	if err := measureDeep(ctx, o.Deep, s.deepPts, o.Workers, pr.add); err != nil {
+		return nil, nil, err
+	}
+
+	pr.stage("Gauss–Newton, residual and preconditioners")
+	if s.curvInit, s.curvRuns, err = o.Curv.measureCurvatureAll(ctx, pr.add); err != nil {
+		return nil, nil, err
+	}
+
+	pr.stage("fitted block spectra")
+	if s.specFits, err = o.SpecFit.measureSpecFits(ctx, o.Workers); err != nil {
+		return nil, nil, err
+	}
+	pr.add(o.SpecFit.work())
+
 	pr.stage("figures and tables")
 	doc, err := s.document(ctx, func() { pr.add(unitsPerFigure) })
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if o.Dynamic.On {
 		log := pr.Log
@@ -142,15 +173,15 @@ func Run(ctx context.Context, o Options, pr Progress) (*Output, error) {
 		}
 		blocks, err := untilCancelled(ctx, func() ([]report.Block, error) { return dynamicBlocks(o.Dynamic, log) })
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		doc.Blocks = append(doc.Blocks, blocks...)
 	}
 	pts, err := s.pointLines()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return &Output{Doc: doc, Points: pts}, nil
+	return &Output{Doc: doc, Points: pts}, s, nil
 }
 
 // theoryCs lists the values of C at which the report evaluates the
@@ -194,6 +225,10 @@ type state struct {
 	heat      []*heatCase
 	spectra   []*spectrum
 	spectrum0 *spectrum
+	deepPts   []gridPoint
+	curvInit  []curvInit
+	curvRuns  []trainCheckpoint
+	specFits  []specFitCase
 }
 
 func (s *state) pointLines() ([]byte, error) {

@@ -49,10 +49,10 @@ func TestQuickRunDeterministic(t *testing.T) {
 			}
 		}
 	}
-	if got := strings.Join(figs, ","); got != "heatmap,blockmap,ratio_linear,ratio_mlp,spectra_separation,spectra_gmp,spectra_mp" {
+	if got := strings.Join(figs, ","); got != "heatmap,blockmap,ratio_linear,ratio_mlp,spectra_separation,spectra_gmp,spectra_mp,deep_ratio,gauss_newton,preconditioners" {
 		t.Errorf("figures %s", got)
 	}
-	if got := strings.Join(tabs, ","); got != "setup,exponents,constants,grid" {
+	if got := strings.Join(tabs, ","); got != "setup,exponents,constants,grid,deep_exponents,gauss_newton_init,gauss_newton_training,preconditioners_init,preconditioners_training,spectral_fits" {
 		t.Errorf("tables %s", got)
 	}
 	lines := bytes.Split(bytes.TrimSpace(a.Points), []byte("\n"))

@@ -31,10 +31,15 @@ func GridBytes(points float64, largest int64, workers int) int64 {
 // workers (GridBytes) would exceed budget, naming the largest point and a
 // worker count or size that would fit.
 func CheckMemory(pts []Point, workers int, budget int64) error {
+	return checkMemory(pts, workers, budget, MeasureBytes)
+}
+
+// checkMemory is CheckMemory for points that need bytesOf(cfg) each.
+func checkMemory(pts []Point, workers int, budget int64, bytesOf func(numerics.Config) int64) error {
 	var largest int64
 	var big Point
 	for _, p := range pts {
-		if b := MeasureBytes(p.Config); b > largest {
+		if b := bytesOf(p.Config); b > largest {
 			largest, big = b, p
 		}
 	}

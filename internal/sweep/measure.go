@@ -23,6 +23,9 @@ type Record struct {
 	Rho          float64
 	RhoUndefined string // why ρ is undefined; "" when it is defined
 	Families     []FamilyResult
+	// Curvature is the G/Hres split (MeasureCurvature); nil, and absent
+	// from the JSON, unless the sweep asked for it.
+	Curvature *Split
 }
 
 type recordJSON struct {
@@ -33,11 +36,12 @@ type recordJSON struct {
 	Rho          *float64        `json:"rho"`
 	RhoUndefined string          `json:"rho_undefined,omitempty"`
 	Families     []FamilyResult  `json:"families"`
+	Curvature    *Split          `json:"curvature,omitempty"`
 }
 
 // MarshalJSON writes an undefined ρ as null beside its reason.
 func (r Record) MarshalJSON() ([]byte, error) {
-	return json.Marshal(recordJSON{r.Key, r.Config, r.Gamma, r.Params, numerics.Number(r.Rho), r.RhoUndefined, r.Families})
+	return json.Marshal(recordJSON{r.Key, r.Config, r.Gamma, r.Params, numerics.Number(r.Rho), r.RhoUndefined, r.Families, r.Curvature})
 }
 
 // UnmarshalJSON reads what MarshalJSON writes; null is NaN. (Unknown
@@ -47,7 +51,7 @@ func (r *Record) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &j); err != nil {
 		return err
 	}
-	*r = Record{j.Key, j.Config, j.Gamma, j.Params, numerics.FromNumber(j.Rho), j.RhoUndefined, j.Families}
+	*r = Record{j.Key, j.Config, j.Gamma, j.Params, numerics.FromNumber(j.Rho), j.RhoUndefined, j.Families, j.Curvature}
 	return nil
 }
 

@@ -21,6 +21,10 @@ type Options struct {
 	Workers int
 	// Measure replaces Measure, e.g. in tests.
 	Measure func(numerics.Config) (Record, error)
+	// Curvature measures with MeasureCurvature (unless Measure is set),
+	// adding the G/Hres split to every record, and checks the memory with
+	// MeasureCurvatureBytes.
+	Curvature bool
 	// Progress, if set, is called after each point is written with the
 	// number written so far in this run and the number to write.
 	Progress func(done, total int)
@@ -54,7 +58,11 @@ type Stats struct {
 // must be a regular file (or not exist yet).
 func Run(ctx context.Context, path string, pts []Point, opt Options) (_ Stats, err error) {
 	var st Stats
-	if err := CheckMemory(pts, min(max(opt.Workers, 1), len(pts)), membudget.Limit()); err != nil {
+	bytesOf := MeasureBytes
+	if opt.Curvature {
+		bytesOf = MeasureCurvatureBytes
+	}
+	if err := checkMemory(pts, min(max(opt.Workers, 1), len(pts)), membudget.Limit(), bytesOf); err != nil {
 		return st, err
 	}
 	fi, err := os.Stat(path)
@@ -108,7 +116,10 @@ func Run(ctx context.Context, path string, pts []Point, opt Options) (_ Stats, e
 		return st, nil
 	}
 	measure := opt.Measure
-	if measure == nil {
+	switch {
+	case measure == nil && opt.Curvature:
+		measure = MeasureCurvature
+	case measure == nil:
 		measure = Measure
 	}
 	// More workers than points would only hold buffers: at most one per point.
