@@ -156,7 +156,7 @@ func (c Config) lanczosBytesAt(steps int, fullBasis bool, budget int64) int64 {
 		k = 0
 	}
 	op := c.ForwardBytes()
-	if c.Model == kind.Linear && c.Loss == kind.CE {
+	if c.legacy() && c.Model == kind.Linear && c.Loss == kind.CE {
 		op = membudget.Add(c.linearCEHVPBytes(budget), membudget.Floats(p))
 	}
 	return membudget.Add(membudget.Floats((k+4)*p), op)

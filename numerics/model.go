@@ -371,7 +371,7 @@ func (p *Problem) HessVecOperator() func(dst, vec []float64) ([]float64, error) 
 	if err := p.check(); err != nil {
 		return failingOperator(err)
 	}
-	if p.cfg.Model == kind.Linear && p.cfg.Loss == kind.CE {
+	if p.cfg.legacy() && p.cfg.Model == kind.Linear && p.cfg.Loss == kind.CE {
 		return p.linearCEOperator() // streamed over class panels (panelhvp.go)
 	}
 	f := p.forward()
