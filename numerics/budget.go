@@ -137,11 +137,41 @@ func (p *Problem) maxBytes() int64 {
 }
 
 // lanczosBytes is the memory of a Lanczos run of `steps` Krylov vectors
-// on H·v: the vectors (full reorthogonalization keeps them all) and a
-// forward pass for the products.
-func (c Config) lanczosBytes(steps int) int64 {
+// on H·v: the vectors (all of them with fullBasis, as krylov.Ritz with
+// ReorthFull; otherwise as krylov's ReorthAuto, all while they fit in
+// reorthBasisBytes, else three) and the operator's arrays: a forward
+// pass, or for the linear CE model the panelled operator's probabilities
+// and one dz panel (panelhvp.go; it keeps dz whole only when that fits the
+// budget too).
+func (c Config) lanczosBytes(steps int, fullBasis bool) int64 {
+	return c.lanczosBytesAt(steps, fullBasis, 0)
+}
+
+// lanczosBytesAt is lanczosBytes with the linear CE operator in the mode
+// budget selects (budget 0: panels, the least it needs).
+func (c Config) lanczosBytesAt(steps int, fullBasis bool, budget int64) int64 {
 	p := float64(c.NumParams())
-	return membudget.Add(membudget.Floats((float64(min(steps, c.NumParams()))+4)*p), c.ForwardBytes())
+	k := float64(min(steps, c.NumParams()))
+	if !fullBasis && 8*k*p > reorthBasisBytes {
+		k = 0
+	}
+	op := c.ForwardBytes()
+	if c.legacy() && c.Model == kind.Linear && c.Loss == kind.CE {
+		op = membudget.Add(c.linearCEHVPBytes(budget), membudget.Floats(p))
+	}
+	return membudget.Add(membudget.Floats((k+4)*p), op)
+}
+
+// reorthBasisBytes is krylov's ReorthAuto limit: above it Lanczos keeps
+// three vectors instead of the whole basis.
+const reorthBasisBytes = 1 << 30
+
+// LambdaMaxBytes estimates the peak of λmax by Lanczos on H·v (Measure
+// with LambdaMax off the dense path: up to 300 steps) under the memory
+// budget (which decides whether the linear CE operator keeps dz whole),
+// the data included.
+func (c Config) LambdaMaxBytes(budget int64) int64 {
+	return membudget.Add(c.DataBytes(), c.lanczosBytesAt(300, false, budget))
 }
 
 // BlockBytes is the memory of one block's spectrum (representative

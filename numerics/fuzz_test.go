@@ -37,13 +37,20 @@ func fuzzSize(v int8, hi int) int {
 // (out of range), bit 6 an activation for the linear model (invalid),
 // bit 7 N and d left zero so NewProblemWithData takes them from x. raw
 // supplies the data: byte 255 is NaN, 254 is +Inf, any other b is
-// (b − 127)/32 ∈ [−4, 4].
+// (b − 127)/32 ∈ [−4, 4]. The top bits of seed reach the deep networks
+// (the seeds of the committed corpus are small, so their meaning is
+// unchanged): bit 63 a bias on every layer, bits 61–62 add 0–3 layers to
+// the MLP, bit 60 GELU in place of identity.
 func decodeFuzz(flags uint8, c, d, n, m int8, sigma, sigma2 float64, seed uint64, raw []byte) fuzzCase {
 	cfg := Config{Loss: kind.MSE, C: fuzzSize(c, 8), D: fuzzSize(d, 6), N: fuzzSize(n, 12), Seed: seed}
 	if flags&2 != 0 {
 		cfg.Loss = kind.CE
 	}
 	act := []kind.Activation{kind.Identity, kind.ReLU, kind.Tanh, "ReLU"}[(flags>>2)&3]
+	if act == kind.Identity && seed&(1<<60) != 0 {
+		act = kind.GELU
+	}
+	cfg.Bias = seed&(1<<63) != 0
 	if flags&1 == 0 {
 		cfg.Model, cfg.Sigma = kind.Linear, sigma
 		if flags&64 != 0 {
@@ -52,6 +59,9 @@ func decodeFuzz(flags uint8, c, d, n, m int8, sigma, sigma2 float64, seed uint64
 	} else {
 		cfg.Model, cfg.Activation, cfg.M = kind.MLP, act, fuzzSize(m, 5)
 		cfg.SigmaW, cfg.SigmaV = sigma, sigma2
+		if extra := int(seed>>61) & 3; extra > 0 {
+			cfg.Depth = 2 + extra
+		}
 	}
 	fc := fuzzCase{cfg: cfg, moderate: math.Abs(sigma) <= 8 && math.Abs(sigma2) <= 8}
 	if flags&16 == 0 || cfg.N < 1 || cfg.D < 1 {
@@ -108,8 +118,8 @@ func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 // or data set is refused with ErrInvalidConfig; that nothing returns NaN
 // without an error; and, for moderate scales (|σ| ≤ 8, data in [−4, 4],
 // where nothing can overflow), that every method succeeds and the
-// structured statistics, Block, HessVec and the sampled statistics agree
-// with the dense Hessian to 1e-10 relative to ‖H‖_F (sums of squared block
+// structured statistics (where the model has them), Block, HessVec, the
+// sampled statistics and G + Hres agree with the dense Hessian to 1e-10 relative to ‖H‖_F (sums of squared block
 // norms to 1e-10·‖H‖_F², ρ to 1e-10 absolute).
 //
 // The seed corpus runs under plain go test; explore with
@@ -132,20 +142,23 @@ func FuzzProblem(f *testing.F) {
 		{2, 2, 1, 1, 0, 0, 0, 6, nil},         // linear CE at W = 0
 		{2 | 16, 4, 3, 5, 0, 1, 0, 7, []byte{0, 50, 127, 200, 253, 13, 99}},
 		{1 | 2 | 4 | 16 | 128, 3, 2, 4, 2, 1, 1, 8, []byte{10, 240, 127, 31}},
-		{2 | 16, 3, 2, 3, 0, 1, 0, 9, []byte{5, 255, 7}},      // NaN data
-		{16, 3, 2, 3, 0, 1, 0, 10, []byte{5, 254, 7}},         // +Inf data
-		{2 | 16 | 32, 3, 2, 6, 0, 1, 0, 11, []byte{2, 3, 3}},  // label = C
-		{1 | 12, 3, 2, 4, 2, 1, 1, 12, nil},                   // "ReLU"
-		{64 | 4, 3, 2, 4, 0, 1, 0, 13, nil},                   // activation for linear
-		{0, 1, 2, 3, 0, 1, 0, 14, nil},                        // C = 1
-		{1, 3, 0, 3, -1, 1, 1, 15, nil},                       // d = 0, m = −1
-		{2, 3, 2, 4, 0, math.NaN(), 0, 16, nil},               // σ = NaN
-		{1 | 2, 3, 2, 4, 2, 1, math.Inf(1), 17, nil},          // σ_v = +Inf
-		{0, 3, 2, 4, 0, -1, 0, 18, nil},                       // σ < 0
-		{1, 3, 2, 4, 2, 1e200, 1e200, 19, nil},                // MLP MSE overflows
-		{2, 4, 3, 5, 0, 1e300, 0, 20, nil},                    // saturated softmax
-		{1 | 2 | 8, 6, 4, 12, 5, 30, 30, 21, nil},             // large but finite logits
-		{1 | 2 | 4 | 16, 8, 6, 12, 5, 2, 2, 22, []byte{0, 1}}, // largest sizes
+		{2 | 16, 3, 2, 3, 0, 1, 0, 9, []byte{5, 255, 7}},       // NaN data
+		{16, 3, 2, 3, 0, 1, 0, 10, []byte{5, 254, 7}},          // +Inf data
+		{2 | 16 | 32, 3, 2, 6, 0, 1, 0, 11, []byte{2, 3, 3}},   // label = C
+		{1 | 12, 3, 2, 4, 2, 1, 1, 12, nil},                    // "ReLU"
+		{64 | 4, 3, 2, 4, 0, 1, 0, 13, nil},                    // activation for linear
+		{0, 1, 2, 3, 0, 1, 0, 14, nil},                         // C = 1
+		{1, 3, 0, 3, -1, 1, 1, 15, nil},                        // d = 0, m = −1
+		{2, 3, 2, 4, 0, math.NaN(), 0, 16, nil},                // σ = NaN
+		{1 | 2, 3, 2, 4, 2, 1, math.Inf(1), 17, nil},           // σ_v = +Inf
+		{0, 3, 2, 4, 0, -1, 0, 18, nil},                        // σ < 0
+		{1, 3, 2, 4, 2, 1e200, 1e200, 19, nil},                 // MLP MSE overflows
+		{2, 4, 3, 5, 0, 1e300, 0, 20, nil},                     // saturated softmax
+		{1 | 2 | 8, 6, 4, 12, 5, 30, 30, 21, nil},              // large but finite logits
+		{1 | 2 | 4 | 16, 8, 6, 12, 5, 2, 2, 22, []byte{0, 1}},  // largest sizes
+		{2, 4, 3, 6, 0, 1, 0, 1<<63 | 23, nil},                 // linear CE with bias
+		{1 | 2 | 8, 3, 3, 7, 3, 1, 1, 1<<63 | 2<<61 | 24, nil}, // L = 4 tanh CE with biases
+		{1, 3, 2, 6, 2, 1, 1, 1<<61 | 1<<60 | 25, nil},         // L = 3 GELU MSE
 	} {
 		f.Add(s.flags, s.c, s.d, s.n, s.m, s.sigma, s.sigma2, s.seed, s.raw)
 	}
@@ -293,9 +306,27 @@ func fuzzCheckProblem(t *testing.T, p *Problem, moderate bool) {
 		}
 	}
 
-	// Structured statistics against the dense ones.
+	// G + Hres = H: the two parts are assembled separately.
+	g, errG := p.GaussNewton()
+	res, errR := p.Residual()
+	if strict("GaussNewton", errG) && strict("Residual", errR) {
+		for i := 0; i < np; i++ {
+			for j := i; j < np; j++ {
+				if math.Abs(g.At(i, j)+res.At(i, j)-h.At(i, j)) > 1e-10*hmax {
+					t.Fatalf("%v: G + Hres at (%d, %d) = %v, H %v", cfg, i, j, g.At(i, j)+res.At(i, j), h.At(i, j))
+				}
+			}
+		}
+	}
+
+	// Structured statistics against the dense ones; networks with a hidden
+	// layer and biases, or more than two layers, have none and must say so.
 	st, err := p.StructuredStats(StructuredOptions{Pairs: pairs, ClassChunk: 1 + int(cfg.Seed%3)})
-	if strict("StructuredStats", err) {
+	if L := cfg.NumLayers(); L > 2 || L == 2 && cfg.Bias {
+		if err == nil {
+			t.Fatalf("%v: StructuredStats accepted a network it has no identities for", cfg)
+		}
+	} else if strict("StructuredStats", err) {
 		checkSummaryFinite(t, "structured", st.Summary)
 		near := func(what string, got, want, scale float64) {
 			t.Helper()

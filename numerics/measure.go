@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 
 	"github.com/hessblock/hessblock/internal/membudget"
 	"github.com/hessblock/hessblock/krylov"
@@ -251,6 +252,10 @@ func Measure(p *Problem, o MeasureOptions) (*Measurement, error) {
 		st.LambdaMax, st.LambdaMaxResidual = ext.Max, ext.MaxResidual
 	}
 	if o.Blocks {
+		// Lanczos's operator (N×C arrays) is garbage now: collect it before
+		// the forward pass of the block spectra allocates as much again,
+		// so that the two do not add up in the peak.
+		runtime.GC()
 		var err error
 		if st.Blocks, err = p.representativeSpectra(); err != nil {
 			return nil, err
@@ -304,7 +309,7 @@ func (p *Problem) checkMeasureExtras(method StatsMethod, o MeasureOptions) error
 		steps = max(steps, 300) // krylov.Lanczos's default MaxIter
 	}
 	if steps > 0 {
-		if err := p.checkExtra("Lanczos on H·v", p.cfg.lanczosBytes(steps), "ask for fewer eigenvalues or Lanczos steps, or use smaller sizes"); err != nil {
+		if err := p.checkExtra("Lanczos on H·v", p.cfg.lanczosBytes(steps, o.TopEigenvalues > 0), "ask for fewer eigenvalues or Lanczos steps, or use smaller sizes"); err != nil {
 			return err
 		}
 	}

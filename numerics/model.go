@@ -371,6 +371,9 @@ func (p *Problem) HessVecOperator() func(dst, vec []float64) ([]float64, error) 
 	if err := p.check(); err != nil {
 		return failingOperator(err)
 	}
+	if p.cfg.legacy() && p.cfg.Model == kind.Linear && p.cfg.Loss == kind.CE {
+		return p.linearCEOperator() // streamed over class panels (panelhvp.go)
+	}
 	f := p.forward()
 	work := new(hvpWork)
 	return func(dst, vec []float64) ([]float64, error) {

@@ -192,19 +192,7 @@ func (of *outputFamily) logSumExp(chunk int) []float64 {
 		of.logits(z, k0, w)
 		parallelRows(n, func(i0, i1 int) {
 			for i := i0; i < i1; i++ {
-				zi := z[i*w : (i+1)*w]
-				mx := zmax[i]
-				for _, v := range zi {
-					mx = math.Max(mx, v)
-				}
-				acc := s[i] * math.Exp(zmax[i]-mx)
-				if math.IsInf(zmax[i], -1) {
-					acc = 0
-				}
-				for _, v := range zi {
-					acc += math.Exp(v - mx)
-				}
-				zmax[i], s[i] = mx, acc
+				zmax[i], s[i] = addExp(zmax[i], s[i], z[i*w:(i+1)*w])
 			}
 		})
 	}
@@ -212,6 +200,23 @@ func (of *outputFamily) logSumExp(chunk int) []float64 {
 		s[i] = zmax[i] + math.Log(s[i])
 	}
 	return s
+}
+
+// addExp extends a running log-sum-exp, Σ e^{z} = s·e^{mx} (s = 0 and
+// mx = −∞ before the first class), by the logits z.
+func addExp(mx, s float64, z []float64) (float64, float64) {
+	m := mx
+	for _, v := range z {
+		m = math.Max(m, v)
+	}
+	acc := s * math.Exp(mx-m)
+	if math.IsInf(mx, -1) {
+		acc = 0
+	}
+	for _, v := range z {
+		acc += math.Exp(v - m)
+	}
+	return m, acc
 }
 
 // probabilities writes the softmax probabilities of classes k0 … k0+w−1.

@@ -65,6 +65,18 @@ type Result struct {
 	// is 0 on the dense path, exact to round-off.
 	Stats
 
+	// EstimatedBytes is the memory estimate the budget (-max-memory) is
+	// checked against: Config.MeasureBytes, and on the structured path at
+	// least Config.LambdaMaxBytes (Lanczos on H·v, its operator in the
+	// mode the budget selects).
+	EstimatedBytes int64 `json:"estimated_bytes"`
+	// PeakRSSBytes is the process's peak resident set size when the
+	// measurement finished: getrusage(RUSAGE_SELF) ru_maxrss on Linux
+	// (KiB there, converted to bytes), 0 on other systems. It covers the
+	// whole process, so in a process that did more before (a test binary)
+	// it is at least that.
+	PeakRSSBytes int64 `json:"peak_rss_bytes"`
+
 	// DiagBlock is H_00, the first block (W[0]); OffBlock the first
 	// off-diagonal pair of one kind (numerics.Layout.Representative).
 	DiagBlock numerics.BlockSpectrum `json:"diag_block"`
@@ -102,6 +114,8 @@ func (r Result) MarshalJSON() ([]byte, error) {
 		Frobenius         float64                `json:"frobenius"`
 		LambdaMax         float64                `json:"lambda_max"`
 		LambdaMaxResidual float64                `json:"lambda_max_residual,omitempty"`
+		EstimatedBytes    int64                  `json:"estimated_bytes"`
+		PeakRSSBytes      int64                  `json:"peak_rss_bytes"`
 		DiagBlock         numerics.BlockSpectrum `json:"diag_block"`
 		OffBlock          numerics.BlockSpectrum `json:"off_block"`
 		GaussNewton       *Stats                 `json:"gauss_newton,omitempty"`
@@ -111,7 +125,7 @@ func (r Result) MarshalJSON() ([]byte, error) {
 		Eigvecs           []Eigvec               `json:"eigvecs,omitempty"`
 		Trace             *Trace                 `json:"trace,omitempty"`
 	}{r.Config, r.Params, r.Gamma, r.Method, r.Ratios, numerics.Number(r.Rho), r.RhoUndefined,
-		r.Frobenius, r.LambdaMax, r.LambdaMaxResidual, r.DiagBlock, r.OffBlock,
+		r.Frobenius, r.LambdaMax, r.LambdaMaxResidual, r.EstimatedBytes, r.PeakRSSBytes, r.DiagBlock, r.OffBlock,
 		r.GaussNewton, r.Residual, r.Preconditioners, r.PrecondSkipped, r.Eigvecs, r.Trace})
 }
 
@@ -138,6 +152,19 @@ func Measure(p *numerics.Problem, note io.Writer) (Result, error) {
 		fmt.Fprintf(note, "hessblock inspect: the dense Hessian would need %s, over "+limit+"; "+
 			"using structured statistics instead (exact R and ρ from Gram identities, λmax by Lanczos; H is not formed)\n",
 			membudget.Format(tooLarge.Bytes), membudget.Format(tooLarge.Limit))
+	}
+	res.PeakRSSBytes = peakRSS()
+	maxDense := p.MaxDenseBytes
+	if maxDense <= 0 {
+		maxDense = numerics.DefaultMaxDenseBytes
+	}
+	res.EstimatedBytes = cfg.MeasureBytes(maxDense)
+	if m.Method != numerics.StatsDense {
+		budget := p.MaxBytes
+		if budget <= 0 {
+			budget = membudget.Limit()
+		}
+		res.EstimatedBytes = max(res.EstimatedBytes, cfg.LambdaMaxBytes(budget))
 	}
 	res.Method = string(m.Method)
 	res.Ratios = m.Summary.Ratios

@@ -1,0 +1,276 @@
+package numerics
+
+import (
+	"math"
+
+	"github.com/hessblock/hessblock/internal/membudget"
+	"gonum.org/v1/gonum/blas"
+)
+
+// H·v of the linear cross-entropy model streamed over class panels, the
+// operator Lanczos runs on at large C. With dz_n = dW x_n,
+//
+//	(H·dW)_k = (1/N) Σ_n s_nk x_n,  s_nk = p_nk ((dz_nk − dz_n*) − μ_n),
+//	μ_n = Σ_{k≠*} p_nk dz_nk − q_n dz_n*,
+//
+// * the most probable class of sample n and q_n = 1 − p_n* summed from the
+// other classes (the centring of forward.applyA, which keeps the digits
+// when the softmax saturates). μ needs every class before any s can be
+// formed. The operator keeps one N×C array, the probabilities (top class
+// zeroed, stored panel by panel), and gets μ one of two ways:
+//
+//   - whole: dz for all classes in a second N×C array (two GEMMs of
+//     N·C·d multiply–adds per product), when it fits the memory budget;
+//   - panels: μ_n = x_n·u_n − q_n dz_n* with U = P̃ dW (N×d), one more
+//     GEMM, and dz only ever one N×panel block: memory N·C + N·panel.
+//
+// Both then form s and H·dW one panel at a time, so s never leaves the
+// cache between its two GEMMs. Nothing is allocated after the first
+// product.
+
+// hvpPanel is the class-panel width of the operator: N×hvpPanel floats
+// (16 MiB at N = 1024) stay in the 32 MiB L3 between the GEMM that writes
+// a panel and the one that reads it, and with ≥ 2048 columns the GEMMs run
+// at their full rate (their NC blocking is 3072).
+const hvpPanel = 2048
+
+type linearCEHVP struct {
+	n, d, c, w int
+	x          []float64 // N×d
+	pt         []float64 // p with the top class zeroed, panel-major: panel k0 is N×w_k0 at offset N·k0
+	top        []int
+	q, ptop    []float64 // 1 − p_top (from the other classes), p_top
+	whole      bool
+	dz         []float64 // N×C (whole) or N×w (panels), panel-major
+	u          []float64 // U = P̃ dW, N×d (panels)
+	dzt, mu    []float64 // dz at the top class, μ
+
+	// Per-product state read by the row loops (built once, so that a
+	// product allocates no closures).
+	vec                      []float64
+	k0, wj                   int
+	topDz, muRows, muPn, sPn func(i0, i1 int)
+}
+
+// panel returns the offset and width of the panel starting at class k0.
+func (o *linearCEHVP) panel(k0 int) (off, w int) { return o.n * k0, min(o.w, o.c-k0) }
+
+// linearCEOperator builds the panelled H·v of a linear CE problem. The
+// probabilities come from the streamed log-sum-exp of the structured
+// statistics (outputfamily.go); dz is kept whole when two N×C arrays, the
+// data and four Lanczos vectors fit the budget (Problem.MaxBytes).
+func (p *Problem) linearCEOperator() func(dst, vec []float64) ([]float64, error) {
+	o := p.newLinearCEHVP(hvpPanel, p.cfg.hvpWhole(p.maxBytes()))
+	return func(dst, vec []float64) ([]float64, error) {
+		if err := p.checkVec(vec); err != nil {
+			return nil, err
+		}
+		return finiteResult("H·v", o.apply(dst, vec))
+	}
+}
+
+// newLinearCEHVP is the operator with panels of `panel` classes, dz whole
+// or not.
+func (p *Problem) newLinearCEHVP(panel int, whole bool) *linearCEHVP {
+	cfg := p.cfg
+	n, d, c := cfg.N, cfg.D, cfg.C
+	o := &linearCEHVP{n: n, d: d, c: c, w: min(panel, c), x: p.x.RawMatrix().Data, whole: whole}
+	o.probabilities(p.w.RawMatrix().Data)
+	if o.whole {
+		o.dz = make([]float64, n*c)
+	} else {
+		o.dz = make([]float64, n*o.w)
+		o.u = make([]float64, n*d)
+	}
+	o.dzt, o.mu = make([]float64, n), make([]float64, n)
+	o.topDz, o.muRows, o.muPn, o.sPn = o.topDzRows, o.muRowsFn, o.muPanelRows, o.sPanelRows
+	return o
+}
+
+// probabilities fills pt, top, q and ptop: the logits go straight into
+// pt panel by panel (one GEMM of N·C·d) with a running maximum and sum per
+// sample (the log-sum-exp), then pt turns into probabilities in place with
+// the top class, then q comes from the classes other than the top.
+func (o *linearCEHVP) probabilities(w []float64) {
+	n, c := o.n, o.c
+	of := &outputFamily{feat: o.x, n: n, f: o.d, wout: w, c: c, ce: true}
+	o.pt = make([]float64, n*c)
+	o.top = make([]int, n)
+	o.q, o.ptop = make([]float64, n), make([]float64, n)
+	zmax, sum := make([]float64, n), make([]float64, n)
+	for i := range zmax {
+		zmax[i] = math.Inf(-1)
+	}
+	for k0 := 0; k0 < c; k0 += o.w {
+		off, wj := o.panel(k0)
+		z := o.pt[off : off+n*wj]
+		of.logits(z, k0, wj)
+		parallelRows(n, func(i0, i1 int) {
+			for i := i0; i < i1; i++ {
+				zmax[i], sum[i] = addExp(zmax[i], sum[i], z[i*wj:(i+1)*wj])
+			}
+		})
+	}
+	parallelRows(n, func(i0, i1 int) {
+		for i := i0; i < i1; i++ {
+			lse := zmax[i] + math.Log(sum[i])
+			for k0 := 0; k0 < c; k0 += o.w {
+				off, wj := o.panel(k0)
+				row := o.pt[off+i*wj : off+(i+1)*wj]
+				for k, v := range row {
+					v = math.Exp(v - lse)
+					row[k] = v
+					// Strictly greater: ties go to the lowest class, as
+					// complementOfTop.
+					if v > o.ptop[i] || k0+k == 0 {
+						o.top[i], o.ptop[i] = k0+k, v
+					}
+				}
+			}
+			var q float64
+			for k0 := 0; k0 < c; k0 += o.w {
+				off, wj := o.panel(k0)
+				for k, v := range o.pt[off+i*wj : off+(i+1)*wj] {
+					if k0+k != o.top[i] {
+						q += v
+					}
+				}
+			}
+			o.q[i] = q
+			off, wj := o.panel(o.top[i] / o.w * o.w)
+			o.pt[off+i*wj+o.top[i]%o.w] = 0
+		}
+	})
+}
+
+// apply writes H·vec into dst (allocated if it has the wrong length).
+func (o *linearCEHVP) apply(dst, vec []float64) []float64 {
+	n, d, c := o.n, o.d, o.c
+	if len(dst) != c*d {
+		dst = make([]float64, c*d)
+	}
+	o.vec = vec
+	xg := general(n, d, o.x)
+	if o.whole {
+		// Σ_{k≠*} p_nk dz_nk accumulates panel by panel while the panel
+		// the GEMM just wrote is still in cache.
+		clear(o.mu)
+		for k0 := 0; k0 < c; k0 += o.w {
+			off, wj := o.panel(k0)
+			gemm(blas.NoTrans, blas.Trans, 1, xg, general(wj, d, vec[k0*d:(k0+wj)*d]), 0, general(n, wj, o.dz[off:off+n*wj]))
+			o.k0, o.wj = k0, wj
+			parallelRows(n, o.muPn)
+		}
+	} else {
+		for k0 := 0; k0 < c; k0 += o.w {
+			off, wj := o.panel(k0)
+			beta := 1.0
+			if k0 == 0 {
+				beta = 0
+			}
+			gemm(blas.NoTrans, blas.NoTrans, 1, general(n, wj, o.pt[off:off+n*wj]), general(wj, d, vec[k0*d:(k0+wj)*d]), beta, general(n, d, o.u))
+		}
+		parallelRows(n, o.topDz)
+	}
+	parallelRows(n, o.muRows)
+	inv := 1 / float64(n)
+	for k0 := 0; k0 < c; k0 += o.w {
+		off, wj := o.panel(k0)
+		var s []float64
+		if o.whole {
+			s = o.dz[off : off+n*wj]
+		} else {
+			s = o.dz[:n*wj]
+			gemm(blas.NoTrans, blas.Trans, 1, xg, general(wj, d, vec[k0*d:(k0+wj)*d]), 0, general(n, wj, s))
+		}
+		o.k0, o.wj = k0, wj
+		parallelRows(n, o.sPn)
+		gemm(blas.Trans, blas.NoTrans, inv, general(n, wj, s), xg, 0, general(wj, d, dst[k0*d:(k0+wj)*d]))
+	}
+	return dst
+}
+
+// topDzRows sets dz_n* = x_n·dw_top (panel mode, where dz is not kept).
+func (o *linearCEHVP) topDzRows(i0, i1 int) {
+	d := o.d
+	for i := i0; i < i1; i++ {
+		xi, wt := o.x[i*d:(i+1)*d], o.vec[o.top[i]*d:(o.top[i]+1)*d]
+		var s float64
+		for a, v := range xi {
+			s += v * wt[a]
+		}
+		o.dzt[i] = s
+	}
+}
+
+// muRowsFn sets μ_n (and dz_n* when dz is whole, where μ holds the sum
+// over the classes already).
+func (o *linearCEHVP) muRowsFn(i0, i1 int) {
+	d := o.d
+	for i := i0; i < i1; i++ {
+		if !o.whole {
+			xi, ui := o.x[i*d:(i+1)*d], o.u[i*d:(i+1)*d]
+			var s float64
+			for a, v := range xi {
+				s += v * ui[a]
+			}
+			o.mu[i] = s - o.q[i]*o.dzt[i]
+			continue
+		}
+		off, wj := o.panel(o.top[i] / o.w * o.w)
+		o.dzt[i] = o.dz[off+i*wj+o.top[i]%o.w]
+		o.mu[i] -= o.q[i] * o.dzt[i]
+	}
+}
+
+// muPanelRows adds the panel at o.k0's Σ p̃_nk dz_nk to μ (dz whole).
+func (o *linearCEHVP) muPanelRows(i0, i1 int) {
+	off, wj := o.panel(o.k0)
+	for i := i0; i < i1; i++ {
+		pr, zr := o.pt[off+i*wj:off+(i+1)*wj], o.dz[off+i*wj:off+(i+1)*wj]
+		s := o.mu[i]
+		for k, v := range pr {
+			s += v * zr[k]
+		}
+		o.mu[i] = s
+	}
+}
+
+// sPanelRows turns the dz panel at o.k0 into s in place.
+func (o *linearCEHVP) sPanelRows(i0, i1 int) {
+	k0, wj := o.k0, o.wj
+	off, _ := o.panel(k0)
+	s := o.dz[:o.n*wj]
+	if o.whole {
+		s = o.dz[off : off+o.n*wj]
+	}
+	pt := o.pt[off : off+o.n*wj]
+	for i := i0; i < i1; i++ {
+		zt, mu := o.dzt[i], o.mu[i]
+		sr, pr := s[i*wj:(i+1)*wj], pt[i*wj:(i+1)*wj]
+		for k, v := range sr {
+			sr[k] = pr[k] * ((v - zt) - mu)
+		}
+		if t := o.top[i] - k0; t >= 0 && t < wj {
+			sr[t] = -o.ptop[i] * mu // (dz* − dz*) = 0
+		}
+	}
+}
+
+// linearCEHVPBytes is the memory of linearCEOperator beyond the data: the
+// probabilities, dz (whole or one panel, as the budget decides) and the
+// per-sample vectors. With budget 0 it is the panelled operator's.
+func (c Config) linearCEHVPBytes(budget int64) int64 {
+	n, cc, d := float64(c.N), float64(c.C), float64(c.D)
+	if budget > 0 && c.hvpWhole(budget) {
+		return membudget.Floats(2*n*cc, 4*n)
+	}
+	return membudget.Floats(n*cc, n*math.Min(cc, hvpPanel), n*d, 4*n)
+}
+
+// hvpWhole reports whether linearCEOperator keeps dz whole: two N×C
+// arrays beside the data and four Lanczos vectors within budget.
+func (c Config) hvpWhole(budget int64) bool {
+	n, cc := float64(c.N), float64(c.C)
+	return membudget.Add(c.DataBytes(), membudget.Floats(2*n*cc, 4*float64(c.NumParams()))) <= budget
+}
