@@ -378,8 +378,14 @@ func (p *Problem) HessVecOperator() func(dst, vec []float64) ([]float64, error) 
 	if err := p.check(); err != nil {
 		return failingOperator(err)
 	}
-	if p.cfg.legacy() && p.cfg.Model == kind.Linear && p.cfg.Loss == kind.CE {
-		return p.linearCEOperator() // streamed over class panels (panelhvp.go)
+	if p.cfg.NumLayers() == 1 && p.cfg.Loss == kind.CE {
+		// Streamed over class panels (panelhvp.go); a bias is the linear
+		// model on augmented inputs, with the same θ order (an LM head).
+		q, err := p.structuredProblem()
+		if err != nil {
+			return failingOperator(err)
+		}
+		return q.linearCEOperator()
 	}
 	f := p.forward()
 	work := new(hvpWork)
