@@ -156,8 +156,11 @@ func (c Config) lanczosBytesAt(steps int, fullBasis bool, budget int64) int64 {
 		k = 0
 	}
 	op := c.ForwardBytes()
-	if c.legacy() && c.Model == kind.Linear && c.Loss == kind.CE {
-		op = membudget.Add(c.linearCEHVPBytes(budget), membudget.Floats(p))
+	if c.NumLayers() == 1 && c.Loss == kind.CE {
+		op = membudget.Add(c.augmented().linearCEHVPBytes(budget), membudget.Floats(p))
+		if !c.legacy() {
+			op = membudget.Add(op, c.augmented().DataBytes()) // the augmented copy
+		}
 	}
 	return membudget.Add(membudget.Floats((k+4)*p), op)
 }

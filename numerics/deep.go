@@ -3,7 +3,6 @@ package numerics
 import (
 	"math"
 
-	"github.com/hessblock/hessblock/kind"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 )
@@ -138,46 +137,6 @@ func augment(x []float64, n, d int) []float64 {
 		a[i*(d+1)+d] = 1
 	}
 	return a
-}
-
-// setLoss turns the logits z (N×C, overwritten) into the loss, the
-// residual r and, for CE, the softmax p with its top class (THEORY §1).
-func (f *forward) setLoss(z []float64, labels []int, loss kind.Loss) {
-	n, c := f.n, f.c
-	var total float64
-	if loss == kind.CE {
-		f.p = z
-		f.r = make([]float64, n*c)
-		f.top = make([]int, n)
-		f.qtop = make([]float64, n)
-		for i := 0; i < n; i++ {
-			pi, ri := f.p[i*c:(i+1)*c], f.r[i*c:(i+1)*c]
-			y := labels[i]
-			zy := pi[y]
-			lse := softmax(pi, pi)
-			total += lse - zy
-			top, q := complementOfTop(pi)
-			f.top[i], f.qtop[i] = top, q
-			copy(ri, pi)
-			if y == top {
-				ri[y] = -q
-			} else {
-				ri[y]--
-			}
-		}
-	} else {
-		f.r = z
-		for i := 0; i < n; i++ {
-			ri := f.r[i*c : (i+1)*c]
-			ri[labels[i]]--
-			var s float64
-			for _, v := range ri {
-				s += v * v
-			}
-			total += s / 2
-		}
-	}
-	f.loss = total / float64(n)
 }
 
 // deepGradient is ∂L/∂W_l = (1/N) δ_lᵀ ā_{l−1}, whose rows (weights, then

@@ -283,9 +283,7 @@ func (p *Problem) structuredProblem() (*Problem, error) {
 	if p.cfg.NumLayers() != 1 {
 		return nil, fmt.Errorf("numerics: the structured statistics exist for the linear model and the one-hidden-layer MLP without biases, not for %v; use the dense method (StatsDense, Problem.Hessian) or the sampled one (StatsSampled, exact single blocks from Problem.Block)", p.cfg)
 	}
-	cfg := p.cfg
-	cfg.D++
-	cfg.Bias, cfg.LayerBias, cfg.Depth = false, nil, 0
+	cfg := p.cfg.augmented()
 	c, d := p.cfg.C, p.cfg.D
 	w := make([]float64, 0, c*(d+1))
 	for k := 0; k < c; k++ {
@@ -295,6 +293,17 @@ func (p *Problem) structuredProblem() (*Problem, error) {
 		ws: []*mat.Dense{mat.NewDense(c, d+1, w)}, bs: make([][]float64, 1), MaxDenseBytes: p.MaxDenseBytes, MaxBytes: p.MaxBytes}
 	q.alias()
 	return q, nil
+}
+
+// augmented is the configuration of structuredProblem for a linear model
+// with a bias: the same model without bias on inputs with a trailing 1.
+func (c Config) augmented() Config {
+	if c.legacy() {
+		return c
+	}
+	c.D++
+	c.Bias, c.LayerBias, c.Depth = false, nil, 0
+	return c
 }
 
 // checkMeasureExtras checks the Lanczos vectors and block spectra that o

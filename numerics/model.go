@@ -47,6 +47,46 @@ func gemm(ta, tb blas.Transpose, alpha float64, a, b blas64.General, beta float6
 	blas64.Gemm(ta, tb, alpha, a, b, beta, c)
 }
 
+// setLoss turns the logits z (N×C, overwritten) into the loss, the
+// residual r and, for CE, the softmax p with its top class (THEORY §1).
+func (f *forward) setLoss(z []float64, labels []int, loss kind.Loss) {
+	n, c := f.n, f.c
+	var total float64
+	if loss == kind.CE {
+		f.p = z
+		f.r = make([]float64, n*c)
+		f.top = make([]int, n)
+		f.qtop = make([]float64, n)
+		for i := 0; i < n; i++ {
+			pi, ri := f.p[i*c:(i+1)*c], f.r[i*c:(i+1)*c]
+			y := labels[i]
+			zy := pi[y]
+			lse := softmax(pi, pi)
+			total += lse - zy
+			top, q := complementOfTop(pi)
+			f.top[i], f.qtop[i] = top, q
+			copy(ri, pi)
+			if y == top {
+				ri[y] = -q // p_y − 1 without cancellation
+			} else {
+				ri[y]--
+			}
+		}
+	} else {
+		f.r = z
+		for i := 0; i < n; i++ {
+			ri := f.r[i*c : (i+1)*c]
+			ri[labels[i]]--
+			var s float64
+			for _, v := range ri {
+				s += v * v
+			}
+			total += s / 2
+		}
+	}
+	f.loss = total / float64(n)
+}
+
 func (p *Problem) forward() *forward {
 	p.mustCheck()
 	if !p.cfg.legacy() {
@@ -70,40 +110,7 @@ func (p *Problem) forward() *forward {
 		activate(cfg.Activation, f.u, f.h, f.dphi, f.ddphi)
 		gemm(blas.NoTrans, blas.Trans, 1, general(n, m, f.h), general(c, m, p.v.RawMatrix().Data), 0, general(n, c, z))
 	}
-	var total float64
-	if cfg.Loss == kind.CE {
-		f.p = z
-		f.r = make([]float64, n*c)
-		f.top = make([]int, n)
-		f.qtop = make([]float64, n)
-		for i := 0; i < n; i++ {
-			pi, ri := f.p[i*c:(i+1)*c], f.r[i*c:(i+1)*c]
-			y := p.labels[i]
-			zy := pi[y]
-			lse := softmax(pi, pi) // in place: p overwrites z
-			total += lse - zy
-			top, q := complementOfTop(pi)
-			f.top[i], f.qtop[i] = top, q
-			copy(ri, pi)
-			if y == top {
-				ri[y] = -q // p_y − 1 without cancellation
-			} else {
-				ri[y]--
-			}
-		}
-	} else {
-		f.r = z
-		for i := 0; i < n; i++ {
-			ri := f.r[i*c : (i+1)*c]
-			ri[p.labels[i]]--
-			var s float64
-			for _, v := range ri {
-				s += v * v
-			}
-			total += s / 2
-		}
-	}
-	f.loss = total / float64(n)
+	f.setLoss(z, p.labels, cfg.Loss)
 	if cfg.Model == kind.MLP {
 		vd := general(c, m, p.v.RawMatrix().Data)
 		f.vtr = make([]float64, n*m)
@@ -371,8 +378,14 @@ func (p *Problem) HessVecOperator() func(dst, vec []float64) ([]float64, error) 
 	if err := p.check(); err != nil {
 		return failingOperator(err)
 	}
-	if p.cfg.legacy() && p.cfg.Model == kind.Linear && p.cfg.Loss == kind.CE {
-		return p.linearCEOperator() // streamed over class panels (panelhvp.go)
+	if p.cfg.NumLayers() == 1 && p.cfg.Loss == kind.CE {
+		// Streamed over class panels (panelhvp.go); a bias is the linear
+		// model on augmented inputs, with the same θ order (an LM head).
+		q, err := p.structuredProblem()
+		if err != nil {
+			return failingOperator(err)
+		}
+		return q.linearCEOperator()
 	}
 	f := p.forward()
 	work := new(hvpWork)
