@@ -137,10 +137,7 @@ func (p *Problem) forward() *forward {
 // log Σ e^{z_k}, shifting by the maximum so that logits of any finite size
 // give finite results.
 func softmax(p, z []float64) float64 {
-	zmax := math.Inf(-1)
-	for _, v := range z {
-		zmax = math.Max(zmax, v)
-	}
+	zmax := maxOf(math.Inf(-1), z)
 	var s float64
 	for k, v := range z {
 		e := math.Exp(v - zmax)
@@ -151,6 +148,19 @@ func softmax(p, z []float64) float64 {
 		p[k] /= s
 	}
 	return zmax + math.Log(s)
+}
+
+// maxOf returns the largest of m and z. Unlike math.Max it does not
+// propagate a NaN (it is a third of the cost of a log-sum-exp at large C):
+// a NaN logit makes its exponential, and so the sum, NaN anyway, and the
+// callers check the results for finiteness.
+func maxOf(m float64, z []float64) float64 {
+	for _, v := range z {
+		if v > m {
+			m = v
+		}
+	}
+	return m
 }
 
 func activate(a kind.Activation, u, h, d1, d2 []float64) {

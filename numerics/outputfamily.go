@@ -205,10 +205,7 @@ func (of *outputFamily) logSumExp(chunk int) []float64 {
 // addExp extends a running log-sum-exp, Σ e^{z} = s·e^{mx} (s = 0 and
 // mx = −∞ before the first class), by the logits z.
 func addExp(mx, s float64, z []float64) (float64, float64) {
-	m := mx
-	for _, v := range z {
-		m = math.Max(m, v)
-	}
+	m := maxOf(mx, z)
 	acc := s * math.Exp(mx-m)
 	if math.IsInf(mx, -1) {
 		acc = 0
