@@ -761,4 +761,35 @@ func BenchmarkHessVecEngines(b *testing.B) {
 			p.deepVec(f, w, partsH, dst, v)
 		}
 	})
+	// The curvature parts of issue 13 cost about one H·v each.
+	for _, op := range []struct {
+		name string
+		op   func(dst, v []float64) ([]float64, error)
+	}{{"gauss-newton", p.GaussNewtonVec()}, {"residual", p.ResidualVec()}} {
+		b.Run(op.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if _, err := op.op(dst, v); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	deep := cfg
+	deep.Depth, deep.Bias = 3, true
+	q, err := NewProblem(deep)
+	if err != nil {
+		b.Fatal(err)
+	}
+	vq := make([]float64, q.NumParams())
+	for i := range vq {
+		vq[i] = math.Sin(float64(i))
+	}
+	b.Run("general-L3-bias", func(b *testing.B) {
+		op := q.HessVecOperator()
+		for i := 0; i < b.N; i++ {
+			if _, err := op(nil, vq); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
