@@ -11,7 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"codeberg.org/sbinet/npyio"
 	"codeberg.org/sbinet/npyio/npz"
 	"gonum.org/v1/gonum/mat"
 
@@ -213,19 +212,11 @@ func TestFixturesMatchTorch(t *testing.T) {
 				t.Fatal(err)
 			}
 
-			f, err := os.Open(base + ".hessian.npy")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			var torchH mat.Dense
-			if err := npyio.Read(f, &torchH); err != nil {
-				t.Fatal(err)
-			}
+			torchH := readFixtureHessian(t, base+".hessian.npy")
 			if r, c := torchH.Dims(); r != net.numParams() || c != net.numParams() {
 				t.Fatalf("torch Hessian is %d×%d, the network has P = %d", r, c, net.numParams())
 			}
-			e := deepRelErr(ref.hess, &torchH)
+			e := deepRelErr(ref.hess, torchH)
 			t.Logf("P = %d: max |H_Go − H_torch| / max |H_torch| = %.1e", net.numParams(), e)
 			if e > 1e-10 {
 				t.Errorf("Go autodiff vs torch Hessian: relative error %.1e > 1e−10", e)
