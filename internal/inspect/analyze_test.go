@@ -11,6 +11,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/hessblock/hessblock/kind"
+	"github.com/hessblock/hessblock/krylov"
 	"github.com/hessblock/hessblock/numerics"
 	"github.com/hessblock/hessblock/precond"
 )
@@ -182,7 +183,8 @@ func TestPreconditionersMatchQuality(t *testing.T) {
 			t.Fatalf("%v: %d rows, want 5", cfg, len(res.Preconditioners))
 		}
 		for i, b := range []precond.Approximation{bn, bl, k, d, id} {
-			want, err := precond.Quality(denseOperator(h), precond.Named(b, Approximations[i]), damping, precond.Options{Dense: h, Seed: 7, Tol: 1e-6})
+			want, err := precond.Quality(denseOperator(h), precond.Named(b, Approximations[i]), damping, precond.Options{Dense: h, Seed: 7, Tol: 1e-6,
+				Density: &krylov.SLQOptions{Probes: 4, Steps: min(l.P, 40), Seed: 7, Reorth: krylov.ReorthFull}})
 			if err != nil {
 				t.Fatal(err)
 			}
