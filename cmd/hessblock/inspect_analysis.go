@@ -206,6 +206,9 @@ func writeAnalysisTable(w io.Writer, res inspect.Result) {
 		}
 		fmt.Fprintf(tw, "Hutchinson\t%s\n", pm(t.Hutchinson))
 		fmt.Fprintf(tw, "Hutch++\t%s\n", pm(t.HutchPlusPlus))
+		if d := t.Diagonal; d != nil && !math.IsNaN(d.MaxAbsZ) {
+			fmt.Fprintf(tw, "diagonal	max |estimate − exact| / std err = %.2g over %d entries (-json: every entry)\n", d.MaxAbsZ, len(d.Estimate))
+		}
 		for _, l := range t.Layers {
 			if l.Exact {
 				fmt.Fprintf(tw, "layer %s\t%s\n", l.Layer, g(l.Trace))

@@ -296,6 +296,28 @@ func TestTraces(t *testing.T) {
 				t.Errorf("%v: %s %v ± %v, exact %v", cfg, name, e.Trace, e.StdErr, exact)
 			}
 		}
+		// The diagonal: exact entries are H_ii; with 40 probes (a t law of
+		// 39 degrees of freedom, P(|z| > 3) ≈ 0.5%) at least 90% of the
+		// entries lie within 3 standard errors: a correct estimator misses
+		// that with probability below 3e−4 at these P = 24 … 39 (binomial
+		// tail of 3 or more misses), and the seed is fixed.
+		d := tr.Diagonal
+		if d == nil || len(d.Estimate) != res.Params || len(d.Exact) != res.Params {
+			t.Fatalf("%v: diagonal %+v, want %d entries with the exact ones", cfg, d, res.Params)
+		}
+		within := 0
+		for i := range d.Exact {
+			if d.Exact[i] != res.Hessian.At(i, i) {
+				t.Fatalf("%v: exact diagonal[%d] = %v, H_ii = %v", cfg, i, d.Exact[i], res.Hessian.At(i, i))
+			}
+			if math.Abs(d.Estimate[i]-d.Exact[i]) <= 3*d.StdErr[i] {
+				within++
+			}
+		}
+		if float64(within) < 0.9*float64(res.Params) {
+			t.Errorf("%v: %d of %d diagonal entries within 3 standard errors", cfg, within, res.Params)
+		}
+
 		// Off the dense path: estimates per layer, within their errors.
 		ps, structured := measured(t, cfg, 1000)
 		if cfg.Depth == 3 {

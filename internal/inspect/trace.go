@@ -22,6 +22,64 @@ type Trace struct {
 	// Exact is Σ_i H_ii on the dense path; NaN when H was not formed.
 	Exact  float64
 	Layers []LayerTrace
+	// Diagonal is the estimate of diag(H) from the same number of probes
+	// (krylov.Diagonal, Bekas et al.), with the exact diagonal beside it on
+	// the dense path; nil above MaxDiagonal parameters, where
+	// DiagonalOmitted says so.
+	Diagonal        *Diagonal
+	DiagonalOmitted string
+}
+
+// MaxDiagonal bounds the length of the per-entry diagonal inspect prints
+// in JSON (three arrays of P numbers).
+const MaxDiagonal = 10000
+
+// Diagonal is a stochastic estimate of diag(H) with per-entry standard
+// errors, and the exact diagonal when H was formed (nil otherwise).
+// MaxAbsZ is max_i |Estimate_i − Exact_i| / StdErr_i over the entries
+// with a positive standard error (NaN without the exact diagonal, or when
+// every standard error is 0 or +Inf).
+type Diagonal struct {
+	Estimate, StdErr, Exact []float64
+	MaxAbsZ                 float64
+}
+
+// MarshalJSON writes non-finite standard errors and MaxAbsZ as null.
+func (d Diagonal) MarshalJSON() ([]byte, error) {
+	se := make([]*float64, len(d.StdErr))
+	for i, v := range d.StdErr {
+		se[i] = finite(v)
+	}
+	return json.Marshal(struct {
+		Estimate []float64  `json:"estimate"`
+		StdErr   []*float64 `json:"std_err"`
+		Exact    []float64  `json:"exact"`
+		MaxAbsZ  *float64   `json:"max_abs_z"`
+	}{d.Estimate, se, d.Exact, finite(d.MaxAbsZ)})
+}
+
+// diagonal estimates diag(H) with m probes and compares it with the exact
+// diagonal of h when h is non-nil.
+func diagonal(op krylov.Operator, h *mat.SymDense, n, m int, seed uint64) (*Diagonal, error) {
+	est, err := krylov.Diagonal(op, n, krylov.TraceOptions{Probes: m, Seed: seed})
+	if err != nil {
+		return nil, fmt.Errorf("inspect: diagonal estimate: %w", err)
+	}
+	d := &Diagonal{Estimate: est.Diag, StdErr: est.StdErr, MaxAbsZ: math.NaN()}
+	if h == nil {
+		return d, nil
+	}
+	d.Exact = make([]float64, n)
+	for i := range d.Exact {
+		d.Exact[i] = h.At(i, i)
+		if se := d.StdErr[i]; se > 0 && !math.IsInf(se, 0) {
+			z := math.Abs(d.Estimate[i]-d.Exact[i]) / se
+			if math.IsNaN(d.MaxAbsZ) || z > d.MaxAbsZ {
+				d.MaxAbsZ = z
+			}
+		}
+	}
+	return d, nil
 }
 
 // Estimate is a stochastic trace with its standard error (+Inf from a
@@ -59,7 +117,9 @@ func (t Trace) MarshalJSON() ([]byte, error) {
 		HutchPlusPlus Estimate     `json:"hutch_plus_plus"`
 		Exact         *float64     `json:"exact"`
 		Layers        []LayerTrace `json:"layers"`
-	}{t.Probes, t.Hutchinson, t.HutchPlusPlus, finite(t.Exact), t.Layers})
+		Diagonal      *Diagonal    `json:"diagonal,omitempty"`
+		Omitted       string       `json:"diagonal_omitted,omitempty"`
+	}{t.Probes, t.Hutchinson, t.HutchPlusPlus, finite(t.Exact), t.Layers, t.Diagonal, t.DiagonalOmitted})
 }
 
 // MarshalJSON writes a standard error of +Inf as null.
@@ -93,6 +153,13 @@ func traces(op krylov.Operator, h *mat.SymDense, l numerics.Layout, m int, seed 
 		return nil, fmt.Errorf("inspect: Hutch++ trace: %w", err)
 	}
 	t := &Trace{Probes: m, Hutchinson: Estimate{hu.Trace, hu.StdErr}, HutchPlusPlus: Estimate{hpp.Trace, hpp.StdErr}, Exact: math.NaN()}
+	if l.P <= MaxDiagonal {
+		if t.Diagonal, err = diagonal(op, h, l.P, m, seed); err != nil {
+			return nil, err
+		}
+	} else {
+		t.DiagonalOmitted = fmt.Sprintf("P = %d > %d: the per-entry diagonal is not written", l.P, MaxDiagonal)
+	}
 	names, starts, sizes := layerRanges(l)
 	if h != nil {
 		t.Exact = 0
