@@ -22,7 +22,12 @@ import (
 //   - whole: dz for all classes in a second N×C array (two GEMMs of
 //     N·C·d multiply–adds per product), when it fits the memory budget;
 //   - panels: μ_n = x_n·u_n − q_n dz_n* with U = P̃ dW (N×d), one more
-//     GEMM, and dz only ever one N×panel block: memory N·C + N·panel.
+//     GEMM, and dz only ever one N×panel block: memory N·C + N·panel;
+//   - recompute: as panels, but the probabilities are not kept either:
+//     each panel of P̃ is recomputed from the logits (one GEMM and N·panel
+//     exponentials) in both passes, so that nothing N×C is held: memory
+//     O(N·panel + N·d + C·d) at about 2.5× the GEMMs of a product, for
+//     when one N×C array does not fit the budget.
 //
 // Both then form s and H·dW one panel at a time, so s never leaves the
 // cache between its two GEMMs. Nothing is allocated after the first
@@ -34,12 +39,24 @@ import (
 // at their full rate (their NC blocking is 3072).
 const hvpPanel = 2048
 
+// hvpMode says what linearCEHVP keeps (see above).
+type hvpMode int
+
+const (
+	hvpWhole     hvpMode = iota // P̃ and dz, N×C each
+	hvpPanels                   // P̃ (N×C) and one dz panel
+	hvpRecompute                // one P̃ panel and one dz panel
+)
+
 type linearCEHVP struct {
 	n, d, c, w int
 	x          []float64 // N×d
-	pt         []float64 // p with the top class zeroed, panel-major: panel k0 is N×w_k0 at offset N·k0
+	pt         []float64 // p with the top class zeroed, panel-major: panel k0 is N×w_k0 at offset N·k0; one N×w panel (recompute)
 	top        []int
 	q, ptop    []float64 // 1 − p_top (from the other classes), p_top
+	lse        []float64 // log Σ_k e^{z_nk} (recompute)
+	of         *outputFamily
+	mode       hvpMode
 	whole      bool
 	dz         []float64 // N×C (whole) or N×w (panels), panel-major
 	u          []float64 // U = P̃ dW, N×d (panels)
@@ -47,9 +64,10 @@ type linearCEHVP struct {
 
 	// Per-product state read by the row loops (built once, so that a
 	// product allocates no closures).
-	vec                      []float64
-	k0, wj                   int
-	topDz, muRows, muPn, sPn func(i0, i1 int)
+	vec                             []float64
+	spt                             []float64 // P̃'s panel for sPanelRows
+	k0, wj                          int
+	topDz, muRows, muPn, sPn, expPn func(i0, i1 int)
 }
 
 // panel returns the offset and width of the panel starting at class k0.
@@ -60,7 +78,7 @@ func (o *linearCEHVP) panel(k0 int) (off, w int) { return o.n * k0, min(o.w, o.c
 // statistics (outputfamily.go); dz is kept whole when two N×C arrays, the
 // data and four Lanczos vectors fit the budget (Problem.MaxBytes).
 func (p *Problem) linearCEOperator() func(dst, vec []float64) ([]float64, error) {
-	o := p.newLinearCEHVP(hvpPanel, p.cfg.hvpWhole(p.maxBytes()))
+	o := p.newLinearCEHVP(hvpPanel, p.cfg.hvpMode(p.maxBytes()))
 	return func(dst, vec []float64) ([]float64, error) {
 		if err := p.checkVec(vec); err != nil {
 			return nil, err
@@ -69,13 +87,18 @@ func (p *Problem) linearCEOperator() func(dst, vec []float64) ([]float64, error)
 	}
 }
 
-// newLinearCEHVP is the operator with panels of `panel` classes, dz whole
-// or not.
-func (p *Problem) newLinearCEHVP(panel int, whole bool) *linearCEHVP {
+// newLinearCEHVP is the operator with panels of `panel` classes in the
+// given mode.
+func (p *Problem) newLinearCEHVP(panel int, mode hvpMode) *linearCEHVP {
 	cfg := p.cfg
 	n, d, c := cfg.N, cfg.D, cfg.C
-	o := &linearCEHVP{n: n, d: d, c: c, w: min(panel, c), x: p.x.RawMatrix().Data, whole: whole}
-	o.probabilities(p.w.RawMatrix().Data)
+	o := &linearCEHVP{n: n, d: d, c: c, w: min(panel, c), x: p.x.RawMatrix().Data, mode: mode, whole: mode == hvpWhole}
+	o.of = &outputFamily{feat: o.x, n: n, f: d, wout: p.w.RawMatrix().Data, c: c, ce: true}
+	if mode == hvpRecompute {
+		o.normalizers()
+	} else {
+		o.probabilities(p.w.RawMatrix().Data)
+	}
 	if o.whole {
 		o.dz = make([]float64, n*c)
 	} else {
@@ -83,8 +106,85 @@ func (p *Problem) newLinearCEHVP(panel int, whole bool) *linearCEHVP {
 		o.u = make([]float64, n*d)
 	}
 	o.dzt, o.mu = make([]float64, n), make([]float64, n)
-	o.topDz, o.muRows, o.muPn, o.sPn = o.topDzRows, o.muRowsFn, o.muPanelRows, o.sPanelRows
+	o.topDz, o.muRows, o.muPn, o.sPn, o.expPn = o.topDzRows, o.muRowsFn, o.muPanelRows, o.sPanelRows, o.expPanelRows
 	return o
+}
+
+// normalizers fills lse, top, ptop and q without keeping the
+// probabilities (recompute mode): a pass over the logit panels for the
+// running log-sum-exp and the top class (the largest logit, ties to the
+// lowest class), then one for q = Σ_{k≠top} p_k.
+func (o *linearCEHVP) normalizers() {
+	n, c := o.n, o.c
+	o.pt = make([]float64, n*o.w)
+	o.top = make([]int, n)
+	o.q, o.ptop, o.lse = make([]float64, n), make([]float64, n), make([]float64, n)
+	zmax, sum, best := make([]float64, n), make([]float64, n), make([]float64, n)
+	for i := range zmax {
+		zmax[i], best[i] = math.Inf(-1), math.Inf(-1)
+	}
+	for k0 := 0; k0 < c; k0 += o.w {
+		_, wj := o.panel(k0)
+		z := o.pt[:n*wj]
+		o.of.logits(z, k0, wj)
+		parallelRows(n, func(i0, i1 int) {
+			for i := i0; i < i1; i++ {
+				row := z[i*wj : (i+1)*wj]
+				for k, v := range row {
+					if v > best[i] || k0+k == 0 {
+						o.top[i], best[i] = k0+k, v
+					}
+				}
+				zmax[i], sum[i] = addExp(zmax[i], sum[i], row)
+			}
+		})
+	}
+	for i := range o.lse {
+		o.lse[i] = zmax[i] + math.Log(sum[i])
+		o.ptop[i] = math.Exp(best[i] - o.lse[i])
+	}
+	for k0 := 0; k0 < c; k0 += o.w {
+		_, wj := o.panel(k0)
+		z := o.pt[:n*wj]
+		o.of.logits(z, k0, wj)
+		parallelRows(n, func(i0, i1 int) {
+			for i := i0; i < i1; i++ {
+				for k, v := range z[i*wj : (i+1)*wj] {
+					if k0+k != o.top[i] {
+						o.q[i] += math.Exp(v - o.lse[i])
+					}
+				}
+			}
+		})
+	}
+}
+
+// ptPanel returns P̃'s panel at class k0 (N×wj): the stored one, or in
+// recompute mode the one recomputed into o.pt from the logits.
+func (o *linearCEHVP) ptPanel(k0 int) []float64 {
+	off, wj := o.panel(k0)
+	if o.mode != hvpRecompute {
+		return o.pt[off : off+o.n*wj]
+	}
+	o.of.logits(o.pt[:o.n*wj], k0, wj)
+	o.k0, o.wj = k0, wj
+	parallelRows(o.n, o.expPn)
+	return o.pt[:o.n*wj]
+}
+
+// expPanelRows turns the logits panel in o.pt into probabilities with the
+// top class zeroed (recompute mode).
+func (o *linearCEHVP) expPanelRows(i0, i1 int) {
+	k0, wj := o.k0, o.wj
+	for i := i0; i < i1; i++ {
+		row, lse := o.pt[i*wj:(i+1)*wj], o.lse[i]
+		for k, v := range row {
+			row[k] = math.Exp(v - lse)
+		}
+		if t := o.top[i] - k0; t >= 0 && t < wj {
+			row[t] = 0
+		}
+	}
 }
 
 // probabilities fills pt, top, q and ptop: the logits go straight into
@@ -163,12 +263,12 @@ func (o *linearCEHVP) apply(dst, vec []float64) []float64 {
 		}
 	} else {
 		for k0 := 0; k0 < c; k0 += o.w {
-			off, wj := o.panel(k0)
+			_, wj := o.panel(k0)
 			beta := 1.0
 			if k0 == 0 {
 				beta = 0
 			}
-			gemm(blas.NoTrans, blas.NoTrans, 1, general(n, wj, o.pt[off:off+n*wj]), general(wj, d, vec[k0*d:(k0+wj)*d]), beta, general(n, d, o.u))
+			gemm(blas.NoTrans, blas.NoTrans, 1, general(n, wj, o.ptPanel(k0)), general(wj, d, vec[k0*d:(k0+wj)*d]), beta, general(n, d, o.u))
 		}
 		parallelRows(n, o.topDz)
 	}
@@ -183,6 +283,7 @@ func (o *linearCEHVP) apply(dst, vec []float64) []float64 {
 			s = o.dz[:n*wj]
 			gemm(blas.NoTrans, blas.Trans, 1, xg, general(wj, d, vec[k0*d:(k0+wj)*d]), 0, general(n, wj, s))
 		}
+		o.spt = o.ptPanel(k0)
 		o.k0, o.wj = k0, wj
 		parallelRows(n, o.sPn)
 		gemm(blas.Trans, blas.NoTrans, inv, general(n, wj, s), xg, 0, general(wj, d, dst[k0*d:(k0+wj)*d]))
@@ -244,7 +345,7 @@ func (o *linearCEHVP) sPanelRows(i0, i1 int) {
 	if o.whole {
 		s = o.dz[off : off+o.n*wj]
 	}
-	pt := o.pt[off : off+o.n*wj]
+	pt := o.spt
 	for i := i0; i < i1; i++ {
 		zt, mu := o.dzt[i], o.mu[i]
 		sr, pr := s[i*wj:(i+1)*wj], pt[i*wj:(i+1)*wj]
@@ -262,15 +363,32 @@ func (o *linearCEHVP) sPanelRows(i0, i1 int) {
 // per-sample vectors. With budget 0 it is the panelled operator's.
 func (c Config) linearCEHVPBytes(budget int64) int64 {
 	n, cc, d := float64(c.N), float64(c.C), float64(c.D)
-	if budget > 0 && c.hvpWhole(budget) {
+	panel := n * math.Min(cc, hvpPanel)
+	switch c.hvpMode(budget) {
+	case hvpWhole:
 		return membudget.Floats(2*n*cc, 4*n)
+	case hvpPanels:
+		return membudget.Floats(n*cc, panel, n*d, 4*n)
 	}
-	return membudget.Floats(n*cc, n*math.Min(cc, hvpPanel), n*d, 4*n)
+	return membudget.Floats(2*panel, n*d, 5*n)
 }
 
-// hvpWhole reports whether linearCEOperator keeps dz whole: two N×C
-// arrays beside the data and four Lanczos vectors within budget.
-func (c Config) hvpWhole(budget int64) bool {
+// hvpMode is the mode linearCEOperator runs in under budget: dz whole when
+// two N×C arrays beside the data and four Lanczos vectors fit, the
+// probabilities alone when one does, else neither (budget 0: panels).
+func (c Config) hvpMode(budget int64) hvpMode {
+	if budget <= 0 {
+		return hvpPanels
+	}
 	n, cc := float64(c.N), float64(c.C)
-	return membudget.Add(c.DataBytes(), membudget.Floats(2*n*cc, 4*float64(c.NumParams()))) <= budget
+	fits := func(arrays float64) bool {
+		return membudget.Add(c.DataBytes(), membudget.Floats(arrays*n*cc, n*math.Min(cc, hvpPanel), 4*float64(c.NumParams()))) <= budget
+	}
+	switch {
+	case fits(2):
+		return hvpWhole
+	case fits(1):
+		return hvpPanels
+	}
+	return hvpRecompute
 }
