@@ -115,7 +115,7 @@ func (p *Problem) newLinearCEHVP(panel int, mode hvpMode) *linearCEHVP {
 // running log-sum-exp and the top class (the largest logit, ties to the
 // lowest class), then one for q = Σ_{k≠top} p_k.
 func (o *linearCEHVP) normalizers() {
-	n, c := o.n, o.c
+	n := o.n
 	o.pt = make([]float64, n*o.w)
 	o.top = make([]int, n)
 	o.q, o.ptop, o.lse = make([]float64, n), make([]float64, n), make([]float64, n)
@@ -123,37 +123,38 @@ func (o *linearCEHVP) normalizers() {
 	for i := range zmax {
 		zmax[i], best[i] = math.Inf(-1), math.Inf(-1)
 	}
-	for k0 := 0; k0 < c; k0 += o.w {
-		_, wj := o.panel(k0)
-		z := o.pt[:n*wj]
-		o.of.logits(z, k0, wj)
-		parallelRows(n, func(i0, i1 int) {
-			for i := i0; i < i1; i++ {
-				row := z[i*wj : (i+1)*wj]
-				for k, v := range row {
-					if v > best[i] || k0+k == 0 {
-						o.top[i], best[i] = k0+k, v
-					}
-				}
-				zmax[i], sum[i] = addExp(zmax[i], sum[i], row)
+	o.eachLogitRow(func(i, k0 int, row []float64) {
+		for k, v := range row {
+			if v > best[i] || k0+k == 0 {
+				o.top[i], best[i] = k0+k, v
 			}
-		})
-	}
+		}
+		zmax[i], sum[i] = addExp(zmax[i], sum[i], row)
+	})
 	for i := range o.lse {
 		o.lse[i] = zmax[i] + math.Log(sum[i])
 		o.ptop[i] = math.Exp(best[i] - o.lse[i])
 	}
-	for k0 := 0; k0 < c; k0 += o.w {
+	o.eachLogitRow(func(i, k0 int, row []float64) {
+		for k, v := range row {
+			if k0+k != o.top[i] {
+				o.q[i] += math.Exp(v - o.lse[i])
+			}
+		}
+	})
+}
+
+// eachLogitRow computes the logits of each class panel into o.pt and
+// calls row for every sample's part of it (samples in parallel, panels in
+// order).
+func (o *linearCEHVP) eachLogitRow(row func(i, k0 int, z []float64)) {
+	for k0 := 0; k0 < o.c; k0 += o.w {
 		_, wj := o.panel(k0)
-		z := o.pt[:n*wj]
+		z := o.pt[:o.n*wj]
 		o.of.logits(z, k0, wj)
-		parallelRows(n, func(i0, i1 int) {
+		parallelRows(o.n, func(i0, i1 int) {
 			for i := i0; i < i1; i++ {
-				for k, v := range z[i*wj : (i+1)*wj] {
-					if k0+k != o.top[i] {
-						o.q[i] += math.Exp(v - o.lse[i])
-					}
-				}
+				row(i, k0, z[i*wj:(i+1)*wj])
 			}
 		})
 	}
