@@ -104,7 +104,7 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	}
-	p, err := inspectProblem(fl)
+	p, source, err := inspectProblem(fl)
 	if err != nil {
 		return err
 	}
@@ -119,6 +119,7 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 	if err := inspect.Analyze(p, &res, fl.analysis.options(res, p.Config().Seed)); err != nil {
 		return err
 	}
+	res.Source = source
 	if res.Hessian == nil && (fl.npyDir != "" || fl.figDir != "") {
 		fmt.Fprintf(stderr, "hessblock inspect: H was not formed, so -npy writes no hessian.npy and -fig draws no figures (raise -max-dense-bytes to form it)\n")
 	}
@@ -131,11 +132,18 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 	return writeInspectTable(stdout, res)
 }
 
-// inspectProblem builds the problem of the flags, or of -load's file.
-func inspectProblem(fl inspectFlags) (*numerics.Problem, error) {
+// inspectProblem builds the problem of the flags, or of -load's file;
+// source says where a loaded problem's weights and data came from.
+func inspectProblem(fl inspectFlags) (*numerics.Problem, string, error) {
 	if fl.load != "" {
 		return loadInspectProblem(fl, fl.flags)
 	}
+	p, err := drawnProblem(fl)
+	return p, "", err
+}
+
+// drawnProblem draws the problem of the flags' configuration.
+func drawnProblem(fl inspectFlags) (*numerics.Problem, error) {
 	// The whole measurement, so that the size the message suggests fits
 	// the problem and its statistics.
 	if err := fl.cfg.CheckMeasure(membudget.Limit(), fl.maxDenseBytes); err != nil {
@@ -213,6 +221,9 @@ func stat(v float64, undefined string, format func(float64) string) string {
 func writeInspectTable(w io.Writer, res inspect.Result) error {
 	var buf bytes.Buffer
 	fmt.Fprintf(&buf, "configuration: %v\n", res.Config)
+	if res.Source != "" {
+		fmt.Fprintf(&buf, "source: %s\n", res.Source)
+	}
 	fmt.Fprintf(&buf, "method: %s\n\n", res.Method)
 	tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
 	row := func(name, value, note string) { fmt.Fprintf(tw, "%s\t%s\t%s\n", name, value, note) }

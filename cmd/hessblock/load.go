@@ -82,39 +82,43 @@ func loadError(path string, err error) error {
 // the file's data, or, for a file without X and y, on Gaussian data of the
 // file's d and C drawn with -N and -seed (which are refused when the file
 // has data). The whole measurement is checked against the budget first.
-func loadInspectProblem(fl inspectFlags, cf *configFlags) (*numerics.Problem, error) {
+func loadInspectProblem(fl inspectFlags, cf *configFlags) (*numerics.Problem, string, error) {
 	m, cfg, err := readModel(fl.load, loadChoices(cf))
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	set := given(cf.fs)
 	fromFlags := m.X == nil
 	if !fromFlags && (set["N"] || set["seed"]) {
-		return nil, usagef("-load %s: the file has X and y, and -N and -seed draw Gaussian data only for a file without them", fl.load)
+		return nil, "", usagef("-load %s: the file has X and y, and -N and -seed draw Gaussian data only for a file without them", fl.load)
 	}
 	if fromFlags {
 		cfg.N, cfg.Seed = *cf.n, *cf.seed
 		if cfg.N < 1 {
-			return nil, usagef("-N %d, want ≥ 1", cfg.N)
+			return nil, "", usagef("-N %d, want ≥ 1", cfg.N)
 		}
 	}
 	if err := loadmodel.CheckMeasure(m, cfg, membudget.Limit(), fl.maxDenseBytes, fromFlags); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	var p *numerics.Problem
 	if fromFlags {
 		set, err := datasets.Gaussian(cfg.N, cfg.D, cfg.C, cfg.Seed)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		p, err = loadmodel.Problem(m, cfg, set.X, set.Labels)
 	} else {
 		p, err = loadmodel.Problem(m, cfg, nil, nil)
 	}
 	if err != nil {
-		return nil, loadError(fl.load, err)
+		return nil, "", loadError(fl.load, err)
 	}
-	return p, nil
+	source := fmt.Sprintf("%s (weights, X and y; σ and seed unused)", fl.load)
+	if fromFlags {
+		source = fmt.Sprintf("%s (weights; Gaussian X and labels drawn with -N %d -seed %d)", fl.load, cfg.N, cfg.Seed)
+	}
+	return p, source, nil
 }
 
 // loadTrainSpec is train's spec for -load: the file's network and sizes,

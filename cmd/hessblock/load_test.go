@@ -152,6 +152,9 @@ func TestInspectLoadDataFromFlags(t *testing.T) {
 		if res.Config.N != 11 || res.Config.D != 4 || res.Config.C != 3 || res.Config.NumLayers() != 3 {
 			t.Fatalf("config %v, want N = 11 and the file's d = 4, C = 3, L = 3", res.Config)
 		}
+		if want := "(weights; Gaussian X and labels drawn with -N 11 -seed " + seed + ")"; !strings.HasSuffix(res.Source, want) {
+			t.Errorf("source %q, want it to end in %q", res.Source, want)
+		}
 		switch i {
 		case 0:
 			first = res

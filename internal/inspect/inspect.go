@@ -96,6 +96,12 @@ type Result struct {
 	// Trace holds the trace estimates (Options.TraceProbes).
 	Trace *Trace `json:"trace,omitempty"`
 
+	// Source says where the weights and data came from when they were not
+	// drawn from the configuration's seed (inspect -load); then the
+	// configuration's σ values and, for a file with X and y, its seed are
+	// not used.
+	Source string `json:"source,omitempty"`
+
 	// Hessian is the dense H when the dense path computed it (for -npy
 	// and -fig); nil otherwise.
 	Hessian *mat.SymDense `json:"-"`
@@ -124,9 +130,10 @@ func (r Result) MarshalJSON() ([]byte, error) {
 		PrecondSkipped    string                 `json:"preconditioners_skipped,omitempty"`
 		Eigvecs           []Eigvec               `json:"eigvecs,omitempty"`
 		Trace             *Trace                 `json:"trace,omitempty"`
+		Source            string                 `json:"source,omitempty"`
 	}{r.Config, r.Params, r.Gamma, r.Method, r.Ratios, numerics.Number(r.Rho), r.RhoUndefined,
 		r.Frobenius, r.LambdaMax, r.LambdaMaxResidual, r.EstimatedBytes, r.PeakRSSBytes, r.DiagBlock, r.OffBlock,
-		r.GaussNewton, r.Residual, r.Preconditioners, r.PrecondSkipped, r.Eigvecs, r.Trace})
+		r.GaussNewton, r.Residual, r.Preconditioners, r.PrecondSkipped, r.Eigvecs, r.Trace, r.Source})
 }
 
 // Measure computes the statistics of p with numerics.Measure: with
