@@ -21,10 +21,13 @@ import (
 // the statistics alone take 0.04 s, 0.04 s, 0.06 s and 0.4 s. The split
 // costs two more dense matrices, their block statistics and λmax:
 // 0.5–1 s → 1.6–2.8 s at P = 2000, 5 s → 12–17 s and twice the memory
-// at P = 4000.
+// at P = 4000; on 2 idle cores the linear model at P = 2000 went from
+// 0.18 s to 0.52 s, so the default stops at P = 1000, where the split
+// adds about 0.1 s, and the statistics users compare with a numpy peer
+// (bench/README.md) are measured alone.
 const (
 	precondMaxParams   = 300
-	curvatureMaxParams = 2000
+	curvatureMaxParams = 1000
 )
 
 // analysisFlags are inspect's flags for the analyses beyond the block
