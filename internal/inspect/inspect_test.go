@@ -2,7 +2,6 @@ package inspect
 
 import (
 	"encoding/json"
-	"io"
 	"runtime"
 	"testing"
 
@@ -17,15 +16,7 @@ import (
 func TestResultReportsMemory(t *testing.T) {
 	cfg := numerics.Config{Model: kind.Linear, Loss: kind.CE, C: 30, D: 8, N: 40, Sigma: 1, Seed: 2}
 	for _, maxDense := range []int64{0, 1} { // default: dense; 1 byte: structured
-		p, err := numerics.NewProblem(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p.MaxDenseBytes = maxDense
-		res, err := Measure(p, io.Discard)
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, res := measured(t, cfg, maxDense)
 		b, err := json.Marshal(res)
 		if err != nil {
 			t.Fatal(err)
