@@ -99,15 +99,12 @@ func blockSpectrum(block func(a, b int) (*mat.Dense, error), l Layout, a, b int)
 	}
 	r, c := blk.Dims()
 	s := BlockSpectrum{A: l.Blocks[a].Name, B: l.Blocks[b].Name, Rows: r, Cols: c}
-	if s.SigmaMax, err = SpectralNorm(blk); err != nil {
+	lo, hi, sigma, square, err := blockExtremes(blk)
+	if err != nil {
 		return s, err
 	}
-	if r == c {
-		ev, err := SymmetricEigenvalues(blk)
-		if err != nil {
-			return s, err
-		}
-		lo, hi := ev[0], ev[len(ev)-1]
+	s.SigmaMax = sigma
+	if square {
 		s.LambdaMin, s.LambdaMax = &lo, &hi
 	}
 	return s, nil
