@@ -92,22 +92,25 @@ func (c Config) deepJacobianBytes(res bool) int64 {
 	return membudget.Floats(floats)
 }
 
-// ProblemBytes is DataBytes plus ForwardBytes: what NewProblem checks
-// against the budget, so that a Problem it returns can at least evaluate
-// its loss.
+// ProblemBytes is DataBytes plus ForwardBytes: a Problem evaluating its
+// loss and gradient with a forward pass.
 func (c Config) ProblemBytes() int64 {
 	return membudget.Add(c.DataBytes(), c.ForwardBytes())
 }
 
 // CheckProblem returns a *membudget.Error if a Problem of the
-// configuration (ProblemBytes) would exceed budget, with the largest N that
-// would fit at the other sizes.
+// configuration would exceed budget, with the largest N that would fit at
+// the other sizes: what NewProblem checks, so that a Problem it returns
+// can at least evaluate its loss and gradient. That takes ProblemBytes,
+// or for a linear model whose forward pass does not fit, its data and the
+// loss and gradient streamed over classes (stream.go).
 func (c Config) CheckProblem(budget int64) error {
-	need := c.ProblemBytes()
+	bytes := func(k Config) int64 { return membudget.Add(k.DataBytes(), k.forwardBytesAt(budget)) }
+	need := bytes(c)
 	if need <= budget {
 		return nil
 	}
-	return membudget.Check(fmt.Sprintf("the problem %v (data X %d×%d, weights, forward pass)", c, c.N, c.D), need, budget, fitHint(c, c.fitN(budget, Config.ProblemBytes)))
+	return membudget.Check(fmt.Sprintf("the problem %v (data X %d×%d, weights, forward pass)", c, c.N, c.D), need, budget, fitHint(c, c.fitN(budget, bytes)))
 }
 
 // fitN is the largest N ≤ c.N at which bytes fits budget at the other sizes
@@ -210,19 +213,19 @@ func sqrtFit(s int, need, budget int64) int {
 // problem of the configuration, the problem included: the dense Hessian
 // (two copies, for λmax) when it is within maxDenseBytes and cheaper, else
 // the structured work arrays; plus the representative blocks' spectra.
+// Off the dense path a linear model needs no forward pass (its blocks are
+// streamed over classes), so its estimate is its data and the larger of
+// the structured arrays and the streamed blocks.
 func (c Config) MeasureBytes(maxDenseBytes int64) int64 {
-	var work int64
-	switch {
-	case c.legacy():
-		work = c.StructuredBytes(StructuredOptions{SkipBlockNorms: true})
-	case c.NumLayers() == 1:
-		// Linear with bias: the structured path of the augmented problem,
-		// plus its copy of X with the column of ones.
-		aug := c
-		aug.D++
-		aug.Bias, aug.LayerBias = false, nil
-		work = membudget.Add(aug.StructuredBytes(StructuredOptions{SkipBlockNorms: true}), aug.DataBytes())
-	default:
+	if c.streamable() {
+		work := max(c.structuredWorkBytes(), membudget.Add(c.streamBytes(), c.BlockBytes()))
+		if d := c.DenseBytes(); d <= maxDenseBytes {
+			work = min(work, membudget.Add(membudget.Mul(d, 2), c.denseExtraBytes()))
+		}
+		return membudget.Add(c.DataBytes(), work)
+	}
+	work := c.structuredWorkBytes()
+	if !c.legacy() {
 		// No structured path: single blocks (sampled) from the per-sample
 		// Jacobians, or the dense H below.
 		work = membudget.Add(c.deepJacobianBytes(true), c.BlockBytes())
@@ -237,15 +240,42 @@ func (c Config) MeasureBytes(maxDenseBytes int64) int64 {
 	return membudget.Add(c.ProblemBytes(), max(work, c.BlockBytes()))
 }
 
+// structuredWorkBytes is the memory of Measure's structured statistics
+// beyond the data: for a linear model with a bias those of the model on
+// augmented inputs, with its copy of X and W.
+func (c Config) structuredWorkBytes() int64 {
+	a := c.augmented()
+	work := a.StructuredBytes(StructuredOptions{SkipBlockNorms: true})
+	if !c.legacy() {
+		work = membudget.Add(work, a.DataBytes())
+	}
+	return work
+}
+
+// denseExtraBytes is what the dense Hessian needs beside its P×P arrays
+// and the data: a forward pass, and for the general engine the per-sample
+// Jacobians.
+func (c Config) denseExtraBytes() int64 {
+	if c.legacy() {
+		return c.ForwardBytes()
+	}
+	return membudget.Add(c.ForwardBytes(), c.deepJacobianBytes(true))
+}
+
 // CheckMeasure returns a *membudget.Error if MeasureBytes exceeds budget,
 // with the largest N that would fit: the check a caller makes before
 // NewProblem when it will measure, so that the hint covers the whole run.
 func (c Config) CheckMeasure(budget, maxDenseBytes int64) error {
-	bytes := func(k Config) int64 { return k.MeasureBytes(maxDenseBytes) }
+	return c.CheckBytes(fmt.Sprintf("measuring %v (data X %d×%d, weights, forward pass, Hessian or structured work arrays)", c, c.N, c.D),
+		budget, func(k Config) int64 { return k.MeasureBytes(maxDenseBytes) })
+}
+
+// CheckBytes returns a *membudget.Error for what if bytes(c) exceeds
+// budget, with the largest N at which it would fit at the other sizes.
+func (c Config) CheckBytes(what string, budget int64, bytes func(Config) int64) error {
 	need := bytes(c)
 	if need <= budget {
 		return nil
 	}
-	return membudget.Check(fmt.Sprintf("measuring %v (data X %d×%d, weights, forward pass, Hessian or structured work arrays)", c, c.N, c.D),
-		need, budget, fitHint(c, c.fitN(budget, bytes)))
+	return membudget.Check(what, need, budget, fitHint(c, c.fitN(budget, bytes)))
 }

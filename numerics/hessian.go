@@ -123,7 +123,9 @@ func checkFiniteUpper(data []float64, n, stride int) error {
 
 // Block returns the Hessian block H_ab (size of block a × size of block b)
 // without forming H: one forward pass, O(N·P), plus O(N·size_a·size_b).
-// Blocks are indexed as in Layout; an index out of range panics.
+// For the linear model the forward pass is streamed over classes
+// (stream.go), so that no N×C array is held. Blocks are indexed as in
+// Layout; an index out of range panics.
 func (p *Problem) Block(a, b int) (*mat.Dense, error) {
 	if err := p.check(); err != nil {
 		return nil, err
@@ -132,18 +134,30 @@ func (p *Problem) Block(a, b int) (*mat.Dense, error) {
 	if a < 0 || b < 0 || a >= len(l.Blocks) || b >= len(l.Blocks) {
 		panic(fmt.Sprintf("numerics: block (%d, %d) out of range [0, %d)", a, b, len(l.Blocks)))
 	}
+	if p.cfg.streamable() {
+		block, err := p.streamBlocks()
+		if err != nil {
+			return nil, err
+		}
+		return block(a, b)
+	}
 	return p.blockFrom(p.forward(), a, b)
 }
 
 // blockFrom is Block at the forward pass f, so that callers needing
 // several blocks at the same parameters pay for one forward pass.
 func (p *Problem) blockFrom(f *forward, a, b int) (*mat.Dense, error) {
+	return p.blockOf(p.families(f), a, b)
+}
+
+// blockOf is H_ab from the block families fams.
+func (p *Problem) blockOf(fams []*family, a, b int) (*mat.Dense, error) {
 	l := p.Layout()
 	transpose := l.Blocks[a].Start > l.Blocks[b].Start
 	if transpose {
 		a, b = b, a
 	}
-	for _, s := range p.families(f) {
+	for _, s := range fams {
 		ia, ib := a-s.firstA, b-s.firstB
 		if ia < 0 || ia >= s.na || ib < 0 || ib >= s.nb {
 			continue

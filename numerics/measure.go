@@ -318,13 +318,16 @@ func (p *Problem) checkMeasureExtras(method StatsMethod, o MeasureOptions) error
 		steps = max(steps, 300) // krylov.Lanczos's default MaxIter
 	}
 	if steps > 0 {
-		if err := p.checkExtra("Lanczos on H·v", p.cfg.lanczosBytes(steps, o.TopEigenvalues > 0), "ask for fewer eigenvalues or Lanczos steps, or use smaller sizes"); err != nil {
+		if err := p.checkExtra("Lanczos on H·v", p.cfg.lanczosBytesAt(steps, o.TopEigenvalues > 0, p.maxBytes()), "ask for fewer eigenvalues or Lanczos steps, or use smaller sizes"); err != nil {
 			return err
 		}
 	}
 	if o.Blocks || method == StatsSampled {
 		extra := membudget.Add(p.cfg.BlockBytes(), p.cfg.ForwardBytes())
-		if !p.cfg.legacy() {
+		switch {
+		case p.cfg.streamable() && method != StatsSampled:
+			extra = membudget.Add(p.cfg.BlockBytes(), p.cfg.streamBytes())
+		case !p.cfg.legacy():
 			extra = membudget.Add(extra, p.cfg.deepJacobianBytes(true))
 		}
 		if err := p.checkExtra("single d×d blocks and their spectra", extra, "use a smaller d (or m)"); err != nil {

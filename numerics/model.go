@@ -246,13 +246,20 @@ func (f *forward) oneMinusP(n, k int) float64 {
 // the logits overflow float64 (MSE with |z| beyond ~1e154, from enormous
 // parameters or data); Train and the methods that return an error report
 // such an overflow instead of passing it on.
-func (p *Problem) Loss() float64 { return p.forward().loss }
+func (p *Problem) Loss() float64 {
+	if p.streams() {
+		loss, _ := p.streamLossGradient(nil)
+		return loss
+	}
+	return p.forward().loss
+}
 
 // Gradient returns ∇L(θ) in parameter order. If dst has length NumParams it
 // is used for the result. Like Loss, it is finite unless the forward pass
 // overflows.
 func (p *Problem) Gradient(dst []float64) []float64 {
-	return p.gradient(p.forward(), dst)
+	_, g := p.LossGradient(dst)
+	return g
 }
 
 func (p *Problem) gradient(f *forward, dst []float64) []float64 {
@@ -281,6 +288,12 @@ func (p *Problem) gradient(f *forward, dst []float64) []float64 {
 
 // LossGradient returns the loss and gradient from one forward pass.
 func (p *Problem) LossGradient(dst []float64) (float64, []float64) {
+	if p.streams() {
+		if len(dst) != p.NumParams() {
+			dst = make([]float64, p.NumParams())
+		}
+		return p.streamLossGradient(dst)
+	}
 	f := p.forward()
 	return f.loss, p.gradient(f, dst)
 }
@@ -325,7 +338,12 @@ func (p *Problem) Probabilities() *mat.Dense {
 
 // Accuracy returns the fraction of samples whose largest logit is at their
 // label (ties go to the lowest class index).
-func (p *Problem) Accuracy() float64 { return p.forward().accuracy(p.labels) }
+func (p *Problem) Accuracy() float64 {
+	if p.streams() {
+		return p.streamAccuracy()
+	}
+	return p.forward().accuracy(p.labels)
+}
 
 func (f *forward) accuracy(labels []int) float64 {
 	var hits int

@@ -111,53 +111,11 @@ func (p *Problem) newLinearCEHVP(panel int, mode hvpMode) *linearCEHVP {
 }
 
 // normalizers fills lse, top, ptop and q without keeping the
-// probabilities (recompute mode): a pass over the logit panels for the
-// running log-sum-exp and the top class (the largest logit, ties to the
-// lowest class), then one for q = Σ_{k≠top} p_k.
+// probabilities (recompute mode), streamed over the logit panels in o.pt.
 func (o *linearCEHVP) normalizers() {
-	n := o.n
-	o.pt = make([]float64, n*o.w)
-	o.top = make([]int, n)
-	o.q, o.ptop, o.lse = make([]float64, n), make([]float64, n), make([]float64, n)
-	zmax, sum, best := make([]float64, n), make([]float64, n), make([]float64, n)
-	for i := range zmax {
-		zmax[i], best[i] = math.Inf(-1), math.Inf(-1)
-	}
-	o.eachLogitRow(func(i, k0 int, row []float64) {
-		for k, v := range row {
-			if v > best[i] || k0+k == 0 {
-				o.top[i], best[i] = k0+k, v
-			}
-		}
-		zmax[i], sum[i] = addExp(zmax[i], sum[i], row)
-	})
-	for i := range o.lse {
-		o.lse[i] = zmax[i] + math.Log(sum[i])
-		o.ptop[i] = math.Exp(best[i] - o.lse[i])
-	}
-	o.eachLogitRow(func(i, k0 int, row []float64) {
-		for k, v := range row {
-			if k0+k != o.top[i] {
-				o.q[i] += math.Exp(v - o.lse[i])
-			}
-		}
-	})
-}
-
-// eachLogitRow computes the logits of each class panel into o.pt and
-// calls row for every sample's part of it (samples in parallel, panels in
-// order).
-func (o *linearCEHVP) eachLogitRow(row func(i, k0 int, z []float64)) {
-	for k0 := 0; k0 < o.c; k0 += o.w {
-		_, wj := o.panel(k0)
-		z := o.pt[:o.n*wj]
-		o.of.logits(z, k0, wj)
-		parallelRows(o.n, func(i0, i1 int) {
-			for i := i0; i < i1; i++ {
-				row(i, k0, z[i*wj:(i+1)*wj])
-			}
-		})
-	}
+	o.pt = make([]float64, o.n*o.w)
+	st := o.of.classStats(o.w, o.pt)
+	o.top, o.lse, o.ptop, o.q = st.top, st.lse, st.ptop, st.q
 }
 
 // ptPanel returns P̃'s panel at class k0 (N×wj): the stored one, or in

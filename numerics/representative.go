@@ -1,6 +1,9 @@
 package numerics
 
-import "github.com/hessblock/hessblock/kind"
+import (
+	"github.com/hessblock/hessblock/kind"
+	"gonum.org/v1/gonum/mat"
+)
 
 // Representative returns the blocks that stand for family f in reports:
 // a, the first block of the family's left kind (its diagonal block H_aa,
@@ -54,20 +57,31 @@ type FamilyBlocks struct {
 // blocks (Problem.Block), never forming H.
 func (p *Problem) representativeSpectra() ([]FamilyBlocks, error) {
 	l := p.Layout()
-	fw := p.forward() // one forward pass for every block
+	// One forward pass (or, for the linear model, one pass of streamed
+	// normalizers) serves every block.
+	var block func(a, b int) (*mat.Dense, error)
+	if p.cfg.streamable() {
+		var err error
+		if block, err = p.streamBlocks(); err != nil {
+			return nil, err
+		}
+	} else {
+		fw := p.forward()
+		block = func(a, b int) (*mat.Dense, error) { return p.blockFrom(fw, a, b) }
+	}
 	var out []FamilyBlocks
 	for _, f := range l.Families() {
 		fb := FamilyBlocks{Family: f}
 		a, b, ok := l.Representative(f)
 		if as, bs := l.FamilyBlocks(f); len(as) > 0 && len(bs) > 0 && as[0] == bs[0] {
-			s, err := p.blockSpectrum(fw, l, a, a)
+			s, err := blockSpectrum(block, l, a, a)
 			if err != nil {
 				return nil, err
 			}
 			fb.Diag = &s
 		}
 		if ok {
-			s, err := p.blockSpectrum(fw, l, a, b)
+			s, err := blockSpectrum(block, l, a, b)
 			if err != nil {
 				return nil, err
 			}
@@ -78,8 +92,8 @@ func (p *Problem) representativeSpectra() ([]FamilyBlocks, error) {
 	return out, nil
 }
 
-func (p *Problem) blockSpectrum(fw *forward, l Layout, a, b int) (BlockSpectrum, error) {
-	blk, err := p.blockFrom(fw, a, b)
+func blockSpectrum(block func(a, b int) (*mat.Dense, error), l Layout, a, b int) (BlockSpectrum, error) {
+	blk, err := block(a, b)
 	if err != nil {
 		return BlockSpectrum{}, err
 	}

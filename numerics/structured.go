@@ -176,13 +176,18 @@ func (c Config) StructuredBytes(opts StructuredOptions) int64 {
 }
 
 // CheckStructured returns a *StructuredTooLargeError if the work arrays of
-// StructuredStats with opts, beside the problem's data and a forward pass,
-// would exceed the memory budget (Problem.MaxBytes).
+// StructuredStats with opts, beside the problem's data and (for the MLP) a
+// forward pass, would exceed the memory budget (Problem.MaxBytes).
 func (p *Problem) CheckStructured(opts StructuredOptions) error {
 	if err := p.check(); err != nil {
 		return err
 	}
-	need := func(c Config) int64 { return membudget.Add(c.StructuredBytes(opts), c.ProblemBytes()) }
+	need := func(c Config) int64 {
+		if c.streamable() { // the linear model's statistics need no forward pass
+			return membudget.Add(c.StructuredBytes(opts), c.DataBytes())
+		}
+		return membudget.Add(c.StructuredBytes(opts), c.ProblemBytes())
+	}
 	if b := need(p.cfg); b > p.maxBytes() {
 		e := &StructuredTooLargeError{N: p.cfg.N, Bytes: b, Limit: p.maxBytes()}
 		e.FitN = p.cfg.fitN(e.Limit, need)

@@ -5,6 +5,7 @@
 # one run per C, with the load average at the start.
 #
 #   CS="1000 10000 100000 300000" bash bench/peer/structured_scaling.sh
+#   CS=100000 FLAGS="-max-memory 1GiB" bash bench/peer/structured_scaling.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin=$(mktemp -d)/hessblock
@@ -15,7 +16,7 @@ for c in ${CS-1000 10000 100000 300000}; do
 	load=$(cut -d' ' -f1-3 /proc/loadavg)
 	out=$(mktemp)
 	tf=$(mktemp)
-	/usr/bin/time -f '%e %M' -o "$tf" "$bin" inspect -model linear -loss ce -C "$c" -d "$d" -N "$n" -json > "$out"
+	/usr/bin/time -f '%e %M' -o "$tf" "$bin" inspect -model linear -loss ce -C "$c" -d "$d" -N "$n" ${FLAGS:-} -json > "$out"
 	read -r secs kib < "$tf"
 	/usr/bin/python3 - "$out" "$c" "$secs" "$kib" "$load" <<'PY'
 import json, sys

@@ -25,15 +25,15 @@ func TestMemoryBudget(t *testing.T) {
 		none string   // a path that must not exist afterwards
 	}{
 		{[]string{"inspect", "-C", "1000000", "-d", "1000", "-N", "10"}, 1,
-			[]string{"C=1000000 d=1000 N=10", "needs about 15.1 GiB", "even N = 1 does not fit"}, ""},
+			[]string{"C=1000000 d=1000 N=10", "needs about 44.7 GiB", "even N = 1 does not fit"}, ""},
 		{[]string{"inspect", "-C", "20000", "-d", "64", "-N", "20000"}, 1,
-			[]string{"needs about 19.4 GiB", "N ≤ "}, ""},
+			[]string{"needs about 13.5 GiB", "N ≤ "}, ""},
 		// The problem fits; the structured N×N work arrays do not, and the
 		// suggested N is for both.
 		{[]string{"inspect", "-C", "200", "-d", "64", "-N", "3000"}, 1,
-			[]string{"measuring linear/ce C=200 d=64 N=3000", "structured work arrays", "N ≤ 1274 would fit"}, ""},
+			[]string{"inspecting linear/ce C=200 d=64 N=3000", "structured work arrays", "N ≤ 1320 would fit"}, ""},
 		{[]string{"inspect", "-C", "200", "-d", "64", "-N", "3000", "-npy", out("npy")}, 1,
-			[]string{"N ≤ 1274"}, ""},
+			[]string{"N ≤ 1320"}, ""},
 		{[]string{"train", "-data", "gaussian", "-N", "1000000", "-d", "1000"}, 1,
 			[]string{"training on gaussian with N = 1000000", "-N ", "would fit"}, ""},
 		{[]string{"train", "-data", "mnist", "-steps", "1"}, 1,
@@ -96,7 +96,7 @@ func TestMaxMemoryFlag(t *testing.T) {
 		t.Errorf("a small inspect within 64 MiB: status %d\n%s%s", code, stdout, stderr)
 	}
 	// The N the message suggests does run within the budget.
-	if code, stdout, stderr := runCmd(t, "inspect", "-C", "200", "-d", "64", "-N", "1274", "-max-memory", "64MiB"); code != 0 || !strings.Contains(stdout, "method: structured") {
+	if code, stdout, stderr := runCmd(t, "inspect", "-C", "200", "-d", "64", "-N", "1320", "-max-memory", "64MiB"); code != 0 || !strings.Contains(stdout, "method: structured") {
 		t.Errorf("inspect at the suggested N: status %d\n%s%s", code, stdout, stderr)
 	}
 	// A Hessian under -max-dense-bytes but over the budget: the structured

@@ -146,7 +146,7 @@ func inspectProblem(fl inspectFlags) (*numerics.Problem, string, error) {
 func drawnProblem(fl inspectFlags) (*numerics.Problem, error) {
 	// The whole measurement, so that the size the message suggests fits
 	// the problem and its statistics.
-	if err := fl.cfg.CheckMeasure(membudget.Limit(), fl.maxDenseBytes); err != nil {
+	if err := inspect.CheckBudget(fl.cfg, fl.maxDenseBytes, membudget.Limit()); err != nil {
 		return nil, err
 	}
 	p, err := numerics.NewProblem(fl.cfg)

@@ -66,9 +66,7 @@ type Result struct {
 	Stats
 
 	// EstimatedBytes is the memory estimate the budget (-max-memory) is
-	// checked against: Config.MeasureBytes, and on the structured path at
-	// least Config.LambdaMaxBytes (Lanczos on H·v, its operator in the
-	// mode the budget selects).
+	// checked against (EstimatedBytes, the function).
 	EstimatedBytes int64 `json:"estimated_bytes"`
 	// PeakRSSBytes is the process's peak resident set size when the
 	// measurement finished: getrusage(RUSAGE_SELF) ru_maxrss on Linux
@@ -136,6 +134,31 @@ func (r Result) MarshalJSON() ([]byte, error) {
 		r.GaussNewton, r.Residual, r.Preconditioners, r.PrecondSkipped, r.Eigvecs, r.Trace, r.Source})
 }
 
+// EstimatedBytes is the memory estimate of Measure on a problem of cfg
+// under budget (the process's, -max-memory): numerics.Config.MeasureBytes,
+// and off the dense path at least Config.LambdaMaxBytes (Lanczos on H·v,
+// its operator in the mode the budget selects).
+func EstimatedBytes(cfg numerics.Config, maxDenseBytes, budget int64) int64 {
+	dense := cfg.DenseBytes() <= maxDenseBytes && membudget.Add(membudget.Mul(cfg.DenseBytes(), 2), cfg.ProblemBytes()) <= budget
+	return estimatedBytes(cfg, maxDenseBytes, budget, dense)
+}
+
+func estimatedBytes(cfg numerics.Config, maxDenseBytes, budget int64, dense bool) int64 {
+	b := cfg.MeasureBytes(maxDenseBytes)
+	if !dense {
+		b = max(b, cfg.LambdaMaxBytes(budget))
+	}
+	return b
+}
+
+// CheckBudget returns a *membudget.Error if EstimatedBytes exceeds budget,
+// with the largest N that would fit: the check to make before drawing the
+// problem, so that the size the message suggests fits the whole run.
+func CheckBudget(cfg numerics.Config, maxDenseBytes, budget int64) error {
+	return cfg.CheckBytes(fmt.Sprintf("inspecting %v (data X %d×%d, weights, Hessian or structured work arrays, λmax)", cfg, cfg.N, cfg.D),
+		budget, func(k numerics.Config) int64 { return EstimatedBytes(k, maxDenseBytes, budget) })
+}
+
 // Measure computes the statistics of p with numerics.Measure: with
 // the dense Hessian when it fits under -max-dense-bytes and the memory
 // budget, otherwise with the
@@ -165,14 +188,11 @@ func Measure(p *numerics.Problem, note io.Writer) (Result, error) {
 	if maxDense <= 0 {
 		maxDense = numerics.DefaultMaxDenseBytes
 	}
-	res.EstimatedBytes = cfg.MeasureBytes(maxDense)
-	if m.Method != numerics.StatsDense {
-		budget := p.MaxBytes
-		if budget <= 0 {
-			budget = membudget.Limit()
-		}
-		res.EstimatedBytes = max(res.EstimatedBytes, cfg.LambdaMaxBytes(budget))
+	budget := p.MaxBytes
+	if budget <= 0 {
+		budget = membudget.Limit()
 	}
+	res.EstimatedBytes = estimatedBytes(cfg, maxDense, budget, m.Method == numerics.StatsDense)
 	res.Method = string(m.Method)
 	res.Ratios = m.Summary.Ratios
 	res.Rho, res.RhoUndefined = m.Summary.Rho, m.Summary.RhoUndefined
