@@ -1,17 +1,25 @@
 // Package gemm is a packed, cache-blocked float64 GEMM for gonum's blas64.
 //
 // Implementation embeds gonum's pure-Go BLAS and overrides Dgemm (and Dsyrk,
-// as Dgemm on tiles of the requested triangle, syrk.go). On amd64
-// with AVX2 and FMA (detected at run time with golang.org/x/sys/cpu) the
-// product runs as a BLIS-style loop nest around a 6×8 register-blocked
-// micro-kernel in assembly (kernel_amd64.s); on every other CPU Dgemm is
-// gonum's own.
+// as Dgemm on tiles of the requested triangle, syrk.go). Where the CPU has
+// an assembly micro-kernel (detected at run time with golang.org/x/sys/cpu)
+// the product runs as a BLIS-style loop nest around a 6×8
+// register-blocked micro-kernel: on amd64 with AVX2 and FMA
+// (kernel_amd64.s), on arm64 with Advanced SIMD, NEON (kernel_arm64.s). On
+// every other CPU Dgemm is gonum's own. Backend names which one runs.
+//
+// Both kernels compute exactly what the portable kernelGo does (the sum
+// over k ascending, one fused multiply–add per term, then one add into C),
+// so a product gives the same bits on amd64 and arm64.
 //
 // Blocking (chosen for the 32 KiB L1d, 512 KiB L2 per core and 32 MiB L3
-// of the development machine, AMD EPYC with AVX2+FMA):
+// of the development machine, AMD EPYC with AVX2+FMA; arm64 uses the same
+// constants, not tuned on hardware):
 //
-//   - MR×NR = 6×8: 12 YMM accumulators, 2 YMM for a row of B and 2 for
-//     broadcasts of A, 12 FMAs per 2 loads + 6 broadcasts;
+//   - MR×NR = 6×8: on amd64 12 YMM accumulators, 2 YMM for a row of B and
+//     2 for broadcasts of A, 12 FMAs per 2 loads + 6 broadcasts; on arm64
+//     24 of the 32 128-bit V registers accumulate, 4 hold a row of B and 4
+//     the broadcasts of A, 24 FMLAs per 1 load + 6 broadcasts;
 //   - KC = 256: one packed B micro-panel (KC×NR, 16 KiB) stays in L1;
 //   - MC = 144: one packed A block (MC×KC, 288 KiB) stays in L2;
 //   - NC = 3072: one packed B panel (KC×NC, 6 MiB) stays in L3.
@@ -49,17 +57,22 @@ type Implementation struct {
 // (otherwise it is gonum's).
 func Available() bool { return useAsm }
 
-// Backend names the Dgemm that runs: "hessblock-avx2" or "gonum".
+// Backend names the Dgemm that runs: "hessblock-avx2" (amd64 kernel),
+// "hessblock-neon" (arm64 kernel) or "gonum".
 func Backend() string {
-	if useAsm {
+	switch {
+	case !useAsm:
+		return "gonum"
+	case runtime.GOARCH == "arm64":
+		return "hessblock-neon"
+	default:
 		return "hessblock-avx2"
 	}
-	return "gonum"
 }
 
 // Switches for tests: useAsm is set from the CPU features at init
-// (kernel_amd64.go); smallMin is the m·n·k below which gonum's Dgemm runs
-// (packing does not pay off); parallelMin the m·n·k from which goroutines
+// (kernel_amd64.go, kernel_arm64.go); smallMin is the m·n·k below which
+// gonum's Dgemm runs (packing does not pay off); parallelMin the m·n·k from which goroutines
 // are used.
 var (
 	smallMin    = 24 * 24 * 24

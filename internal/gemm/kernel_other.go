@@ -1,8 +1,8 @@
-//go:build !amd64
+//go:build !amd64 && !arm64
 
 package gemm
 
-// Outside amd64 Dgemm is gonum's; the blocked path (with kernelGo) runs
+// Outside amd64 and arm64 Dgemm is gonum's; the blocked path (with kernelGo) runs
 // only in tests.
 var useAsm = false
 
