@@ -97,7 +97,9 @@
 //     estimated (Config.ProblemBytes, DenseBytes, StructuredBytes) and
 //     checked before it is allocated against one budget, Problem.MaxBytes
 //     (zero: the process budget, by default 3/4 of the memory available;
-//     the command's -max-memory). Over it, NewProblem returns a
+//     the command's -max-memory). A linear model whose forward pass does
+//     not fit streams its loss and gradient over panels of classes
+//     instead (THEORY §2.3). Over the budget, NewProblem returns a
 //     *membudget.Error, the dense path a *DenseTooLargeError with Budget
 //     set and the structured path a *StructuredTooLargeError, both
 //     wrapping one.

@@ -334,7 +334,8 @@ func (c Config) linearCEHVPBytes(budget int64) int64 {
 
 // hvpMode is the mode linearCEOperator runs in under budget: dz whole when
 // two N×C arrays beside the data and four Lanczos vectors fit, the
-// probabilities alone when one does, else neither (budget 0: panels).
+// probabilities alone when one does or C is at most one panel, else
+// neither (budget 0: panels).
 func (c Config) hvpMode(budget int64) hvpMode {
 	if budget <= 0 {
 		return hvpPanels
@@ -346,7 +347,8 @@ func (c Config) hvpMode(budget int64) hvpMode {
 	switch {
 	case fits(2):
 		return hvpWhole
-	case fits(1):
+	case fits(1), cc <= hvpPanel:
+		// Up to one panel of classes recomputing holds as much as storing.
 		return hvpPanels
 	}
 	return hvpRecompute
