@@ -224,7 +224,8 @@ func writeInspectTable(w io.Writer, res inspect.Result) error {
 	if res.Source != "" {
 		fmt.Fprintf(&buf, "source: %s\n", res.Source)
 	}
-	fmt.Fprintf(&buf, "method: %s\n\n", res.Method)
+	fmt.Fprintf(&buf, "method: %s\n", res.Method)
+	fmt.Fprintf(&buf, "blas: %s\n\n", res.BLAS)
 	tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
 	row := func(name, value, note string) { fmt.Fprintf(tw, "%s\t%s\t%s\n", name, value, note) }
 	g := func(v float64) string { return fmt.Sprintf("%.6g", v) }

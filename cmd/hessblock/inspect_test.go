@@ -61,8 +61,14 @@ func TestInspectGolden(t *testing.T) {
 	if err := json.Unmarshal(want, &exp); err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
-	// peak_rss_bytes is the process's, not the statistics': left out.
+	// peak_rss_bytes is the process's, not the statistics', and blas the
+	// machine's (the golden numbers hold on every backend): left out, but
+	// blas must name the backend that ran.
 	delete(got.(map[string]any), "peak_rss_bytes")
+	if b := got.(map[string]any)["blas"]; b != numerics.BLASBackend {
+		t.Errorf(`"blas": %v, want %q`, b, numerics.BLASBackend)
+	}
+	delete(got.(map[string]any), "blas")
 	if diff := cmp.Diff(exp, got, goldenTolerance); diff != "" {
 		t.Errorf("inspect -json differs from %s (-want +got):\n%s", path, diff)
 	}
@@ -122,7 +128,7 @@ func TestInspectTable(t *testing.T) {
 		t.Fatalf("exit status %d:\n%s", code, stderr)
 	}
 	for _, want := range []string{
-		"configuration: mlp/relu/ce C=3 d=4 N=10 m=1",
+		"configuration: mlp/relu/ce C=3 d=4 N=10 m=1", "blas: " + numerics.BLASBackend + "\n",
 		"R hidden-hidden    n/a", "R output-output", "R hidden-output", "ρ", "‖H‖_F", "λmax(H)",
 		// m = 1: the only pair of one kind is two output blocks.
 		"λmax H[W[0],W[0]]", "λmax H[V[0],V[1]]",

@@ -61,9 +61,19 @@ func Analyze(p *numerics.Problem, res *Result, opts Options) error {
 		return fmt.Errorf("inspect: %d eigenvectors asked of a Hessian with P = %d parameters", opts.Eigvecs, l.P)
 	}
 	h := res.Hessian
-	var op krylov.Operator = p.HessVecOperator()
-	if h != nil {
-		op = denseOperator(h)
+	// The operator only when asked for: building the matrix-free one
+	// computes the softmax of every sample and class (and for the linear
+	// CE model keeps it, N×C).
+	var op krylov.Operator
+	operator := func() krylov.Operator {
+		switch {
+		case op != nil:
+		case h != nil:
+			op = denseOperator(h)
+		default:
+			op = p.HessVecOperator()
+		}
+		return op
 	}
 	var err error
 	if opts.Curvature {
@@ -84,12 +94,12 @@ func Analyze(p *numerics.Problem, res *Result, opts Options) error {
 		}
 	}
 	if opts.Eigvecs > 0 {
-		if res.Eigvecs, err = topEigvecs(op, l, opts.Eigvecs, opts.Seed); err != nil {
+		if res.Eigvecs, err = topEigvecs(operator(), l, opts.Eigvecs, opts.Seed); err != nil {
 			return err
 		}
 	}
 	if opts.TraceProbes > 0 {
-		if res.Trace, err = traces(op, h, l, opts.TraceProbes, opts.Seed); err != nil {
+		if res.Trace, err = traces(operator(), h, l, opts.TraceProbes, opts.Seed); err != nil {
 			return err
 		}
 	}

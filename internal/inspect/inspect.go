@@ -100,6 +100,10 @@ type Result struct {
 	// not used.
 	Source string `json:"source,omitempty"`
 
+	// BLAS names the BLAS that ran (numerics.BLASBackend): results agree
+	// across backends only to round-off.
+	BLAS string `json:"blas"`
+
 	// Hessian is the dense H when the dense path computed it (for -npy
 	// and -fig); nil otherwise.
 	Hessian *mat.SymDense `json:"-"`
@@ -129,9 +133,10 @@ func (r Result) MarshalJSON() ([]byte, error) {
 		Eigvecs           []Eigvec               `json:"eigvecs,omitempty"`
 		Trace             *Trace                 `json:"trace,omitempty"`
 		Source            string                 `json:"source,omitempty"`
+		BLAS              string                 `json:"blas"`
 	}{r.Config, r.Params, r.Gamma, r.Method, r.Ratios, numerics.Number(r.Rho), r.RhoUndefined,
 		r.Frobenius, r.LambdaMax, r.LambdaMaxResidual, r.EstimatedBytes, r.PeakRSSBytes, r.DiagBlock, r.OffBlock,
-		r.GaussNewton, r.Residual, r.Preconditioners, r.PrecondSkipped, r.Eigvecs, r.Trace, r.Source})
+		r.GaussNewton, r.Residual, r.Preconditioners, r.PrecondSkipped, r.Eigvecs, r.Trace, r.Source, r.BLAS})
 }
 
 // EstimatedBytes is the memory estimate of Measure on a problem of cfg
@@ -166,7 +171,7 @@ func CheckBudget(cfg numerics.Config, maxDenseBytes, budget int64) error {
 // saying so on note.
 func Measure(p *numerics.Problem, note io.Writer) (Result, error) {
 	cfg := p.Config()
-	res := Result{Config: cfg, Params: p.NumParams(), Gamma: cfg.Gamma()}
+	res := Result{Config: cfg, Params: p.NumParams(), Gamma: cfg.Gamma(), BLAS: numerics.BLASBackend}
 	m, err := numerics.Measure(p, numerics.MeasureOptions{
 		MaxDenseParams: math.MaxInt, Seed: cfg.Seed, LambdaMax: true, Blocks: true, KeepHessian: true,
 	})

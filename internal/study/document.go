@@ -12,6 +12,7 @@ import (
 	"github.com/hessblock/hessblock/internal/figures"
 	"github.com/hessblock/hessblock/internal/report"
 	"github.com/hessblock/hessblock/kind"
+	"github.com/hessblock/hessblock/numerics"
 )
 
 // Colour indices shared by figures: one per block family.
@@ -63,7 +64,7 @@ func (s *state) introSection(w *docWriter) error {
 	o := s.o
 	gamma := float64(o.D) / float64(o.N)
 	cs := o.Cs()
-	w.add(&report.Paragraph{Text: "This report reproduces, at random initialization, the claims of *Towards Quantifying the Hessian Structure of Neural Networks* (arXiv 2505.02809) as restated in THEORY.md: the Hessians of linear models and one-hidden-layer networks become block-diagonal (one block per neuron) as the number of classes C grows. Every number below is exact for the freshly drawn problem: the C grid's R and ρ are sums of squared block norms computed through Gram identities without forming H (numerics.StructuredStats, equal to the dense computation to round-off), the heatmaps show small dense Hessians and the spectra single blocks. Every random draw comes from a fixed seed, so the same flags give the same report byte for byte."})
+	w.add(&report.Paragraph{Text: "This report reproduces, at random initialization, the claims of *Towards Quantifying the Hessian Structure of Neural Networks* (arXiv 2505.02809) as restated in THEORY.md: the Hessians of linear models and one-hidden-layer networks become block-diagonal (one block per neuron) as the number of classes C grows. Every number below is exact for the freshly drawn problem: the C grid's R and ρ are sums of squared block norms computed through Gram identities without forming H (numerics.StructuredStats, equal to the dense computation to round-off), the heatmaps show small dense Hessians and the spectra single blocks. Every random draw comes from a fixed seed, so the same flags give the same report byte for byte on one BLAS; this one ran on " + numerics.BLASBackend + ", and other backends agree to round-off."})
 	w.add(&report.Paragraph{Text: fmt.Sprintf("Data x_n ~ N(0, I_d), labels uniform on C classes; linear model W_kj ~ N(0, σ²/d); ReLU network W_ij ~ N(0, 1/d), V_ki ~ N(0, 1/m), no biases. Block families: **output–output** (rows of W for the linear model, rows of V for the network), **hidden–hidden** (rows of W of the network), **hidden–output**. R_F = sqrt(mean_{a≠b} ‖H_ab‖_F² / mean_a ‖H_aa‖_F²) and ρ = ‖H − blockdiag(H)‖_F² / ‖H‖_F² (THEORY §4). The C grid is %s with d = %d, N = %d (γ = d/N = %s), m = %d, seeds 1–%d.",
 		joinInts(cs), o.D, o.N, fmtG(gamma), o.M, o.Seeds)})
 	w.add(s.setupTable())
