@@ -178,24 +178,15 @@ func (of *outputFamily) logits(z []float64, k0, w int) {
 
 // logSumExp streams over class chunks with a running maximum.
 func (of *outputFamily) logSumExp(chunk int) []float64 {
-	n, c := of.n, of.c
-	cb := min(chunk, c)
-	zmax := make([]float64, n)
-	s := make([]float64, n)
+	n := of.n
+	zmax, s := make([]float64, n), make([]float64, n)
 	for i := range zmax {
 		zmax[i] = math.Inf(-1)
 	}
-	z := make([]float64, n*cb)
-	for k0 := 0; k0 < c; k0 += cb {
-		w := min(cb, c-k0)
-		z := z[:n*w]
-		of.logits(z, k0, w)
-		parallelRows(n, func(i0, i1 int) {
-			for i := i0; i < i1; i++ {
-				zmax[i], s[i] = addExp(zmax[i], s[i], z[i*w:(i+1)*w])
-			}
-		})
-	}
+	cb := min(chunk, of.c)
+	of.eachLogitRow(cb, make([]float64, n*cb), func(i, _ int, z []float64) {
+		zmax[i], s[i] = addExp(zmax[i], s[i], z)
+	})
 	for i := range s {
 		s[i] = zmax[i] + math.Log(s[i])
 	}
