@@ -6,6 +6,7 @@ import (
 
 	"github.com/hessblock/hessblock/internal/membudget"
 	"github.com/hessblock/hessblock/kind"
+	"github.com/hessblock/hessblock/krylov"
 )
 
 // The memory estimates of this file are checked against one budget,
@@ -141,8 +142,8 @@ func (p *Problem) maxBytes() int64 {
 
 // lanczosBytes is the memory of a Lanczos run of `steps` Krylov vectors
 // on H·v: the vectors (all of them with fullBasis, as krylov.Ritz with
-// ReorthFull; otherwise as krylov's ReorthAuto, all while they fit in
-// reorthBasisBytes, else three) and the operator's arrays: a forward
+// ReorthFull; otherwise as Config.reorth decides: all while they fit in
+// reorthBasisBytes and the budget, else three) and the operator's arrays: a forward
 // pass, or for the linear CE model the panelled operator's probabilities
 // and one dz panel (panelhvp.go; it keeps dz whole only when that fits the
 // budget too).
@@ -155,9 +156,6 @@ func (c Config) lanczosBytes(steps int, fullBasis bool) int64 {
 func (c Config) lanczosBytesAt(steps int, fullBasis bool, budget int64) int64 {
 	p := float64(c.NumParams())
 	k := float64(min(steps, c.NumParams()))
-	if !fullBasis && 8*k*p > reorthBasisBytes {
-		k = 0
-	}
 	op := c.ForwardBytes()
 	if c.NumLayers() == 1 && c.Loss == kind.CE {
 		op = membudget.Add(c.augmented().linearCEHVPBytes(budget), membudget.Floats(p))
@@ -165,7 +163,26 @@ func (c Config) lanczosBytesAt(steps int, fullBasis bool, budget int64) int64 {
 			op = membudget.Add(op, c.augmented().DataBytes()) // the augmented copy
 		}
 	}
+	if !fullBasis && (8*k*p > reorthBasisBytes || c.reorth(steps, budget) == krylov.ReorthNone) {
+		k = 0
+	}
 	return membudget.Add(membudget.Floats((k+4)*p), op)
+}
+
+// reorth is the reorthogonalization of λmax's Lanczos run of `steps`
+// vectors under budget: krylov's ReorthAuto (the whole basis while it is
+// within reorthBasisBytes, else three vectors) when the whole basis fits
+// beside the data and the operator, else ReorthNone (three vectors). The
+// largest Ritz value converges either way; without reorthogonalization
+// copies of it may appear, which λmax does not read.
+func (c Config) reorth(steps int, budget int64) krylov.Reorth {
+	if budget <= 0 {
+		return krylov.ReorthAuto
+	}
+	if membudget.Add(c.DataBytes(), c.lanczosBytesAt(steps, true, budget)) <= budget {
+		return krylov.ReorthAuto
+	}
+	return krylov.ReorthNone
 }
 
 // reorthBasisBytes is krylov's ReorthAuto limit: above it Lanczos keeps
@@ -173,11 +190,11 @@ func (c Config) lanczosBytesAt(steps int, fullBasis bool, budget int64) int64 {
 const reorthBasisBytes = 1 << 30
 
 // LambdaMaxBytes estimates the peak of λmax by Lanczos on H·v (Measure
-// with LambdaMax off the dense path: up to 300 steps) under the memory
+// with LambdaMax off the dense path: up to lambdaMaxSteps) under the memory
 // budget (which decides whether the linear CE operator keeps dz whole),
 // the data included.
 func (c Config) LambdaMaxBytes(budget int64) int64 {
-	return membudget.Add(c.DataBytes(), c.lanczosBytesAt(300, false, budget))
+	return membudget.Add(c.DataBytes(), c.lanczosBytesAt(lambdaMaxSteps, false, budget))
 }
 
 // BlockBytes is the memory of one block's spectrum (representative

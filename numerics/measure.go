@@ -245,7 +245,7 @@ func Measure(p *Problem, o MeasureOptions) (*Measurement, error) {
 		// λmax only: the smallest end of a Hessian is often a slowly
 		// converging cluster at 0. An unconverged estimate is still the
 		// best available, and its residual says how good it is.
-		ext, err := p.ExtremeEigenvalues(krylov.LanczosOptions{Seed: o.Seed, Tol: 1e-8, LargestOnly: true})
+		ext, err := p.ExtremeEigenvalues(krylov.LanczosOptions{Seed: o.Seed, Tol: 1e-8, LargestOnly: true, Reorth: p.cfg.reorth(lambdaMaxSteps, p.maxBytes())})
 		if err != nil && !errors.Is(err, krylov.ErrNotConverged) {
 			return nil, err
 		}
@@ -263,6 +263,10 @@ func Measure(p *Problem, o MeasureOptions) (*Measurement, error) {
 	}
 	return st, nil
 }
+
+// lambdaMaxSteps is krylov.Lanczos's default MaxIter, the most steps
+// Measure's λmax takes off the dense path.
+const lambdaMaxSteps = 300
 
 // structuredApplies reports whether the structured statistics (Gram
 // identities, never forming H) exist for p's model: the linear model, with
@@ -315,7 +319,7 @@ func (p *Problem) checkMeasureExtras(method StatsMethod, o MeasureOptions) error
 		steps = o.LanczosSteps
 	}
 	if o.LambdaMax && method != StatsDense {
-		steps = max(steps, 300) // krylov.Lanczos's default MaxIter
+		steps = max(steps, lambdaMaxSteps)
 	}
 	if steps > 0 {
 		if err := p.checkExtra("Lanczos on H·v", p.cfg.lanczosBytesAt(steps, o.TopEigenvalues > 0, p.maxBytes()), "ask for fewer eigenvalues or Lanczos steps, or use smaller sizes"); err != nil {

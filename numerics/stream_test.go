@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/hessblock/hessblock/kind"
+	"github.com/hessblock/hessblock/krylov"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -202,5 +203,33 @@ func TestMeasureStreamedMatchesUnlimited(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Under a budget that admits three Lanczos vectors but not the whole
+// basis of 300, Measure's λmax runs without reorthogonalization instead of
+// being refused, and finds the unlimited run's λmax.
+func TestLambdaMaxWithoutReorthUnderBudget(t *testing.T) {
+	cfg := Config{Model: kind.Linear, Loss: kind.CE, C: 2000, D: 16, N: 64, Sigma: 1, Seed: 3}
+	opts := MeasureOptions{Method: StatsStructured, Seed: 1, LambdaMax: true}
+	want, err := Measure(mustProblem(t, cfg), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	budget := max(cfg.MeasureBytes(0), cfg.LambdaMaxBytes(1<<62)/4)
+	if cfg.reorth(lambdaMaxSteps, budget) != krylov.ReorthNone {
+		t.Fatalf("budget %d admits the whole basis (%d)", budget, cfg.LambdaMaxBytes(1<<62))
+	}
+	if cfg.LambdaMaxBytes(budget) > budget {
+		t.Fatalf("LambdaMaxBytes %d over the budget %d", cfg.LambdaMaxBytes(budget), budget)
+	}
+	q := mustProblem(t, cfg)
+	q.MaxBytes = budget
+	got, err := Measure(q, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := math.Abs(got.LambdaMax-want.LambdaMax) / want.LambdaMax; e > 1e-8 {
+		t.Errorf("λmax %v, with the whole basis %v (relative %.1e)", got.LambdaMax, want.LambdaMax, e)
 	}
 }
