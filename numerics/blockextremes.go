@@ -13,17 +13,17 @@ import (
 // The spectra that inspect and the sweeps print for a block are its
 // extreme eigenvalues and its largest singular value. A full symmetric
 // eigendecomposition or SVD of a d×d block is O(d³) on one thread: at the
-// d = 2048 … 4096 of language-model heads that is a minute or more per
-// block (d = 2048: 72 s for the eigenvalues and 34 s for the SVD on the
-// loaded development machine), where Lanczos took 1–5 s. Blocks from
-// blockLanczosDim on therefore take Lanczos first, to a residual of
-// blockLanczosTol·‖B‖₂ (an eigenvalue lies within its residual of the Ritz
-// value, so the error is at most that), and fall back to the full
-// decomposition when it has not converged in blockLanczosSteps: at d ≈ N
-// a block's smallest eigenvalues crowd against 0 without a gap and
-// Lanczos converges slowly there (d = N = 1024: not in 600 steps). Below
-// blockLanczosDim the full decomposition is cheaper (d = 512: 0.5 s against
-// 1.4 s). A symmetric block's ‖B‖₂ is max |λ|, so no SVD is needed for it.
+// d = 2048 … 4096 of language-model heads that is tens of seconds per
+// block, where Lanczos takes a few hundred O(d²) products (d = 2048,
+// N = 1024: 0.93 s against 20.6 s on 2 idle cores, BenchmarkBlockExtremes).
+// Blocks from blockLanczosDim on therefore take Lanczos first, to a
+// residual of blockLanczosTol·‖B‖₂ (an eigenvalue lies within its residual
+// of the Ritz value, so the error is at most that), and fall back to the
+// full decomposition when it has not converged in blockLanczosSteps: at
+// d ≈ N a block's smallest eigenvalues crowd against 0 without a gap and
+// Lanczos converges slowly there. Below blockLanczosDim the full
+// decomposition is cheap (d = 512: 0.15 s). A symmetric block's ‖B‖₂ is
+// max |λ|, so no SVD is needed for it (d = 512: 0.24 s with the SVD).
 
 // blockLanczosDim is the block dimension from which extreme eigenvalues
 // and the largest singular value come from Lanczos (a variable so that

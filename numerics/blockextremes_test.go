@@ -141,3 +141,38 @@ func TestBlockExtremesFallback(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkBlockExtremes times a linear CE model's diagonal block (d × d,
+// N = 1024) through blockExtremes (Lanczos from blockLanczosDim on) and
+// through the full eigendecomposition and SVD it replaces:
+//
+//	go test -run '^$' -bench BlockExtremes -benchtime 1x ./numerics
+func BenchmarkBlockExtremes(b *testing.B) {
+	for _, d := range []int{512, 2048} {
+		p, err := NewProblem(Config{Model: "linear", Loss: "ce", C: 3, D: d, N: 1024, Sigma: 1, Seed: 4})
+		if err != nil {
+			b.Fatal(err)
+		}
+		blk, err := p.Block(0, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("d=%d/auto", d), func(b *testing.B) {
+			for b.Loop() {
+				if _, _, _, _, err := blockExtremes(blk); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("d=%d/full", d), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := SymmetricEigenvalues(blk); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := SpectralNorm(blk); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
